@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/finarchive/finarchive/store"
+	"github.com/spf13/cobra"
+)
+
+type exportFlags struct {
+	db, format, out, since, site string
+	history                      bool
+}
+
+func newExportCmd(a *app) *cobra.Command {
+	f := &exportFlags{}
+	cmd := &cobra.Command{
+		Use:   "export --db PATH --format json|jsonl [-o FILE]",
+		Short: "Write the archive's articles as JSON or JSON Lines",
+		Long: `Export writes one record per archived article (the schema is in README.md).
+json is one array; jsonl one record per line. Records are streamed with constant
+memory. With -o the file is written atomically: a temporary file, then a rename.`,
+		Example: `  finarchive export --db finarchive.db --format jsonl -o articles.jsonl
+  finarchive export --db finarchive.db --format json --since 2024-01-01 --history`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	fl.StringVar(&f.format, "format", "jsonl", "output format: json or jsonl")
+	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
+	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
+	fl.StringVar(&f.site, "site", "", "only records of this host")
+	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
+	return cmd
+}
+
+// parseSince reads an RFC 3339 time, a date, or a duration back from now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad time %q (want RFC 3339, 2006-01-02 or a duration like 24h)", s)
+}
+
+func (a *app) export(ctx context.Context, f *exportFlags) error {
+	if f.format != "json" && f.format != "jsonl" {
+		return &usageError{msg: fmt.Sprintf("--format %q: want json or jsonl", f.format)}
+	}
+	since, err := parseSince(f.since, time.Now())
+	if err != nil {
+		return &usageError{msg: "--since: " + err.Error()}
+	}
+	if _, err := os.Stat(f.db); err != nil {
+		return fmt.Errorf("export: database %s: %w", f.db, err)
+	}
+	db, err := store.OpenReadOnly(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	opts := store.ExportOptions{Since: since, History: f.history, Site: f.site}
+	if f.out == "" {
+		w := bufio.NewWriterSize(a.stdout, 64<<10)
+		if _, err := writeExport(ctx, db, opts, f.format, w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	n, err := writeFileAtomic(f.out, func(w io.Writer) (int, error) { return writeExport(ctx, db, opts, f.format, w) })
+	if err != nil {
+		return err
+	}
+	a.log.Info("exported", "records", n, "file", f.out)
+	return nil
+}
+
+// writeExport streams records as a JSON array or JSON Lines.
+func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, format string, w io.Writer) (int, error) {
+	n := 0
+	if format == "json" {
+		if _, err := io.WriteString(w, "["); err != nil {
+			return 0, err
+		}
+	}
+	err := db.Export(ctx, opts, func(r *store.ExportRecord) error {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("export: encode %q: %w", r.URL, err)
+		}
+		if format == "json" {
+			sep := ",\n"
+			if n == 0 {
+				sep = "\n"
+			}
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		if format == "jsonl" {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	if format == "json" {
+		end := "\n]\n"
+		if n == 0 {
+			end = "]\n"
+		}
+		if _, err := io.WriteString(w, end); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// writeFileAtomic writes through a temporary file in the target's directory
+// and renames it into place, so a reader never sees half a file.
+func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("export: create temp file for %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	n, err := write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("export: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return n, fmt.Errorf("export: rename into %s: %w", path, err)
+	}
+	return n, nil
+}

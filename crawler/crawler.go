@@ -1,0 +1,391 @@
+// Package crawler fetches a site politely with colly and hands each page's
+// extracted record to a Sink: scope, robots.txt, per-host rate limits,
+// retries with backoff, Retry-After, an atomic on-disk frontier (through the
+// Sink) that makes a killed crawl resumable.
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/gocolly/colly/v2"
+)
+
+// Version is the crawler's version, part of the default User-Agent.
+const Version = "0.1.0"
+
+// DefaultUserAgent names finarchive and its version, as a polite crawler does.
+const DefaultUserAgent = "finarchive/" + Version + " (+https://github.com/finarchive/finarchive)"
+
+// Config holds a crawl's options. Its JSON form is stored with the run so
+// `crawl --resume` restores it.
+type Config struct {
+	MaxDepth      int           `json:"max_depth"`       // link distance from a seed; 0 = no limit
+	MaxPages      int           `json:"max_pages"`       // responses to fetch at most; 0 = no limit
+	Parallelism   int           `json:"parallelism"`     // requests in flight per host
+	Delay         time.Duration `json:"delay"`           // minimum gap between requests of one slot to a host
+	RandomDelay   time.Duration `json:"random_delay"`    // extra random gap, up to this
+	UserAgent     string        `json:"user_agent"`      // sent with every request and matched against robots.txt
+	Include       []string      `json:"include"`         // regexps a followed URL must match (any)
+	Exclude       []string      `json:"exclude"`         // regexps a followed URL must not match
+	Hosts         []string      `json:"hosts"`           // extra hosts in scope beside the seeds'
+	IgnoreRobots  bool          `json:"ignore_robots"`   // do not fetch or obey robots.txt
+	MaxBodySize   int64         `json:"max_body_size"`   // larger responses fail; never truncated
+	Timeout       time.Duration `json:"timeout"`         // per request
+	MaxRetries    int           `json:"max_retries"`     // retries of a failing URL within a run
+	BackoffBase   time.Duration `json:"backoff_base"`    // first retry wait; doubles each attempt, with jitter
+	BackoffMax    time.Duration `json:"backoff_max"`     // largest retry wait
+	Sitemaps      bool          `json:"sitemaps"`        // read sitemap.xml and robots.txt Sitemap: lines as extra seeds
+	MaxPerPattern int           `json:"max_per_pattern"` // URLs of one query-bearing shape followed at most (trap bound)
+	Profile       string        `json:"profile,omitempty"`
+}
+
+// DefaultConfig returns polite defaults for a real site.
+func DefaultConfig() Config {
+	return Config{
+		MaxDepth:      10,
+		Parallelism:   2,
+		Delay:         time.Second,
+		UserAgent:     DefaultUserAgent,
+		MaxBodySize:   10 << 20,
+		Timeout:       30 * time.Second,
+		MaxRetries:    3,
+		BackoffBase:   2 * time.Second,
+		BackoffMax:    2 * time.Minute,
+		Sitemaps:      true,
+		MaxPerPattern: 500,
+	}
+}
+
+// Progress is a snapshot of a running crawl, for a progress line.
+type Progress struct {
+	Fetched  int64
+	Articles int64 // new, changed or unchanged articles
+	Errors   int64 // failed URLs
+	Queued   int
+	Elapsed  time.Duration
+}
+
+// Crawler runs crawls into a Sink.
+type Crawler struct {
+	cfg      Config
+	sink     Sink
+	log      *slog.Logger
+	profiles *extract.Profiles
+	now      func() time.Time
+
+	collector *colly.Collector
+	client    *http.Client // same transport as the collector: robots.txt and sitemaps
+	robots    *robots
+	scope     *Scope
+	scopeMu   sync.Mutex
+
+	hostMu    sync.Mutex
+	hostUntil map[string]time.Time // per-host backoff: no request before
+	limited   map[string]bool      // hosts with a colly limit rule
+
+	redirMu   sync.Mutex
+	redirects map[string]string // redirect edges seen, to name loops
+
+	countsMu sync.Mutex
+	counts   finarchive.RunCounts
+	fetched  atomic.Int64
+	articles atomic.Int64
+	errs     atomic.Int64
+	queued   atomic.Int64
+	start    time.Time
+}
+
+// New returns a crawler writing to sink. profiles may be nil.
+func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger) (*Crawler, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Parallelism <= 0 {
+		cfg.Parallelism = 1
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = 10 << 20
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = time.Second
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = time.Minute
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	return &Crawler{cfg: cfg, sink: sink, log: logger, profiles: profiles, now: time.Now,
+		hostUntil: map[string]time.Time{}, limited: map[string]bool{}, redirects: map[string]string{}}, nil
+}
+
+// Progress returns a snapshot of the running crawl.
+func (c *Crawler) Progress() Progress {
+	return Progress{Fetched: c.fetched.Load(), Articles: c.articles.Load(), Errors: c.errs.Load(),
+		Queued: int(c.queued.Load()), Elapsed: time.Since(c.start)}
+}
+
+// Counts returns the run's figures so far.
+func (c *Crawler) Counts() finarchive.RunCounts {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	out := c.counts
+	out.SkippedBy = copyMap(c.counts.SkippedBy)
+	out.FailedBy = copyMap(c.counts.FailedBy)
+	return out
+}
+
+func copyMap(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// SeedError is a seed that cannot be crawled at all (malformed URL).
+type SeedError struct {
+	Seed string
+	Err  error
+}
+
+func (e *SeedError) Error() string { return fmt.Sprintf("seed %q: %v", e.Seed, e.Err) }
+
+// Run crawls from seeds into run runID of the sink until the frontier is
+// empty, MaxPages is reached, or ctx is cancelled (then in-flight URLs are
+// put back and ctx.Err() is returned, so the run can be resumed). Seeds
+// already in the run's frontier are not fetched again, which is what makes
+// Run also the resume path. Bad seeds are counted as failures and the crawl
+// goes on with the others.
+func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarchive.RunCounts, error) {
+	c.start = time.Now()
+	var items []finarchive.QueueItem
+	hosts := append([]string(nil), c.cfg.Hosts...)
+	for _, s := range seeds {
+		n, err := Normalize(s)
+		if err != nil {
+			c.log.Error("bad seed", "url", s, "err", err)
+			c.fail("bad-url")
+			continue
+		}
+		u, _ := url.Parse(n)
+		hosts = append(hosts, u.Host)
+		items = append(items, finarchive.QueueItem{URL: n})
+	}
+	scope, err := NewScope(hosts, c.cfg.Include, c.cfg.Exclude, c.cfg.MaxPerPattern, c.now())
+	if err != nil {
+		return c.Counts(), err
+	}
+	c.scope = scope
+	if len(items) == 0 {
+		return c.Counts(), errors.New("crawler: no valid seed URL")
+	}
+	c.collector = c.newCollector(ctx)
+	for _, h := range hosts {
+		c.limitHost(h)
+	}
+	if _, err := c.sink.Enqueue(ctx, runID, items); err != nil {
+		return c.Counts(), fmt.Errorf("crawler: enqueue seeds: %w", err)
+	}
+	if c.cfg.Sitemaps {
+		c.enqueueSitemaps(ctx, runID, items)
+	}
+	return c.Counts(), c.loop(ctx, runID)
+}
+
+// loop claims due items and hands them to workers until nothing is left.
+func (c *Crawler) loop(ctx context.Context, runID int64) error {
+	workers := c.cfg.Parallelism * max(1, len(c.limited))
+	workers = min(max(workers, 1), 64)
+	work := make(chan finarchive.QueueItem)
+	var wg sync.WaitGroup
+	var inflight atomic.Int64
+	var sinkErr atomic.Value
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				if err := c.process(ctx, runID, it); err != nil {
+					sinkErr.CompareAndSwap(nil, err)
+				}
+				inflight.Add(-1)
+			}
+		}()
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+	idle := 5 * time.Millisecond
+	for {
+		if err, _ := sinkErr.Load().(error); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if c.cfg.MaxPages > 0 && c.fetched.Load()+inflight.Load() >= int64(c.cfg.MaxPages) {
+			if inflight.Load() == 0 {
+				return nil
+			}
+			sleepCtx(ctx, idle)
+			continue
+		}
+		free := int64(workers) - inflight.Load()
+		if c.cfg.MaxPages > 0 {
+			free = min(free, int64(c.cfg.MaxPages)-c.fetched.Load()-inflight.Load())
+		}
+		if free <= 0 {
+			sleepCtx(ctx, idle)
+			continue
+		}
+		claimed, err := c.sink.Claim(ctx, runID, int(free), c.now())
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("crawler: claim: %w", err)
+		}
+		if len(claimed) == 0 {
+			if inflight.Load() > 0 {
+				sleepCtx(ctx, idle)
+				continue
+			}
+			n, due, err := c.sink.Pending(ctx, runID)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("crawler: pending: %w", err)
+			}
+			c.queued.Store(int64(n))
+			if n == 0 && inflight.Load() == 0 {
+				return nil
+			}
+			wait := 50 * time.Millisecond
+			if !due.IsZero() {
+				wait = min(max(time.Until(due), time.Millisecond), 500*time.Millisecond)
+			}
+			sleepCtx(ctx, wait)
+			continue
+		}
+		for _, it := range claimed {
+			inflight.Add(1)
+			work <- it
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// limitHost gives a host its own colly limit rule, so parallelism and delay
+// hold per host rather than across all of them.
+func (c *Crawler) limitHost(host string) {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	if c.limited[host] || c.collector == nil {
+		return
+	}
+	c.limited[host] = true
+	_ = c.collector.Limit(&colly.LimitRule{DomainGlob: globEscape(host), Parallelism: c.cfg.Parallelism,
+		Delay: c.cfg.Delay, RandomDelay: c.cfg.RandomDelay})
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "{", `\{`)
+	return r.Replace(s)
+}
+
+// hostWait returns when a host may next be asked, after a throttle signal.
+func (c *Crawler) hostWait(host string) time.Time {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	return c.hostUntil[host]
+}
+
+func (c *Crawler) slowHost(host string, until time.Time) {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	if until.After(c.hostUntil[host]) {
+		c.hostUntil[host] = until
+	}
+}
+
+// backoff returns the wait before retry number attempt (1-based): exponential
+// with full jitter over the upper half, bounded by BackoffMax.
+func (c *Crawler) backoff(attempt int) time.Duration {
+	d := c.cfg.BackoffBase << min(attempt-1, 20)
+	if d > c.cfg.BackoffMax || d <= 0 {
+		d = c.cfg.BackoffMax
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func (c *Crawler) skip(reason string) {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	c.counts.Skipped++
+	if c.counts.SkippedBy == nil {
+		c.counts.SkippedBy = map[string]int{}
+	}
+	c.counts.SkippedBy[reason]++
+}
+
+func (c *Crawler) fail(reason string) {
+	c.errs.Add(1)
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	c.counts.Failed++
+	if c.counts.FailedBy == nil {
+		c.counts.FailedBy = map[string]int{}
+	}
+	c.counts.FailedBy[reason]++
+}
+
+func (c *Crawler) saved(res finarchive.SaveResult, notModified bool) {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	switch {
+	case notModified:
+		c.counts.NotModified++
+	case res == finarchive.SaveNew:
+		c.counts.New++
+	case res == finarchive.SaveChanged:
+		c.counts.Changed++
+	case res == finarchive.SaveUnchanged:
+		c.counts.Unchanged++
+	}
+	if res == finarchive.SaveNew || res == finarchive.SaveChanged || res == finarchive.SaveUnchanged {
+		c.articles.Add(1)
+	}
+}

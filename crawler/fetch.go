@@ -1,0 +1,384 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/gocolly/colly/v2"
+)
+
+// Context keys of a colly request.
+const (
+	ctxContentType = "finarchive.content_type"
+	ctxAbort       = "finarchive.abort"
+	ctxResponse    = "finarchive.response"
+)
+
+// newCollector configures colly for our frontier: no visited store of its
+// own (the Sink deduplicates atomically), robots.txt obeyed unless told,
+// redirects returned to us, every status handed to OnResponse, and bodies
+// left undecoded (we decode by BOM, header, <meta> and detection ourselves,
+// which colly does not).
+func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
+	col := colly.NewCollector(
+		colly.UserAgent(c.cfg.UserAgent),
+		colly.StdlibContext(ctx),
+		colly.AllowURLRevisit(),
+	)
+	col.IgnoreRobotsTxt = true // checked in process, see robots.go
+	col.ParseHTTPErrorResponse = true
+	col.DetectCharset = false
+	col.MaxBodySize = int(c.cfg.MaxBodySize) + 1 // one byte more tells an oversize body from one at the limit
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: max(2, c.cfg.Parallelism*2),
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	col.WithTransport(tr)
+	c.client = &http.Client{Transport: tr, Timeout: c.cfg.Timeout}
+	c.robots = newRobots(c.client, c.cfg.UserAgent)
+	col.SetRequestTimeout(c.cfg.Timeout)
+	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
+	col.OnResponseHeaders(func(r *colly.Response) {
+		ct := r.Headers.Get("Content-Type")
+		r.Ctx.Put(ctxContentType, ct)
+		// Hide the charset from colly so it hands us the bytes as sent.
+		r.Headers.Del("Content-Type")
+		if r.StatusCode != http.StatusOK {
+			return
+		}
+		if ct != "" && !isHTMLType(ct) {
+			r.Ctx.Put(ctxAbort, "not-html")
+			r.Request.Abort()
+			return
+		}
+		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > c.cfg.MaxBodySize {
+			r.Ctx.Put(ctxAbort, fmt.Sprintf("oversize: Content-Length %d > limit %d", n, c.cfg.MaxBodySize))
+			r.Request.Abort()
+		}
+	})
+	col.OnResponse(func(r *colly.Response) { r.Ctx.Put(ctxResponse, r) })
+	return col
+}
+
+func isHTMLType(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// process fetches one claimed item and commits its outcome. It returns an
+// error only when the sink itself fails, which stops the crawl.
+func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueItem) error {
+	bg := context.WithoutCancel(ctx) // commits finish even when the crawl is being stopped
+	u, err := url.Parse(it.URL)
+	if err != nil {
+		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Failed: "bad-url: " + err.Error()})
+	}
+	if until := c.hostWait(u.Host); until.After(c.now()) {
+		it.NextTry = until
+		return c.sink.Retry(bg, runID, it, "host backoff")
+	}
+	if !c.cfg.IgnoreRobots && !c.robots.Allowed(ctx, u) {
+		c.skip("robots")
+		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Skipped: "robots: disallowed by robots.txt"})
+	}
+
+	cctx := colly.NewContext()
+	hdr := http.Header{}
+	if it.ETag != "" {
+		hdr.Set("If-None-Match", it.ETag)
+	}
+	if it.LastModified != "" {
+		hdr.Set("If-Modified-Since", it.LastModified)
+	}
+	hdr.Set("User-Agent", c.cfg.UserAgent)
+	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+	hdr.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+	fetchedAt := c.now()
+	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
+	contentType := cctx.Get(ctxContentType)
+
+	if ctx.Err() != nil && resp == nil {
+		// Stopped mid-request: put it back untouched for the resume.
+		return c.sink.Retry(bg, runID, it, "interrupted")
+	}
+	if resp == nil {
+		switch {
+		case errors.Is(reqErr, colly.ErrAbortedAfterHeaders):
+			c.fetched.Add(1)
+			reason := cctx.Get(ctxAbort)
+			if strings.HasPrefix(reason, "oversize") {
+				c.log.Warn("page failed", "url", it.URL, "reason", reason)
+				c.fail("oversize")
+				return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, Failed: reason})
+			}
+			c.skip(reason)
+			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason + ": " + contentType})
+		case reqErr == nil:
+			reqErr = errors.New("no response")
+		}
+		return c.retry(bg, runID, it, "network", fmt.Sprintf("fetch: %v", reqErr), time.Time{})
+	}
+
+	c.fetched.Add(1)
+	c.countsMu.Lock()
+	c.counts.Fetched++
+	c.counts.Bytes += int64(len(resp.Body))
+	c.countsMu.Unlock()
+	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode, ContentType: contentType, FetchedAt: fetchedAt,
+		ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified")}
+	status := resp.StatusCode
+	switch {
+	case status == http.StatusNotModified:
+		f.NotModified = true
+		res, err := c.completeRes(bg, runID, f)
+		c.saved(res, true)
+		return err
+	case status >= 300 && status < 400:
+		return c.redirect(bg, runID, it, resp)
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
+		after := retryAfter(resp.Headers.Get("Retry-After"), c.now())
+		if after.IsZero() {
+			after = c.now().Add(c.backoff(it.Attempts + 1))
+		}
+		c.slowHost(u.Host, after)
+		return c.retry(bg, runID, it, fmt.Sprintf("http-%d", status), fmt.Sprintf("HTTP %d", status), after)
+	case status >= 500:
+		return c.retry(bg, runID, it, fmt.Sprintf("http-%d", status), fmt.Sprintf("HTTP %d", status), time.Time{})
+	case status >= 400:
+		reason := fmt.Sprintf("http-%d", status)
+		c.fail(reason)
+		c.log.Warn("page failed", "url", it.URL, "reason", fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
+		f.Failed = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		return c.complete(bg, runID, f)
+	case status != http.StatusOK:
+		c.skip(fmt.Sprintf("http-%d", status))
+		f.Skipped = fmt.Sprintf("HTTP %d", status)
+		return c.complete(bg, runID, f)
+	}
+	if int64(len(resp.Body)) > c.cfg.MaxBodySize {
+		reason := fmt.Sprintf("oversize: body over limit %d bytes", c.cfg.MaxBodySize)
+		c.fail("oversize")
+		c.log.Warn("page failed", "url", it.URL, "reason", reason)
+		f.Failed = reason
+		return c.complete(bg, runID, f)
+	}
+	if contentType == "" && !strings.HasPrefix(http.DetectContentType(resp.Body), "text/html") {
+		c.skip("not-html")
+		f.Skipped = "not-html: sniffed " + http.DetectContentType(resp.Body)
+		return c.complete(bg, runID, f)
+	}
+
+	doc, err := extract.Parse(resp.Body, contentType)
+	if err != nil {
+		c.fail("parse")
+		f.Failed = "parse: " + err.Error()
+		return c.complete(bg, runID, f)
+	}
+	rec := extract.Extract(doc, u, extract.Options{FetchedAt: fetchedAt, Profiles: c.profiles})
+	f.Links = c.links(doc, u, it.Depth+1)
+	switch rec.PageType {
+	case extract.PageArticle:
+		f.Record = rec
+		f.Raw = resp.Body
+	case extract.PageBlocked:
+		// A captcha or "访问过于频繁" page: the host is throttling us. Slow
+		// down and retry; never let it overwrite a stored record.
+		after := c.now().Add(c.backoff(it.Attempts + 1))
+		c.slowHost(u.Host, after)
+		return c.retry(bg, runID, it, "soft-block", "soft block: "+rec.Title, after)
+	default:
+		c.skip(string(rec.PageType) + "-page")
+		f.Skipped = string(rec.PageType) + "-page"
+	}
+	res, err := c.completeRes(bg, runID, f)
+	c.saved(res, false)
+	return err
+}
+
+// retry puts an item back with backoff, or fails it for good after
+// MaxRetries. notBefore, when set, is honoured (Retry-After).
+func (c *Crawler) retry(ctx context.Context, runID int64, it finarchive.QueueItem, kind, msg string, notBefore time.Time) error {
+	it.Attempts++
+	if it.Attempts > c.cfg.MaxRetries {
+		c.fail(kind)
+		c.log.Warn("page failed", "url", it.URL, "reason", msg, "attempts", it.Attempts)
+		return c.complete(ctx, runID, &finarchive.Fetched{Item: it, Failed: fmt.Sprintf("%s (after %d attempts)", msg, it.Attempts)})
+	}
+	next := c.now().Add(c.backoff(it.Attempts))
+	if notBefore.After(next) {
+		next = notBefore
+	}
+	it.NextTry = next
+	c.log.Debug("retry", "url", it.URL, "reason", msg, "attempt", it.Attempts, "at", next)
+	if err := c.sink.Retry(ctx, runID, it, msg); err != nil {
+		return fmt.Errorf("crawler: retry %q: %w", it.URL, err)
+	}
+	return nil
+}
+
+func (c *Crawler) complete(ctx context.Context, runID int64, f *finarchive.Fetched) error {
+	_, err := c.completeRes(ctx, runID, f)
+	return err
+}
+
+// completeRes commits one outcome. A store error on a page is retried once
+// without the page, so one bad record never stops the crawl; a second
+// failure means the store itself is broken, which does.
+func (c *Crawler) completeRes(ctx context.Context, runID int64, f *finarchive.Fetched) (finarchive.SaveResult, error) {
+	res, err := c.sink.Complete(ctx, runID, f)
+	if err == nil {
+		return res, nil
+	}
+	if f.Record == nil {
+		return res, fmt.Errorf("crawler: complete %q: %w", f.Item.URL, err)
+	}
+	c.log.Error("store page", "url", f.Item.URL, "err", err)
+	c.fail("store")
+	g := *f
+	g.Record, g.Raw, g.Failed = nil, nil, "store: "+err.Error()
+	if _, err2 := c.sink.Complete(ctx, runID, &g); err2 != nil {
+		return finarchive.SaveNone, fmt.Errorf("crawler: complete %q: %w", f.Item.URL, err2)
+	}
+	return finarchive.SaveNone, nil
+}
+
+// redirect treats a 3xx as a link to its target at the same depth: the
+// target is fetched as its own frontier item (once, however many URLs
+// redirect to it), and a cycle of redirects is reported as a loop.
+func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.QueueItem, resp *colly.Response) error {
+	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode}
+	loc := resp.Headers.Get("Location")
+	base, _ := url.Parse(it.URL)
+	ref, err := url.Parse(strings.TrimSpace(loc))
+	if loc == "" || err != nil {
+		c.fail("bad-redirect")
+		f.Failed = fmt.Sprintf("HTTP %d with bad Location %q", resp.StatusCode, loc)
+		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
+		return c.complete(ctx, runID, f)
+	}
+	target := base.ResolveReference(ref)
+	canon, err := normalizeURL(target)
+	if err != nil {
+		c.fail("bad-redirect")
+		f.Failed = fmt.Sprintf("redirect to bad URL: %v", err)
+		return c.complete(ctx, runID, f)
+	}
+	tu, _ := url.Parse(canon)
+	if it.Depth == 0 && !c.scope.InHost(tu) {
+		// A seed that moved (http→https, www.) takes its new host into scope.
+		c.scopeMu.Lock()
+		c.scope.hosts[tu.Host] = true
+		c.scopeMu.Unlock()
+		c.limitHost(tu.Host)
+	}
+	c.redirMu.Lock()
+	c.redirects[it.URL] = canon
+	chain := []string{it.URL, canon}
+	loop := false
+	for cur, i := canon, 0; i < 20; i++ {
+		next, ok := c.redirects[cur]
+		if !ok {
+			break
+		}
+		chain = append(chain, next)
+		if next == it.URL {
+			loop = true
+			break
+		}
+		cur = next
+	}
+	c.redirMu.Unlock()
+	if loop || canon == it.URL {
+		c.fail("redirect-loop")
+		f.Failed = "redirect loop: " + strings.Join(chain, " → ")
+		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
+		return c.complete(ctx, runID, f)
+	}
+	c.scopeMu.Lock()
+	ok, why := c.scope.Allow(tu, canon)
+	c.scopeMu.Unlock()
+	if !ok {
+		c.skip("redirect-" + why)
+		f.Skipped = "redirect to " + canon + ": " + why
+		return c.complete(ctx, runID, f)
+	}
+	c.skip("redirect")
+	f.Skipped = "redirect to " + canon
+	f.Links = []finarchive.QueueItem{{URL: canon, Depth: it.Depth}}
+	return c.complete(ctx, runID, f)
+}
+
+// links returns the in-scope links of a page, canonical and deduplicated,
+// at the given depth (none past MaxDepth).
+func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finarchive.QueueItem {
+	if c.cfg.MaxDepth > 0 && depth > c.cfg.MaxDepth {
+		return nil
+	}
+	base := page
+	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
+		if b, err := page.Parse(strings.TrimSpace(href)); err == nil {
+			base = b
+		}
+	}
+	seen := map[string]bool{}
+	var out []finarchive.QueueItem
+	c.scopeMu.Lock()
+	defer c.scopeMu.Unlock()
+	doc.Find("a[href], area[href]").Each(func(_ int, s *goquery.Selection) {
+		href := strings.TrimSpace(s.AttrOr("href", ""))
+		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") ||
+			strings.HasPrefix(strings.ToLower(href), "mailto:") {
+			return
+		}
+		u, err := base.Parse(href)
+		if err != nil {
+			return
+		}
+		canon, err := normalizeURL(u)
+		if err != nil || seen[canon] {
+			return
+		}
+		seen[canon] = true
+		cu, _ := url.Parse(canon)
+		if ok, _ := c.scope.Allow(cu, canon); !ok {
+			return
+		}
+		out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
+	})
+	return out
+}
+
+// retryAfter parses a Retry-After value (seconds or an HTTP date).
+func retryAfter(v string, now time.Time) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			secs = 0
+		}
+		return now.Add(time.Duration(secs) * time.Second)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t
+	}
+	return time.Time{}
+}

@@ -1,0 +1,207 @@
+package crawler
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Normalize returns the canonical form of a URL, the key under which it is
+// deduplicated and stored: scheme and host lower-cased, default port dropped,
+// fragment dropped, dot segments resolved, an empty path made "/", utm_*
+// tracking parameters removed. Only http and https URLs are accepted.
+func Normalize(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("empty URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("malformed URL %q: %w", raw, err)
+	}
+	return normalizeURL(u)
+}
+
+func normalizeURL(u *url.URL) (string, error) {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		if scheme == "" {
+			return "", fmt.Errorf("URL %q has no scheme (want http:// or https://)", u.String())
+		}
+		return "", fmt.Errorf("URL %q: unsupported scheme %q", u.String(), scheme)
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", fmt.Errorf("URL %q has no host", u.String())
+	}
+	port := u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	n := url.URL{Scheme: scheme, Host: host}
+	if port != "" {
+		if _, err := strconv.Atoi(port); err != nil {
+			return "", fmt.Errorf("URL %q: bad port %q", u.String(), port)
+		}
+		n.Host = host + ":" + port
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if strings.Contains(p, "/.") {
+		trail := strings.HasSuffix(p, "/")
+		p = path.Clean(p)
+		if trail && p != "/" {
+			p += "/"
+		}
+	}
+	if err := n.UnmarshalBinary([]byte(n.Scheme + "://" + n.Host + p)); err != nil {
+		return "", fmt.Errorf("URL %q: bad path: %w", u.String(), err)
+	}
+	if u.RawQuery != "" {
+		n.RawQuery = stripTracking(u.RawQuery)
+	}
+	return n.String(), nil
+}
+
+// stripTracking removes utm_* parameters, keeping the order of the others.
+func stripTracking(q string) string {
+	if !strings.Contains(q, "utm_") {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		if !strings.HasPrefix(p, "utm_") {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, "&")
+}
+
+// Scope decides which URLs a crawl follows: the seeds' hosts (or the hosts
+// given), narrowed by include and exclude patterns, and bounded against link
+// traps by more than depth alone.
+type Scope struct {
+	hosts   map[string]bool
+	include []*regexp.Regexp
+	exclude []*regexp.Regexp
+	// MaxQueryLen rejects URLs with a longer query string (ever-growing queries).
+	maxQueryLen int
+	// maxPerPattern bounds how many URLs of one query-bearing shape are followed.
+	maxPerPattern int
+	patterns      map[string]int
+	yearMin       int
+	yearMax       int
+}
+
+// NewScope builds a scope. Patterns are Go regular expressions matched
+// against the whole canonical URL; a bad pattern is an error naming it.
+func NewScope(hosts []string, include, exclude []string, maxPerPattern int, now time.Time) (*Scope, error) {
+	s := &Scope{hosts: map[string]bool{}, maxQueryLen: 256, maxPerPattern: maxPerPattern,
+		patterns: map[string]int{}, yearMin: 1990, yearMax: now.Year() + 1}
+	for _, h := range hosts {
+		s.hosts[strings.ToLower(h)] = true
+	}
+	for _, p := range include {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("crawler: include pattern %q: %w", p, err)
+		}
+		s.include = append(s.include, re)
+	}
+	for _, p := range exclude {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("crawler: exclude pattern %q: %w", p, err)
+		}
+		s.exclude = append(s.exclude, re)
+	}
+	return s, nil
+}
+
+// InHost reports whether the URL's host is in scope.
+func (s *Scope) InHost(u *url.URL) bool {
+	return s.hosts[strings.ToLower(u.Host)] || s.hosts[strings.ToLower(u.Hostname())]
+}
+
+var (
+	digitsRe  = regexp.MustCompile(`[0-9]+`)
+	yearRe    = regexp.MustCompile(`(?:^|[^0-9])((?:19|20|21)[0-9]{2})[-/_.]?(?:0[1-9]|1[0-2])(?:[^0-9]|$)`)
+	segmentRe = regexp.MustCompile(`/([^/]+)`)
+)
+
+// Allow reports whether a canonical URL is followed, and if not, why. It is
+// not safe for concurrent use; the crawler calls it under its own lock.
+func (s *Scope) Allow(u *url.URL, canonical string) (bool, string) {
+	if !s.InHost(u) {
+		return false, "out-of-scope"
+	}
+	for _, re := range s.exclude {
+		if re.MatchString(canonical) {
+			return false, "excluded"
+		}
+	}
+	if len(s.include) > 0 {
+		ok := false
+		for _, re := range s.include {
+			if re.MatchString(canonical) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false, "not-included"
+		}
+	}
+	if len(u.RawQuery) > s.maxQueryLen || len(canonical) > 1024 {
+		return false, "trap-long-url"
+	}
+	if repeatedSegments(u.EscapedPath()) {
+		return false, "trap-repeated-path"
+	}
+	if m := yearRe.FindStringSubmatch(u.RawQuery); m != nil {
+		if y, _ := strconv.Atoi(m[1]); y < s.yearMin || y > s.yearMax {
+			return false, "trap-calendar"
+		}
+	}
+	if u.RawQuery != "" && s.maxPerPattern > 0 {
+		pat := u.Host + digitsRe.ReplaceAllString(u.EscapedPath(), "N") + "?" + queryKeys(u.RawQuery)
+		s.patterns[pat]++
+		if s.patterns[pat] > s.maxPerPattern {
+			return false, "trap-pattern-limit"
+		}
+	}
+	return true, ""
+}
+
+func queryKeys(q string) string {
+	var keys []string
+	for _, kv := range strings.Split(q, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		keys = append(keys, k)
+	}
+	return strings.Join(keys, "&")
+}
+
+// repeatedSegments reports a path that repeats one segment three times or
+// more (a/b/a/b/a/b...), the shape of relative-link loops.
+func repeatedSegments(p string) bool {
+	segs := segmentRe.FindAllStringSubmatch(p, -1)
+	if len(segs) < 3 {
+		return false
+	}
+	seen := map[string]int{}
+	for _, s := range segs {
+		seen[s[1]]++
+		if seen[s[1]] >= 3 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// isSpace reports white space, including the no-break and ideographic spaces
+// Chinese pages indent paragraphs with.
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\f', '\v', 0xA0, 0x3000, 0x200B, 0xFEFF, 0x2002, 0x2003, 0x2009:
+		return true
+	}
+	return r > 0x7F && unicode.IsSpace(r)
+}
+
+// countText returns the number of non-space runes of s and how many of them
+// are sentence punctuation.
+func countText(s string) (runes, punct int) {
+	for _, r := range s {
+		if isSpace(r) {
+			continue
+		}
+		runes++
+		if isPunct(r) {
+			punct++
+		}
+	}
+	return runes, punct
+}
+
+func isPunct(r rune) bool {
+	switch r {
+	case '，', '。', '；', '：', '！', '？', '、', '“', '”', '‘', '’', '（', '）', '《', '》', '…',
+		',', '.', ';', '!', '?', '"', '(', ')':
+		return true
+	}
+	return false
+}
+
+// collapse trims s and folds every run of white space into one space.
+func collapse(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if isSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// runeLen is utf8.RuneCountInString.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// normDigits maps full-width digits, colons, slashes, dashes and dots to
+// ASCII so date patterns see one alphabet.
+func normDigits(s string) string {
+	need := false
+	for _, r := range s {
+		if (r >= '０' && r <= '９') || r == '：' || r == '／' || r == '－' || r == '．' || r == '　' || r == '〇' {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return '0' + (r - '０')
+		case r == '：':
+			return ':'
+		case r == '／':
+			return '/'
+		case r == '－':
+			return '-'
+		case r == '．':
+			return '.'
+		case r == '　':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return strings.ContainsAny(s, "０１２３４５６７８９")
+}
+
+// truncRunes cuts s to at most n runes.
+func truncRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
+}
+
+// hasAnyPrefix reports whether s starts with one of ps.
+func hasAnyPrefix(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs ...string) bool {
+	for _, p := range subs {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripLabel removes a leading "label:" (either colon) from s and reports
+// whether one of labels was there.
+func stripLabel(s string, labels ...string) (string, bool) {
+	for _, l := range labels {
+		if strings.HasPrefix(s, l) {
+			rest := strings.TrimLeftFunc(s[len(l):], isSpace)
+			if strings.HasPrefix(rest, ":") {
+				return strings.TrimLeftFunc(rest[1:], isSpace), true
+			}
+			if strings.HasPrefix(rest, "：") {
+				return strings.TrimLeftFunc(rest[len("："):], isSpace), true
+			}
+		}
+	}
+	return s, false
+}

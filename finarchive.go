@@ -1,0 +1,90 @@
+// Package finarchive holds the domain types shared by the crawler and the
+// store: a frontier item, the outcome of one fetch, and a crawl run. Keeping
+// them here lets crawler declare the small interface it writes to (crawler.Sink)
+// while store implements it without either package importing the other.
+package finarchive
+
+import (
+	"time"
+
+	"github.com/finarchive/finarchive/extract"
+)
+
+// QueueItem is one URL in a crawl's frontier.
+type QueueItem struct {
+	URL      string    // canonical URL (see crawler.Normalize)
+	Depth    int       // link distance from a seed; seeds are 0
+	Attempts int       // failed attempts so far
+	NextTry  time.Time // not fetched before this time (zero: now)
+	// ETag and LastModified are the validators stored for the URL's page, if
+	// any, filled by Claim so the crawler can send a conditional GET.
+	ETag         string
+	LastModified string
+}
+
+// Fetched is everything the crawler learned about one URL. The store commits
+// it in one transaction: the page (if any), the new links and the frontier
+// item's final state, so a crawl killed at any moment loses nothing committed
+// and never stores an article twice.
+type Fetched struct {
+	Item         QueueItem
+	FinalURL     string // canonical URL after redirects ("" = Item.URL)
+	StatusCode   int
+	NotModified  bool            // 304: nothing changes but the check time
+	Record       *extract.Record // extracted page; nil when not HTML or failed
+	Raw          []byte          // raw response body as received (articles only)
+	ContentType  string
+	ETag         string
+	LastModified string
+	FetchedAt    time.Time
+	Links        []QueueItem // links found on the page, in scope; depth already set
+	Skipped      string      // why the URL is not archived (e.g. "not-html", "robots", "list-page")
+	Failed       string      // why the URL failed for good in this run ("" = no failure)
+}
+
+// SaveResult says what a Complete call did with an article.
+type SaveResult string
+
+// The results of saving one fetched URL.
+const (
+	SaveNone      SaveResult = ""          // nothing stored (skipped, failed, not an article)
+	SaveNew       SaveResult = "new"       // first version of this URL
+	SaveChanged   SaveResult = "changed"   // a new revision was stored
+	SaveUnchanged SaveResult = "unchanged" // same content hash: only fetch time updated
+	SaveRejected  SaveResult = "rejected"  // a soft block or empty shell: kept out, stored record untouched
+)
+
+// RunCounts are the figures of one crawl run.
+type RunCounts struct {
+	Fetched     int            `json:"fetched"`
+	New         int            `json:"new"`
+	Changed     int            `json:"changed"`
+	Unchanged   int            `json:"unchanged"`
+	NotModified int            `json:"not_modified"`
+	Failed      int            `json:"failed"`
+	Skipped     int            `json:"skipped"`
+	Bytes       int64          `json:"bytes"`
+	SkippedBy   map[string]int `json:"skipped_by,omitempty"`
+	FailedBy    map[string]int `json:"failed_by,omitempty"`
+}
+
+// Run statuses.
+const (
+	RunRunning     = "running"
+	RunFinished    = "finished"
+	RunFailed      = "failed" // finished, but some URLs failed
+	RunInterrupted = "interrupted"
+	RunError       = "error" // the run itself could not go on
+)
+
+// Run is one crawl run: what it was asked to do and how it went.
+type Run struct {
+	ID         int64     `json:"id"`
+	Seeds      []string  `json:"seeds"`
+	Options    []byte    `json:"-"` // JSON of the crawl options, so --resume can restore them
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	RunCounts
+}

@@ -1,0 +1,345 @@
+// Package store is the archive: a concrete *DB over SQLite that holds the
+// articles (pages, their revisions, cards and raw responses), the crawl runs
+// and each run's disk frontier, a Chinese full-text index and the lock that
+// keeps two crawls off one database. It implements crawler.Sink without
+// importing the crawler. The schema is in migrations/*.sql and SCHEMA.md.
+package store
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Errors returned by the store.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrLocked   = errors.New("store: database is locked by another crawl")
+	ErrReadOnly = errors.New("store: database opened read-only")
+)
+
+// DB is an open archive. A DB opened with Open has one writer connection
+// (all writes are serialised through it) and a pool of readers; one opened
+// with OpenReadOnly has readers only. It is safe for concurrent use.
+type DB struct {
+	path   string
+	w      *sql.DB // the single writer; nil when read-only
+	r      *sql.DB // readers
+	logger *slog.Logger
+
+	// now returns the current time; tests of adaptive revisits keep it.
+	now func() time.Time
+
+	mu   sync.Mutex
+	runs map[int64]runConfig // per-run settings Enqueue and Complete need
+
+	flaters sync.Pool // *flate.Writer
+}
+
+// Option configures Open and OpenReadOnly.
+type Option func(*DB)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(db *DB) {
+		if l != nil {
+			db.logger = l
+		}
+	}
+}
+
+// WithClock sets the function the store reads the time from (default
+// time.Now). It decides revisit due dates and lock ages.
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) {
+		if now != nil {
+			db.now = now
+		}
+	}
+}
+
+// connector opens go-sqlite3 connections with the store's SQL functions
+// registered, without registering a driver name globally.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+func newConnector(dsn string) connector {
+	return connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			if err := c.RegisterFunc("fa_bigrams", indexText, true); err != nil {
+				return fmt.Errorf("store: register fa_bigrams: %w", err)
+			}
+			return nil
+		},
+	}}
+}
+
+// dsn builds a file: URI for path with the pragmas every connection needs.
+func dsn(path string, extra string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_stmt_cache_size=64" + extra
+}
+
+func newDB(path string, opts []Option) *DB {
+	db := &DB{
+		path:   path,
+		logger: slog.New(slog.DiscardHandler),
+		now:    time.Now,
+		runs:   make(map[int64]runConfig),
+	}
+	for _, o := range opts {
+		o(db)
+	}
+	return db
+}
+
+// Open opens (creating if needed) the archive at path and brings its schema
+// up to date.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	db := newDB(path, opts)
+	db.w = sql.OpenDB(newConnector(dsn(path, "&_txlock=immediate")))
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	db.w.SetConnMaxIdleTime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	db.r = sql.OpenDB(newConnector(dsn(path, "&_query_only=1")))
+	db.r.SetMaxOpenConns(8)
+	db.r.SetMaxIdleConns(8)
+	if err := db.r.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenReadOnly opens an existing archive for reading only (mode=ro,
+// query_only), as a web UI does while a crawl writes. Its schema must be
+// current: write methods return ErrReadOnly.
+func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	db := newDB(path, opts)
+	db.r = sql.OpenDB(newConnector(dsn(path, "&mode=ro&_query_only=1")))
+	db.r.SetMaxOpenConns(8)
+	db.r.SetMaxIdleConns(8)
+	var v int
+	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		db.r.Close()
+		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
+	}
+	n, err := countMigrations()
+	if err != nil {
+		db.r.Close()
+		return nil, err
+	}
+	if v != n {
+		db.r.Close()
+		return nil, fmt.Errorf("store: open %s read-only: schema version %d, want %d (open it read-write once)", path, v, n)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		errs = append(errs, db.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// SchemaVersion returns the schema version (PRAGMA user_version).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v, nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check (which also checks the
+// full-text index) and returns nil when SQLite says "ok".
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.r.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("store: integrity check: %w", err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("store: integrity check: %w", err)
+		}
+		msgs = append(msgs, s)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: integrity check: %w", err)
+	}
+	if len(msgs) == 1 && msgs[0] == "ok" {
+		return nil
+	}
+	return fmt.Errorf("store: integrity check: %s", strings.Join(msgs, "; "))
+}
+
+func migrationNames() ([]string, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: list migrations: %w", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func countMigrations() (int, error) {
+	names, err := migrationNames()
+	return len(names), err
+}
+
+// migrate applies the migrations newer than PRAGMA user_version, in order,
+// each in its own transaction together with the version bump.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := migrationNames()
+	if err != nil {
+		return err
+	}
+	var v int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+	if v > len(names) {
+		return fmt.Errorf("store: open %s: schema version %d is newer than this program (%d)", db.path, v, len(names))
+	}
+	for i := v; i < len(names); i++ {
+		src, err := migrationFS.ReadFile(names[i])
+		if err != nil {
+			return fmt.Errorf("store: read migration %s: %w", names[i], err)
+		}
+		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", names[i], err)
+		}
+		db.logger.Info("store: migrated", "version", i+1, "file", names[i])
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction and commits it, or rolls back when fn
+// fails.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.w == nil {
+		return ErrReadOnly
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Time encoding. See migrations/0001_init.sql.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTime is fmtTime, or NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return fmtTime(t)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func parseNullTime(s sql.NullString) time.Time {
+	if !s.Valid {
+		return time.Time{}
+	}
+	return parseTime(s.String)
+}
+
+// compress returns data DEFLATE-compressed at the fastest level.
+func (db *DB) compress(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(data) / 4)
+	fw, _ := db.flaters.Get().(*flate.Writer)
+	if fw == nil {
+		var err error
+		if fw, err = flate.NewWriter(&buf, flate.BestSpeed); err != nil {
+			return nil, err
+		}
+	} else {
+		fw.Reset(&buf)
+	}
+	if _, err := fw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	db.flaters.Put(fw)
+	return buf.Bytes(), nil
+}
+
+func decompress(data []byte, size int) ([]byte, error) {
+	fr := flate.NewReader(bytes.NewReader(data))
+	defer fr.Close()
+	out := bytes.NewBuffer(make([]byte, 0, size))
+	if _, err := io.Copy(out, fr); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
