@@ -49,6 +49,9 @@ type Config struct {
 	Sitemaps      bool          `json:"sitemaps"`        // read sitemap.xml and robots.txt Sitemap: lines as extra seeds
 	MaxPerPattern int           `json:"max_per_pattern"` // URLs of one query-bearing shape followed at most (trap bound)
 	Profile       string        `json:"profile,omitempty"`
+	// Gate, when set, is per-host politeness shared with other crawlers:
+	// each request waits on it too. Not stored with the run.
+	Gate *HostGate `json:"-"`
 }
 
 // DefaultConfig returns polite defaults for a real site.
@@ -211,7 +214,8 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	if c.cfg.Sitemaps {
 		c.enqueueSitemaps(ctx, runID, items)
 	}
-	return c.Counts(), c.loop(ctx, runID)
+	err = c.loop(ctx, runID)
+	return c.Counts(), err
 }
 
 // loop claims due items and hands them to workers until nothing is left.

@@ -109,8 +109,13 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	hdr.Set("User-Agent", c.cfg.UserAgent)
 	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	hdr.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+	release, err := c.cfg.Gate.Acquire(ctx, u.Host) // nil Gate: no wait
+	if err != nil {
+		return c.sink.Retry(bg, runID, it, "interrupted")
+	}
 	fetchedAt := c.now()
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+	release()
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
 	contentType := cctx.Get(ctxContentType)
 

@@ -51,6 +51,12 @@ type DB struct {
 	runs map[int64]runConfig // per-run settings Enqueue and Complete need
 
 	flaters sync.Pool // *flate.Writer
+
+	// The writer goroutine (see write.go).
+	writes     chan *writeReq
+	closing    chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // Option configures Open and OpenReadOnly.
@@ -99,7 +105,7 @@ func newConnector(dsn string) connector {
 // dsn builds a file: URI for path with the pragmas every connection needs.
 func dsn(path string, extra string) string {
 	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-	return "file:" + r.Replace(path) + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_stmt_cache_size=64" + extra
+	return "file:" + r.Replace(path) + "?_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_stmt_cache_size=64" + extra
 }
 
 func newDB(path string, opts []Option) *DB {
@@ -119,7 +125,7 @@ func newDB(path string, opts []Option) *DB {
 // up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := newDB(path, opts)
-	db.w = sql.OpenDB(newConnector(dsn(path, "&_txlock=immediate")))
+	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate")))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -128,9 +134,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
-	db.r = sql.OpenDB(newConnector(dsn(path, "&_query_only=1")))
+	db.r = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_query_only=1")))
 	db.r.SetMaxOpenConns(8)
 	db.r.SetMaxIdleConns(8)
+	db.startWriter()
 	if err := db.r.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -163,8 +170,9 @@ func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error)
 	return db, nil
 }
 
-// Close closes the database.
+// Close closes the database. Writes still queued fail with ErrClosed.
 func (db *DB) Close() error {
+	db.stopWriter()
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())

@@ -263,6 +263,13 @@ func (f filler) pick(pool []string, n int) []string {
 	return out
 }
 
+// dateGap is the time between two consecutive articles: the site covers
+// about three years, with articles between ten minutes and a day apart.
+func (s *Site) dateGap() time.Duration {
+	g := 3 * 365 * 24 * time.Hour / time.Duration(s.numArticles())
+	return min(24*time.Hour, max(10*time.Minute, g))
+}
+
 // numArticles returns the article count.
 func (s *Site) numArticles() int { return s.opt.Articles }
 
@@ -305,8 +312,9 @@ func (s *Site) meta(i, v int) *article {
 	a.Intro = f.fill(introPatterns[r.IntN(len(introPatterns))])
 	a.Author = authors[r.IntN(len(authors))]
 	a.Source = sources[r.IntN(len(sources))]
-	mins := i*97 + r.IntN(40)
-	a.Published = newestDate.Add(-time.Duration(mins) * time.Minute)
+	gap := s.dateGap()
+	at := time.Duration(i)*gap + time.Duration(r.Int64N(int64(gap/3)))
+	a.Published = newestDate.Add(-at).Truncate(time.Minute)
 	a.Likes = []int{0, 0, 0, 3, 12, 27}[r.IntN(6)]
 	kw := []string{topic, categories[cat].Name}
 	for _, k := range r.Perm(len(topics[cat]))[:3] {
@@ -374,15 +382,15 @@ func (s *Site) full(i, v int) *article {
 			ok = add(block{Kind: blockHead, Text: "需要准备哪些材料？"},
 				block{Kind: blockOL, Items: f.pick(materials, 3)})
 		case 4:
-			ok = add(block{Kind: blockPara, Text: f.fill(fillers[r.IntN(len(fillers))])},
-				block{Kind: blockPara, Text: f.fill(fillers[r.IntN(len(fillers))])})
+			ps := f.pick(append(fillers[:4:4], fillers[5:]...), 2)
+			ok = add(block{Kind: blockPara, Text: ps[0]}, block{Kind: blockPara, Text: ps[1]})
 		}
 		if !ok {
 			break
 		}
 	}
-	for size < 300 {
-		add(block{Kind: blockPara, Text: f.fill(fillers[r.IntN(len(fillers))])})
+	for k := 5; size < 300; k++ {
+		add(block{Kind: blockPara, Text: f.fill(fillers[k%len(fillers)])})
 	}
 	if r.IntN(3) > 0 {
 		add(block{Kind: blockTips, Text: "温馨提示：", Items: f.pick(tipPool, 2)})

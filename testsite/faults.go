@@ -54,6 +54,7 @@ type retryRecord struct {
 	key       string
 	sent      time.Time // arrival time of the request answered with 429
 	notBefore time.Time // no request of key should come before this
+	header    string    // the Retry-After value sent
 }
 
 // SetFaults sets the fault mode and clears the per-URL fault counters and
@@ -137,7 +138,7 @@ func (s *Site) decideFault(path, key string, attempt int) FaultKind {
 }
 
 // inject writes the fault kind as the response.
-func (s *Site) inject(w http.ResponseWriter, r *http.Request, key string, kind FaultKind) {
+func (s *Site) inject(w http.ResponseWriter, r *http.Request, key string, kind FaultKind, arrived time.Time) {
 	s.mu.Lock()
 	f := s.faults
 	s.mu.Unlock()
@@ -163,27 +164,24 @@ func (s *Site) inject(w http.ResponseWriter, r *http.Request, key string, kind F
 	case Fault500:
 		status, body = http.StatusInternalServerError, errorPage("500 Internal Server Error", "服务器内部错误。")
 	case Fault503:
-		w.Header().Set("Retry-After", "1")
 		status, body = http.StatusServiceUnavailable, errorPage("503 Service Unavailable", "服务暂时不可用。")
 	case Fault429:
 		secs := int(math.Ceil(f.RetryAfter.Seconds()))
 		now := time.Now()
-		rec := retryRecord{key: key}
+		rec := retryRecord{key: key, sent: arrived}
 		s.mu.Lock()
 		n := s.failures[key]
-		if ts := s.times[key]; len(ts) > 0 {
-			rec.sent = ts[len(ts)-1]
-		}
 		s.mu.Unlock()
-		if n%3 == 2 || (FaultFor(Faults{Seed: f.Seed, Rate500: 1.0 / 3}, key+"#date", n) == Fault500) {
+		if FaultFor(Faults{Seed: f.Seed, Rate500: 1.0 / 3}, key+"#date", n) == Fault500 {
 			// An HTTP date, whole seconds, rounded up.
 			t := now.Add(time.Duration(secs) * time.Second).Truncate(time.Second).Add(time.Second)
 			rec.notBefore = t
-			w.Header().Set("Retry-After", t.UTC().Format(http.TimeFormat))
+			rec.header = t.UTC().Format(http.TimeFormat)
 		} else {
 			rec.notBefore = now.Add(time.Duration(secs) * time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			rec.header = strconv.Itoa(secs)
 		}
+		w.Header().Set("Retry-After", rec.header)
 		s.mu.Lock()
 		s.retryRecs = append(s.retryRecs, rec)
 		s.mu.Unlock()
@@ -230,6 +228,7 @@ type RetryAfterRecord struct {
 	Key       string    // path+query
 	Sent      time.Time // arrival of the request answered with 429
 	NotBefore time.Time // the time Retry-After allowed the next request
+	Header    string    // the Retry-After value sent: seconds or an HTTP date
 }
 
 // RetryAfters returns every 429 sent since SetFaults or ResetRequests.
@@ -238,7 +237,7 @@ func (s *Site) RetryAfters() []RetryAfterRecord {
 	defer s.mu.Unlock()
 	out := make([]RetryAfterRecord, len(s.retryRecs))
 	for i, r := range s.retryRecs {
-		out[i] = RetryAfterRecord{Key: r.key, Sent: r.sent, NotBefore: r.notBefore}
+		out[i] = RetryAfterRecord{Key: r.key, Sent: r.sent, NotBefore: r.notBefore, Header: r.header}
 	}
 	return out
 }

@@ -39,7 +39,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,15 +116,19 @@ func (s *Site) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
 // Start serves the site on 127.0.0.1 on a free port with a real
 // http.Server and returns its base URL, e.g. http://127.0.0.1:41234.
-func (s *Site) Start() (string, error) {
+func (s *Site) Start() (string, error) { return s.StartOn("127.0.0.1:0") }
+
+// StartOn is Start on the given address (e.g. "127.0.0.1:8080" for the
+// demo command).
+func (s *Site) StartOn(addr string) (string, error) {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
 	if s.srv != nil {
 		return "", errors.New("testsite: start: already started")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("testsite: start: %w", err)
+		return "", fmt.Errorf("testsite: start on %s: %w", addr, err)
 	}
 	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.base = "http://" + ln.Addr().String()
@@ -342,7 +345,7 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if kind := s.decideFault(r.URL.Path, key, attempt); kind != FaultNone {
-		s.inject(w, r, key, kind)
+		s.inject(w, r, key, kind, now)
 		return
 	}
 	cw := &countingWriter{ResponseWriter: w}
@@ -373,14 +376,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

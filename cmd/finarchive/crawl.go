@@ -165,7 +165,7 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	db, err := store.Open(ctx, f.db, a.log)
+	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
 	if err != nil {
 		return err
 	}
@@ -237,10 +237,10 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 			job.profiles = p
 		}
 		runID, seeds, prev = last.ID, last.Seeds, last.RunCounts
-		if err := db.ResetInFlight(ctx, runID); err != nil {
+		if _, err := db.ResetInFlight(ctx, runID); err != nil {
 			return nil, err
 		}
-		if err := db.SetRunStatus(ctx, runID, finarchive.RunRunning); err != nil {
+		if err := db.ReopenRun(ctx, runID); err != nil {
 			return nil, err
 		}
 		a.log.Info("resuming run", "run", runID, "seeds", strings.Join(seeds, " "))
@@ -255,7 +255,7 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 		}
 		runID = id
 		if err == nil {
-			if err := db.CarryOverFailed(ctx, prevRun.ID, runID); err != nil {
+			if _, err := db.CarryOverFailed(ctx, prevRun.ID, runID); err != nil {
 				a.log.Warn("carry over failed URLs", "err", err)
 			}
 		}

@@ -43,7 +43,7 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 	defer site.Close()
 	fmt.Fprintf(a.stdout, "demo site listening on %s\n", base)
 
-	db, err := store.Open(ctx, f.db, a.log)
+	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func (a *app) reextract(ctx context.Context, f *reextractFlags) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	db, err := store.Open(ctx, f.db, a.log)
+	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
 	if err != nil {
 		return err
 	}

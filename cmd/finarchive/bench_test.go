@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/testsite"
+	"github.com/gocolly/colly/v2"
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// benchExclude keeps both crawlers off the test site's endless link traps,
+// so they fetch the same pages and pages/s compares like with like.
+var benchExclude = []string{`/calendar/`, `/refer/`}
+
+// bareColly is the least a crawler of this job does: colly with parallelism
+// 16, atomic dedupe, the goquery title, one SQLite INSERT per page.
+func bareColly(tb testing.TB, base, dbPath string) (pages int, elapsed time.Duration) {
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?_journal_mode=WAL&_busy_timeout=10000&_synchronous=NORMAL")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE pages (url TEXT PRIMARY KEY, title TEXT)`); err != nil {
+		tb.Fatal(err)
+	}
+	c := colly.NewCollector(colly.Async(true), colly.AllowURLRevisit())
+	_ = c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: 16})
+	c.WithTransport(&http.Transport{MaxIdleConnsPerHost: 32})
+	var seen sync.Map
+	var mu sync.Mutex
+	visit := func(u string) {
+		for _, ex := range benchExclude {
+			if strings.Contains(u, ex) {
+				return
+			}
+		}
+		if _, dup := seen.LoadOrStore(u, true); !dup {
+			_ = c.Visit(u)
+		}
+	}
+	c.OnResponse(func(*colly.Response) { mu.Lock(); pages++; mu.Unlock() })
+	c.OnHTML("title", func(e *colly.HTMLElement) {
+		_, _ = db.Exec(`INSERT OR REPLACE INTO pages (url, title) VALUES (?, ?)`, e.Request.URL.String(), e.Text)
+	})
+	c.OnHTML("a[href]", func(e *colly.HTMLElement) {
+		u := e.Request.AbsoluteURL(e.Attr("href"))
+		if strings.HasPrefix(u, base) {
+			visit(strings.SplitN(u, "#", 2)[0])
+		}
+	})
+	start := time.Now()
+	visit(base + "/")
+	c.Wait()
+	return pages, time.Since(start)
+}
+
+// finarchiveCrawl crawls with the real crawler and store, same limits.
+func finarchiveCrawl(tb testing.TB, base, dbPath string) (pages int, elapsed time.Duration) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	cfg := crawler.DefaultConfig()
+	cfg.Parallelism, cfg.Delay, cfg.MaxDepth, cfg.Sitemaps = 16, 0, 0, false
+	cfg.Exclude = benchExclude
+	cfg.MaxRetries = 0
+	runID, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{base + "/"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cr, err := crawler.New(cfg, db, extract.BuiltinProfiles(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	counts, err := cr.Run(ctx, runID, []string{base + "/"})
+	elapsed = time.Since(start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return counts.Fetched, elapsed
+}
+
+// BenchmarkCrawl_VsBareColly crawls a 5,000-article test site on loopback
+// with both crawlers in the same run and reports pages/s and the ratio.
+//
+//	go test -run '^$' -bench CrawlVsBareColly -benchtime 1x ./cmd/finarchive
+func BenchmarkCrawl_VsBareColly(b *testing.B) {
+	site := testsite.New(testsite.Options{Articles: 5000})
+	base, err := site.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer site.Close()
+	var fa, bare float64
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		site.ResetRequests()
+		bp, bd := bareColly(b, base, filepath.Join(dir, "bare.db"))
+		site.ResetRequests()
+		fp, fd := finarchiveCrawl(b, base, filepath.Join(dir, "fa.db"))
+		bare += float64(bp) / bd.Seconds()
+		fa += float64(fp) / fd.Seconds()
+		b.Logf("bare colly: %d pages in %s (%.0f pages/s); finarchive: %d pages in %s (%.0f pages/s); ratio %.2f",
+			bp, bd.Round(time.Millisecond), float64(bp)/bd.Seconds(), fp, fd.Round(time.Millisecond), float64(fp)/fd.Seconds(),
+			(float64(fp)/fd.Seconds())/(float64(bp)/bd.Seconds()))
+	}
+	b.ReportMetric(fa/float64(b.N), "finarchive-pages/s")
+	b.ReportMetric(bare/float64(b.N), "bare-pages/s")
+	b.ReportMetric(fa/bare, "ratio")
+}

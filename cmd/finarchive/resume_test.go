@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive/testsite"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// MustBuild builds the finarchive binary once per test process, for tests
+// that kill it as a user's crash would.
+func MustBuild(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "finarchive-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "finarchive")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build finarchive: %v", buildErr)
+	}
+	return binPath
+}
+
+// startCrawl starts the binary; the caller waits or kills it.
+func startCrawl(t testing.TB, bin string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// waitRequests waits until the site has seen n requests, or the process ended.
+func waitRequests(site *testsite.Site, n int64, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for site.Stats().Requests < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func integrityCheck(t testing.TB, db string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var res string
+	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res != "ok" {
+		t.Fatalf("integrity_check: %s", res)
+	}
+}
+
+// TestCrawl_KillAndResume kills the crawler with SIGKILL at several points
+// and resumes each time: the archive ends complete, with no article stored
+// twice, and passes PRAGMA integrity_check.
+func TestCrawl_KillAndResume(t *testing.T) {
+	bin := MustBuild(t)
+	site, base := MustStartSite(t, testsite.Options{Articles: 120, Delay: 3 * time.Millisecond})
+	db := filepath.Join(t.TempDir(), "a.db")
+	args := append(fastCrawl(db)[1:], "--max-depth", "0", "--exclude", "/calendar/|/refer/")
+	first := append([]string{"crawl"}, append(args, base+"/")...)
+	resume := []string{"crawl", "--db", db, "--resume", "-q"}
+
+	kills := 0
+	for i, at := range []int64{15, 50, 100, 150} {
+		cmdArgs := resume
+		if i == 0 {
+			cmdArgs = first
+		}
+		cmd, out := startCrawl(t, bin, cmdArgs...)
+		waitRequests(site, at, 20*time.Second)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			kills++
+		}
+		t.Logf("killed at %d requests (%d so far); output: %s", site.Stats().Requests, at, strings.TrimSpace(out.String()))
+		integrityCheck(t, db)
+	}
+	if kills < 2 {
+		t.Fatalf("only %d kills landed: the crawl was too fast to test resume", kills)
+	}
+	cmd, out := startCrawl(t, bin, resume...)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == exitPartial) {
+		t.Fatalf("final resume: %v\n%s", err, out)
+	}
+	integrityCheck(t, db)
+
+	recs := exportAll(t, db)
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.URL] {
+			t.Errorf("article %s stored twice", r.URL)
+		}
+		seen[r.URL] = true
+	}
+	for _, u := range site.ArticleURLs(base) {
+		if !seen[u] {
+			t.Errorf("article %s lost across kills", u)
+		}
+	}
+	if len(recs) != site.Articles() {
+		t.Errorf("export has %d records, want %d", len(recs), site.Articles())
+	}
+}
+
+// TestCrawl_Interrupt: SIGINT stops cleanly, marks the run interrupted,
+// says how to resume; the resume completes the archive.
+func TestCrawl_Interrupt(t *testing.T) {
+	bin := MustBuild(t)
+	site, base := MustStartSite(t, testsite.Options{Articles: 80, Delay: 3 * time.Millisecond})
+	db := filepath.Join(t.TempDir(), "a.db")
+	cmd, out := startCrawl(t, bin, append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")...)
+	waitRequests(site, 30, 20*time.Second)
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, exitInterrupted, out)
+	}
+	if !strings.Contains(out.String(), "--resume") {
+		t.Errorf("output does not say how to resume:\n%s", out)
+	}
+	rout, _, _ := runCLI(t, "runs", "--db", db)
+	if !strings.Contains(rout, "interrupted") {
+		t.Errorf("runs does not show the run as interrupted:\n%s", rout)
+	}
+	integrityCheck(t, db)
+	if _, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q"); code != 0 && code != exitPartial {
+		t.Fatalf("resume: exit %d: %s", code, e)
+	}
+	if got, want := len(exportAll(t, db)), site.Articles(); got != want {
+		t.Errorf("after resume: %d records, want %d", got, want)
+	}
+}

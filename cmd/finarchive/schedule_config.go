@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	_ "time/tzdata" // --tz and CRON_TZ= work on hosts without a zoneinfo database
+)
+
+// siteConfig is one site of a schedule: its seeds, schedule, scope, rate
+// limits, profile and database. It is what a `sites:` entry of a schedule
+// file holds; `defaults:` holds the same fields, and `schedule URL...`
+// builds one from its flags. The YAML keys are the crawl flags' names.
+type siteConfig struct {
+	Name  string   `yaml:"name"`
+	Seeds []string `yaml:"seeds"`
+	DB    string   `yaml:"db"`
+
+	Every  duration  `yaml:"every"`
+	Cron   string    `yaml:"cron"`
+	TZ     string    `yaml:"tz"`
+	Jitter *duration `yaml:"jitter"` // nil: 10% of the interval, at most 5 min
+
+	Include       []string `yaml:"include"`
+	Exclude       []string `yaml:"exclude"`
+	Hosts         []string `yaml:"hosts"`
+	MaxDepth      int      `yaml:"max-depth"`
+	MaxPages      int      `yaml:"max-pages"`
+	MaxPerPattern int      `yaml:"max-per-pattern"`
+
+	Parallelism  int      `yaml:"parallelism"`
+	Delay        duration `yaml:"delay"`
+	RandomDelay  duration `yaml:"random-delay"`
+	Timeout      duration `yaml:"timeout"`
+	Retries      int      `yaml:"retries"`
+	Backoff      duration `yaml:"backoff"`
+	BackoffMax   duration `yaml:"backoff-max"`
+	UserAgent    string   `yaml:"user-agent"`
+	IgnoreRobots bool     `yaml:"ignore-robots"`
+	Sitemaps     bool     `yaml:"sitemaps"`
+	MaxBodySize  string   `yaml:"max-body-size"`
+	Profile      string   `yaml:"profile"`
+
+	Adaptive   bool     `yaml:"adaptive"`
+	MinRevisit duration `yaml:"min-revisit"`
+	MaxRevisit duration `yaml:"max-revisit"`
+}
+
+// duration is a time.Duration read from YAML as "90s", "1h30m" or "7d".
+type duration time.Duration
+
+// UnmarshalYAML reads a duration string.
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a duration like 30s, 6h or 7d")
+	}
+	v, err := parseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+// parseDuration is time.ParseDuration that also reads whole days ("7d").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q (want e.g. 30s, 6h or 7d)", s)
+	}
+	return d, nil
+}
+
+// scheduleFile is the layout of a schedule config file.
+type scheduleFile struct {
+	Defaults yaml.Node   `yaml:"defaults"`
+	Sites    []yaml.Node `yaml:"sites"`
+}
+
+// configError is a bad schedule file: it names the file, the site and the
+// field, so the fix is obvious.
+type configError struct {
+	file, site, field string
+	line              int
+	err               error
+}
+
+func (e *configError) Error() string {
+	var b strings.Builder
+	b.WriteString("config " + e.file)
+	if e.line > 0 {
+		fmt.Fprintf(&b, ":%d", e.line)
+	}
+	if e.site != "" {
+		b.WriteString(": " + e.site)
+	}
+	if e.field != "" {
+		b.WriteString(": " + e.field)
+	}
+	b.WriteString(": " + e.err.Error())
+	return b.String()
+}
+
+func (e *configError) Unwrap() error { return e.err }
+
+// siteKeys are the YAML keys a site (or the defaults) may have.
+var siteKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeOf(siteConfig{})
+	for i := range t.NumField() {
+		keys[strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]] = true
+	}
+	return keys
+}()
+
+// loadScheduleFile reads a schedule config file. base holds the values a
+// field takes when neither the site nor `defaults:` sets it. Every site is
+// checked (see siteConfig.check) before any crawl starts.
+func loadScheduleFile(path string, base siteConfig) ([]siteConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parseScheduleFile(path, data, base)
+}
+
+func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f scheduleFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, &configError{file: path, err: yamlErr(err)}
+	}
+	if len(f.Sites) == 0 {
+		return nil, &configError{file: path, field: "sites", err: errors.New("no site listed")}
+	}
+	defaults := base
+	if f.Defaults.Kind != 0 {
+		if err := decodeSite(&f.Defaults, &defaults); err != nil {
+			return nil, &configError{file: path, site: "defaults", line: f.Defaults.Line, err: err}
+		}
+		if defaults.Name != "" || len(defaults.Seeds) > 0 {
+			return nil, &configError{file: path, site: "defaults", field: "name/seeds", line: f.Defaults.Line,
+				err: errors.New("belong to a site, not to the defaults")}
+		}
+	}
+	names := map[string]bool{}
+	sites := make([]siteConfig, 0, len(f.Sites))
+	for i := range f.Sites {
+		n := &f.Sites[i]
+		s := defaults
+		label := fmt.Sprintf("site #%d", i+1)
+		if err := decodeSite(n, &s); err != nil {
+			return nil, &configError{file: path, site: label, line: n.Line, err: err}
+		}
+		if s.Name != "" {
+			label = fmt.Sprintf("site %q", s.Name)
+		} else {
+			s.Name = fmt.Sprintf("site%d", i+1)
+		}
+		if names[s.Name] {
+			return nil, &configError{file: path, site: label, field: "name", line: n.Line, err: errors.New("used by two sites")}
+		}
+		names[s.Name] = true
+		if field, err := s.check(); err != nil {
+			return nil, &configError{file: path, site: label, field: field, line: n.Line, err: err}
+		}
+		sites = append(sites, s)
+	}
+	return sites, nil
+}
+
+// decodeSite decodes one mapping over s: keys it does not set keep s's
+// values. An unknown key is an error naming it.
+func decodeSite(n *yaml.Node, s *siteConfig) error {
+	if n.Kind != yaml.MappingNode {
+		return errors.New("want a mapping of settings (name: …, seeds: […], …)")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !siteKeys[k.Value] {
+			return fmt.Errorf("line %d: unknown field %q (known: %s)", k.Line, k.Value, strings.Join(sortedKeySet(siteKeys), ", "))
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var one yaml.Node
+		one.Kind, one.Tag = yaml.MappingNode, "!!map"
+		one.Content = []*yaml.Node{k, v}
+		if err := one.Decode(s); err != nil {
+			return fmt.Errorf("%s: line %d: %w", k.Value, v.Line, yamlErr(err))
+		}
+	}
+	return nil
+}
+
+// yamlErr strips yaml's "yaml: unmarshal errors:" preamble.
+func yamlErr(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return errors.New(strings.Join(te.Errors, "; "))
+	}
+	return err
+}
+
+func sortedKeySet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// check validates a site and returns the name of the bad field with the
+// error.
+func (s *siteConfig) check() (field string, err error) {
+	if len(s.Seeds) == 0 {
+		return "seeds", errors.New("no seed URL")
+	}
+	for _, seed := range s.Seeds {
+		u, err := url.Parse(seed)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "seeds", fmt.Errorf("%q is not an http(s) URL", seed)
+		}
+	}
+	if s.DB == "" {
+		return "db", errors.New("no database file")
+	}
+	if _, err := s.schedule(); err != nil {
+		field := "every"
+		switch {
+		case s.TZ != "" && strings.Contains(err.Error(), "time zone"):
+			field = "tz"
+		case s.Cron != "":
+			field = "cron"
+		}
+		return field, err
+	}
+	if _, err := crawler.NewScope(nil, s.Include, s.Exclude, 0, time.Now()); err != nil {
+		return "include/exclude", err
+	}
+	if s.Parallelism < 1 {
+		return "parallelism", fmt.Errorf("%d: want at least 1", s.Parallelism)
+	}
+	if s.MaxDepth < 0 || s.MaxPages < 0 || s.Retries < 0 || s.MaxPerPattern < 0 {
+		return "max-depth/max-pages/retries/max-per-pattern", errors.New("must not be negative")
+	}
+	if _, err := parseSize(s.MaxBodySize); err != nil {
+		return "max-body-size", err
+	}
+	if s.MinRevisit > s.MaxRevisit && s.MaxRevisit > 0 {
+		return "min-revisit", fmt.Errorf("%s is longer than max-revisit %s", time.Duration(s.MinRevisit), time.Duration(s.MaxRevisit))
+	}
+	if s.Profile != "" {
+		if _, err := os.Stat(s.Profile); err != nil {
+			return "profile", err
+		}
+	}
+	return "", nil
+}
+
+// crawlConfig returns the crawler options of the site.
+func (s *siteConfig) crawlConfig() (crawler.Config, error) {
+	size, err := parseSize(s.MaxBodySize)
+	if err != nil {
+		return crawler.Config{}, err
+	}
+	return crawler.Config{
+		MaxDepth: s.MaxDepth, MaxPages: s.MaxPages, Parallelism: s.Parallelism,
+		Delay: time.Duration(s.Delay), RandomDelay: time.Duration(s.RandomDelay),
+		UserAgent: s.UserAgent, Include: s.Include, Exclude: s.Exclude, Hosts: s.Hosts,
+		IgnoreRobots: s.IgnoreRobots, MaxBodySize: size, Timeout: time.Duration(s.Timeout),
+		MaxRetries: s.Retries, BackoffBase: time.Duration(s.Backoff), BackoffMax: time.Duration(s.BackoffMax),
+		Sitemaps: s.Sitemaps, MaxPerPattern: s.MaxPerPattern, Profile: s.Profile,
+	}, nil
+}
+
+// hosts returns the hosts the site crawls: its seeds' and the extra ones.
+func (s *siteConfig) hosts() []string {
+	out := append([]string(nil), s.Hosts...)
+	for _, seed := range s.Seeds {
+		if n, err := crawler.Normalize(seed); err == nil {
+			if u, err := url.Parse(n); err == nil {
+				out = append(out, u.Host)
+			}
+		}
+	}
+	return out
+}
+
+// schedule is when a site is crawled.
+type schedule interface {
+	// Next returns the first slot after t.
+	Next(t time.Time) time.Time
+	// String describes the schedule for the log.
+	String() string
+}
+
+// everySchedule runs at a fixed interval.
+type everySchedule time.Duration
+
+func (e everySchedule) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
+func (e everySchedule) String() string             { return "every " + time.Duration(e).String() }
+
+// cronSchedule runs on a cron expression.
+type cronSchedule struct {
+	expr  string
+	sched cron.Schedule
+}
+
+func (c cronSchedule) Next(t time.Time) time.Time { return c.sched.Next(t) }
+func (c cronSchedule) String() string             { return "cron " + strconv.Quote(c.expr) }
+
+// cronParser reads standard 5-field expressions, an optional leading
+// seconds field, descriptors (@daily, @every 1h) and a CRON_TZ=/TZ= prefix.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// schedule parses the site's --every or --cron (with --tz).
+func (s *siteConfig) schedule() (schedule, error) {
+	every, expr := time.Duration(s.Every), strings.TrimSpace(s.Cron)
+	switch {
+	case every > 0 && expr != "":
+		return nil, errors.New("give either every or cron, not both")
+	case every > 0:
+		if s.TZ != "" {
+			return nil, errors.New("tz applies to cron only")
+		}
+		return everySchedule(every), nil
+	case expr == "":
+		return nil, errors.New("no schedule: give every (e.g. 24h) or cron (e.g. \"30 3 * * *\")")
+	}
+	if s.TZ != "" {
+		if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
+			return nil, errors.New("give the time zone either in tz or as a CRON_TZ= prefix, not both")
+		}
+		if _, err := time.LoadLocation(s.TZ); err != nil {
+			return nil, fmt.Errorf("unknown time zone %q: %w", s.TZ, err)
+		}
+		expr = "CRON_TZ=" + s.TZ + " " + expr
+	}
+	sched, err := cronParser.Parse(expr)
+	if err != nil {
+		if strings.Contains(err.Error(), "location") {
+			return nil, fmt.Errorf("bad time zone in %q: %w", expr, err)
+		}
+		return nil, fmt.Errorf("bad cron expression %q: %w", expr, err)
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("cron expression %q never fires", expr)
+	}
+	return cronSchedule{expr: expr, sched: sched}, nil
+}
+
+// jitter returns the largest random delay added to each start: the site's
+// own, or 10% of the schedule's interval capped at 5 minutes.
+func (s *siteConfig) jitter(sched schedule) time.Duration {
+	if s.Jitter != nil {
+		return time.Duration(*s.Jitter)
+	}
+	now := time.Now()
+	first := sched.Next(now)
+	interval := sched.Next(first).Sub(first)
+	return min(interval/10, 5*time.Minute)
+}

@@ -1,0 +1,288 @@
+package extract
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// notCardLabels name sidebar lists that are not related articles.
+var notCardLabels = []string{"热门", "排行", "热点", "最新", "24小时", "点击榜", "热榜", "最热", "友情链接", "合作伙伴", "专题", "导航", "栏目", "频道", "热搜", "评论"}
+
+// blockLabel returns the label just before link list i: the last short line
+// before its first line.
+func (x *extractor) blockLabel(i int32) string {
+	a := x.a
+	e := &a.elems[i]
+	for k, l := range a.lines {
+		if l.elem >= i && l.elem < e.end {
+			// The first line inside the list may be the label itself
+			// (a heading that is not an item).
+			if l.inh&fLinkItem == 0 && l.runes <= 16 {
+				return l.text
+			}
+			if k > 0 {
+				p := a.lines[k-1]
+				if p.runes <= 16 {
+					return p.text
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func isRelatedLabel(s string) bool {
+	return containsAny(s, relatedLabels...) || containsAny(s, "相关", "还在看", "推荐", "喜欢", "延伸", "还看了")
+}
+
+func isNotCardLabel(s string) bool {
+	if containsAny(s, "相关", "还在看", "猜你") {
+		return false
+	}
+	return containsAny(s, notCardLabels...)
+}
+
+// cards finds the related-article blocks and reads their items.
+func (x *extractor) cards() {
+	a := x.a
+	bestEnd := int32(0)
+	if a.best >= 0 {
+		bestEnd = a.reg.hi
+	}
+	seen := map[string]bool{}
+	if x.rec.URL != "" {
+		seen[x.rec.URL] = true
+	}
+	var taken []int32
+	unlabelled := 0
+	for i := range a.elems {
+		idx := int32(i)
+		e := &a.elems[i]
+		if e.own&fLinkList == 0 || e.inh&fLinkItem != 0 {
+			continue
+		}
+		inside := false
+		for _, t := range taken {
+			if idx >= t && idx < a.elems[t].end {
+				inside = true
+				break
+			}
+		}
+		if inside || e.inh&fComment != 0 {
+			continue
+		}
+		label := collapse(x.blockLabel(idx))
+		related := e.inh&fRelated != 0 || isRelatedLabel(label)
+		if isNotCardLabel(label) || (!related && e.inh&fHot != 0) {
+			continue
+		}
+		if !related {
+			// An unlabelled block counts only after the article, outside the
+			// page's navigation and sidebars.
+			if a.best < 0 || idx < bestEnd || e.inh&(fNavLike|fBad) != 0 || unlabelled >= 1 {
+				continue
+			}
+		} else if e.inh&fNavLike != 0 && e.inh&fRelated == 0 && !isRelatedLabel(label) {
+			continue
+		}
+		cs := x.readCards(idx, seen)
+		if len(cs) < 2 {
+			continue
+		}
+		if !related {
+			// Titles of real articles, not a menu of channel names.
+			total := 0
+			for _, c := range cs {
+				total += runeLen(c.Title)
+			}
+			if total < 6*len(cs) {
+				continue
+			}
+			unlabelled++
+		}
+		for _, c := range cs {
+			seen[c.URL] = true
+		}
+		x.rec.Cards = append(x.rec.Cards, cs...)
+		taken = append(taken, idx)
+	}
+}
+
+// segment is a run of text under one element of a card.
+type segment struct {
+	text  string
+	n     *html.Node // parent element
+	link  *html.Node // enclosing <a>, if any
+	title bool       // inside a heading or a title-named element
+}
+
+func cardSegments(n *html.Node) []segment {
+	var out []segment
+	var walk func(n *html.Node, link *html.Node, title bool)
+	walk = func(n *html.Node, link *html.Node, title bool) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				t := collapse(c.Data)
+				if t == "" {
+					continue
+				}
+				if k := len(out) - 1; k >= 0 && out[k].n == n && out[k].link == link {
+					out[k].text += " " + t
+					continue
+				}
+				out = append(out, segment{text: t, n: n, link: link, title: title})
+			case html.ElementNode:
+				if skipElem(c) || c.DataAtom == atom.Br {
+					continue
+				}
+				l := link
+				if c.DataAtom == atom.A && hasAttr(c, "href") {
+					l = c
+				}
+				t := title
+				switch c.DataAtom {
+				case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+					t = true
+				default:
+					if cl := strings.ToLower(attr(c, "class")); strings.Contains(cl, "title") {
+						t = true
+					}
+				}
+				walk(c, l, t)
+			}
+		}
+	}
+	walk(n, nil, false)
+	return out
+}
+
+var pagerWords = []string{"上一页", "下一页", "首页", "尾页", "末页", "上一篇", "下一篇", "更多", "更多>>", "查看更多", "more", "More"}
+
+// readCards reads the items of link list i.
+func (x *extractor) readCards(i int32, seen map[string]bool) []Card {
+	a := x.a
+	var out []Card
+	e := &a.elems[i]
+	for c := e.child; c >= 0; c = a.elems[c].next {
+		ce := &a.elems[c]
+		if ce.own&fLinkItem == 0 {
+			continue
+		}
+		card, ok := x.readCard(ce.n)
+		if !ok || seen[card.URL] {
+			continue
+		}
+		seen[card.URL] = true
+		out = append(out, card)
+	}
+	return out
+}
+
+func (x *extractor) readCard(n *html.Node) (Card, bool) {
+	segs := cardSegments(n)
+	// Title: a heading's text, else the longest link text.
+	ti := -1
+	for k, s := range segs {
+		if s.title && s.link != nil || s.title && ti < 0 {
+			if ti < 0 || runeLen(s.text) > runeLen(segs[ti].text) {
+				ti = k
+			}
+		}
+	}
+	if ti < 0 {
+		for k, s := range segs {
+			if s.link != nil && (ti < 0 || runeLen(s.text) > runeLen(segs[ti].text)) {
+				ti = k
+			}
+		}
+	}
+	if ti < 0 {
+		return Card{}, false
+	}
+	title := segs[ti].text
+	for _, p := range pagerWords {
+		if strings.HasPrefix(title, p) {
+			return Card{}, false
+		}
+	}
+	if strings.Trim(title, "0123456789 .[]") == "" {
+		return Card{}, false
+	}
+	link := segs[ti].link
+	if link == nil {
+		// The title is not a link: take the item's first link.
+		for _, s := range segs {
+			if s.link != nil {
+				link = s.link
+				break
+			}
+		}
+		if link == nil && n.DataAtom == atom.A {
+			link = n
+		}
+		if link == nil {
+			for p := n; p != nil && link == nil; p = p.FirstChild {
+				if p.DataAtom == atom.A {
+					link = p
+				}
+			}
+		}
+	}
+	if link == nil {
+		return Card{}, false
+	}
+	u := x.resolve(attr(link, "href"))
+	if u == "" {
+		return Card{}, false
+	}
+	card := Card{Title: title, URL: u}
+	for k, s := range segs {
+		if k == ti || s.text == title {
+			continue
+		}
+		n := runeLen(s.text)
+		if card.Date == "" && n <= 30 {
+			if h, ok := firstDate(s.text, x.opt.FetchedAt, true); ok && runeLen(h.raw)*2 >= n-4 {
+				card.Date = strings.TrimSpace(s.text)
+				if v, ok := stripLabel(card.Date, "发布时间", "时间", "日期", "发布于", "发表于"); ok {
+					card.Date = v
+				}
+				continue
+			}
+		}
+		if n >= 12 && n > runeLen(card.Snippet) && s.link == nil || n >= 12 && s.link != nil && s.link == link && n > runeLen(card.Snippet) {
+			card.Snippet = s.text
+			continue
+		}
+		if card.Category == "" && n >= 1 && n <= 8 && !hasDigit(s.text) && !isBoilerLine(s.text, int32(n)) &&
+			(s.link == nil || s.link != link) {
+			card.Category = s.text
+		}
+	}
+	return card, true
+}
+
+// resolve makes href absolute against the page (or <base>); it returns ""
+// for javascript: and fragment-only links.
+func (x *extractor) resolve(href string) string {
+	href = strings.TrimSpace(href)
+	if href == "" || strings.HasPrefix(href, "#") {
+		return ""
+	}
+	low := strings.ToLower(href)
+	if strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
+		return ""
+	}
+	ref, err := url.Parse(href)
+	if err != nil {
+		return ""
+	}
+	u := x.base.ResolveReference(ref)
+	u.Fragment = ""
+	return u.String()
+}

@@ -1,0 +1,430 @@
+package extract
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cst is the zone of a date that gives none: China Standard Time.
+var cst = time.FixedZone("CST", 8*3600)
+
+// Date precisions.
+const (
+	precYear = iota + 1
+	precMonth
+	precDay
+	precMinute
+	precSecond
+)
+
+// dateHit is one date found in a text.
+type dateHit struct {
+	t        time.Time
+	raw      string
+	prec     int
+	pos      int  // byte offset in the text searched
+	relative bool // resolved against the fetch time
+	short    bool // a month and day only: the year came from context
+}
+
+// Date patterns, compiled once. They run on text whose full-width digits and
+// colons were mapped to ASCII (normDigits).
+var (
+	reFull = regexp.MustCompile(`(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?:\s*日)?` +
+		`(?:(?:\s*T\s*|\s*|\s*,\s*)(\d{1,2})\s*(?::|时|点)\s*(\d{1,2})(?:\s*分)?(?:\s*:\s*(\d{1,2})(?:\.\d+)?(?:\s*秒)?)?)?` +
+		`(\s*(?:Z|[+-]\d{2}:?\d{2}))?`)
+	reDMY = regexp.MustCompile(`(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(\s*[AaPp][Mm])?)?`)
+	reEng = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})` +
+		`(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(\s*[ap]m)?)?`)
+	reMonthDay  = regexp.MustCompile(`(\d{1,2})\s*(?:[-/]|月)\s*(\d{1,2})(?:\s*日)?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?`)
+	reYearMonth = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2})\s*月`)
+	reRelative  = regexp.MustCompile(`(\d+)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|年)\s*前`)
+	reDayWord   = regexp.MustCompile(`(刚刚|今天|昨天|前天)(?:\s*(\d{1,2}):(\d{2}))?`)
+	reCompact   = regexp.MustCompile(`(?:^|[^0-9])((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?:[^0-9]|$)`)
+	reURLYM     = regexp.MustCompile(`/((?:19|20)\d{2})[-_/]?(0[1-9]|1[0-2])/`)
+	reUnix      = regexp.MustCompile(`^\d{10}(\d{3})?$`)
+)
+
+// dateOK reports whether the parts make a real calendar date and time.
+func dateOK(y, mo, d, h, mi, s int) bool {
+	if y < 1970 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 {
+		return false
+	}
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	return t.Day() == d
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// notAfterDigit reports whether s[i] does not continue a run of digits.
+func notAfterDigit(s string, i int) bool {
+	return i == 0 || s[i-1] < '0' || s[i-1] > '9'
+}
+
+func notBeforeDigit(s string, j int) bool {
+	return j >= len(s) || s[j] < '0' || s[j] > '9'
+}
+
+// parseZone reads "Z", "+08:00" or "+0800".
+func parseZone(z string) *time.Location {
+	z = strings.TrimSpace(z)
+	if z == "" {
+		return nil
+	}
+	if z == "Z" {
+		return time.UTC
+	}
+	sign := 1
+	if z[0] == '-' {
+		sign = -1
+	}
+	z = strings.ReplaceAll(z[1:], ":", "")
+	if len(z) != 4 {
+		return nil
+	}
+	off := sign * (atoi(z[:2])*3600 + atoi(z[2:])*60)
+	if off == 8*3600 {
+		return cst
+	}
+	return time.FixedZone("", off)
+}
+
+// findDates returns the full dates (with a year) in s, in order: Chinese
+// and ISO forms, D/M/Y and M/D/Y, and English month names.
+func findDates(s string, max int) []dateHit {
+	if !hasDigit(s) {
+		return nil
+	}
+	s = normDigits(s)
+	var out []dateHit
+	add := func(m []int, kind int) {
+		if !notAfterDigit(s, m[0]) || !notBeforeDigit(s, m[1]) {
+			return
+		}
+		sub := func(k int) string {
+			if 2*k+1 >= len(m) || m[2*k] < 0 {
+				return ""
+			}
+			return s[m[2*k]:m[2*k+1]]
+		}
+		var y, mo, d int
+		switch kind {
+		case 0:
+			y, mo, d = atoi(sub(1)), atoi(sub(2)), atoi(sub(3))
+		case 1:
+			a, b := atoi(sub(1)), atoi(sub(2))
+			y = atoi(sub(3))
+			// D/M/Y unless the day cannot be first or a 12-hour clock says
+			// American.
+			switch {
+			case b > 12:
+				mo, d = a, b
+			case a > 12:
+				mo, d = b, a
+			case sub(7) != "":
+				mo, d = a, b
+			default:
+				mo, d = b, a
+			}
+		case 2:
+			mo = engMonth(sub(1))
+			d, y = atoi(sub(2)), atoi(sub(3))
+		}
+		h, mi, sec := atoi(sub(4)), atoi(sub(5)), atoi(sub(6))
+		if ap := strings.ToLower(strings.TrimSpace(sub(7))); ap != "" && h >= 1 && h <= 12 {
+			if ap == "pm" && h < 12 {
+				h += 12
+			} else if ap == "am" && h == 12 {
+				h = 0
+			}
+		}
+		if !dateOK(y, mo, d, h, mi, sec) {
+			return
+		}
+		prec := precDay
+		if sub(4) != "" {
+			prec = precMinute
+			if sub(6) != "" {
+				prec = precSecond
+			}
+		}
+		var loc *time.Location
+		if kind == 0 {
+			loc = parseZone(sub(7))
+		}
+		if loc == nil {
+			loc = cst
+		}
+		out = append(out, dateHit{
+			t:    time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc),
+			raw:  strings.TrimSpace(s[m[0]:m[1]]),
+			prec: prec,
+			pos:  m[0],
+		})
+	}
+	for _, m := range reFull.FindAllStringSubmatchIndex(s, -1) {
+		add(m, 0)
+	}
+	if strings.IndexByte(s, '/') >= 0 {
+		for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
+			add(m, 1)
+		}
+	}
+	for _, m := range reEng.FindAllStringSubmatchIndex(s, -1) {
+		add(m, 2)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
+	if max > 0 && len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+func engMonth(s string) int {
+	switch strings.ToLower(s) {
+	case "jan":
+		return 1
+	case "feb":
+		return 2
+	case "mar":
+		return 3
+	case "apr":
+		return 4
+	case "may":
+		return 5
+	case "jun":
+		return 6
+	case "jul":
+		return 7
+	case "aug":
+		return 8
+	case "sep":
+		return 9
+	case "oct":
+		return 10
+	case "nov":
+		return 11
+	case "dec":
+		return 12
+	}
+	return 0
+}
+
+// firstDate returns the first date of s: a full date, else (when loose) a
+// relative date, a month and day or a year and month, resolved against ref.
+func firstDate(s string, ref time.Time, loose bool) (dateHit, bool) {
+	if hs := findDates(s, 1); len(hs) > 0 {
+		return hs[0], true
+	}
+	if !loose {
+		return dateHit{}, false
+	}
+	s = normDigits(s)
+	if h, ok := relativeDate(s, ref); ok {
+		return h, true
+	}
+	if m := reYearMonth.FindStringSubmatchIndex(s); m != nil && notAfterDigit(s, m[0]) {
+		y, mo := atoi(s[m[2]:m[3]]), atoi(s[m[4]:m[5]])
+		if dateOK(y, mo, 1, 0, 0, 0) {
+			return dateHit{t: time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, cst), raw: s[m[0]:m[1]], prec: precMonth, pos: m[0]}, true
+		}
+	}
+	if ref.IsZero() {
+		return dateHit{}, false
+	}
+	for _, m := range reMonthDay.FindAllStringSubmatchIndex(s, 4) {
+		if !notAfterDigit(s, m[0]) || !notBeforeDigit(s, m[1]) {
+			continue
+		}
+		mo, d := atoi(s[m[2]:m[3]]), atoi(s[m[4]:m[5]])
+		h, mi, sec := 0, 0, 0
+		prec := precDay
+		if m[6] >= 0 {
+			h, mi = atoi(s[m[6]:m[7]]), atoi(s[m[8]:m[9]])
+			prec = precMinute
+			if m[10] >= 0 {
+				sec = atoi(s[m[10]:m[11]])
+				prec = precSecond
+			}
+		}
+		r := ref.In(cst)
+		y := r.Year()
+		if !dateOK(y, mo, d, h, mi, sec) && !dateOK(y-1, mo, d, h, mi, sec) {
+			continue
+		}
+		t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, cst)
+		if t.After(r.Add(48 * time.Hour)) {
+			t = time.Date(y-1, time.Month(mo), d, h, mi, sec, 0, cst)
+		}
+		return dateHit{t: t, raw: strings.TrimSpace(s[m[0]:m[1]]), prec: prec, pos: m[0], short: true}, true
+	}
+	return dateHit{}, false
+}
+
+// relativeDate reads 3天前, 5小时前, 昨天 14:05, 刚刚 against ref.
+func relativeDate(s string, ref time.Time) (dateHit, bool) {
+	if ref.IsZero() {
+		return dateHit{}, false
+	}
+	r := ref.In(cst)
+	if m := reRelative.FindStringSubmatchIndex(s); m != nil {
+		n := atoi(s[m[2]:m[3]])
+		var t time.Time
+		prec := precMinute
+		switch s[m[4]:m[5]] {
+		case "秒":
+			t = r.Add(-time.Duration(n) * time.Second)
+		case "分钟", "分":
+			t = r.Add(-time.Duration(n) * time.Minute)
+		case "小时", "个小时":
+			t = r.Add(-time.Duration(n) * time.Hour)
+		case "天", "日":
+			t, prec = r.AddDate(0, 0, -n), precDay
+		case "周", "星期":
+			t, prec = r.AddDate(0, 0, -7*n), precDay
+		case "个月":
+			t, prec = r.AddDate(0, -n, 0), precMonth
+		case "年":
+			t, prec = r.AddDate(-n, 0, 0), precYear
+		}
+		if prec <= precDay {
+			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, cst)
+		} else {
+			t = t.Truncate(time.Minute)
+		}
+		return dateHit{t: t, raw: s[m[0]:m[1]], prec: prec, pos: m[0], relative: true}, true
+	}
+	if m := reDayWord.FindStringSubmatchIndex(s); m != nil {
+		word := s[m[2]:m[3]]
+		if word == "刚刚" {
+			return dateHit{t: r.Truncate(time.Minute), raw: word, prec: precMinute, pos: m[0], relative: true}, true
+		}
+		days := map[string]int{"今天": 0, "昨天": 1, "前天": 2}[word]
+		d := r.AddDate(0, 0, -days)
+		h, mi, prec := 0, 0, precDay
+		if m[4] >= 0 {
+			h, mi, prec = atoi(s[m[4]:m[5]]), atoi(s[m[6]:m[7]]), precMinute
+			if h > 23 || mi > 59 {
+				return dateHit{}, false
+			}
+		}
+		return dateHit{t: time.Date(d.Year(), d.Month(), d.Day(), h, mi, 0, 0, cst), raw: s[m[0]:m[1]], prec: prec, pos: m[0], relative: true}, true
+	}
+	return dateHit{}, false
+}
+
+// parseMetaDate reads a machine date: RFC 3339 and its relatives, a Unix
+// time, or anything findDates understands.
+func parseMetaDate(s string) (dateHit, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return dateHit{}, false
+	}
+	if reUnix.MatchString(s) {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		if len(s) == 13 {
+			n /= 1000
+		}
+		t := time.Unix(n, 0).In(cst)
+		if t.Year() < 1990 {
+			return dateHit{}, false
+		}
+		return dateHit{t: t, raw: s, prec: precSecond}, true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00", time.RFC1123Z, time.RFC1123} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.Location() != time.UTC {
+				_, off := t.Zone()
+				if off == 8*3600 {
+					t = t.In(cst)
+				}
+			}
+			return dateHit{t: t, raw: s, prec: precSecond}, true
+		}
+	}
+	if hs := findDates(s, 1); len(hs) > 0 {
+		h := hs[0]
+		h.raw = s
+		return h, true
+	}
+	// "2022-02-13-07:48:00" and similar.
+	if len(s) >= 16 && s[10] == '-' {
+		if hs := findDates(s[:10]+" "+s[11:], 1); len(hs) > 0 {
+			h := hs[0]
+			h.raw = s
+			return h, true
+		}
+	}
+	return dateHit{}, false
+}
+
+// parseLayout reads s with a profile's Go layout (or "unix"), in the
+// page's zone.
+func parseLayout(s, layout string, ref time.Time) (dateHit, bool) {
+	s = strings.TrimSpace(normDigits(s))
+	switch layout {
+	case "", "auto":
+		return firstDate(s, ref, true)
+	case "unix", "unixms":
+		return parseMetaDate(s)
+	}
+	t, err := time.ParseInLocation(layout, s, cst)
+	if err != nil {
+		// The layout may match a part of the text ("发布时间：2023-11-23").
+		for i := 0; i < len(s); i++ {
+			if s[i] >= '0' && s[i] <= '9' && notAfterDigit(s, i) {
+				end := min(len(s), i+len(layout)+8)
+				for j := end; j > i; j-- {
+					if t2, err2 := time.ParseInLocation(layout, strings.TrimSpace(s[i:j]), cst); err2 == nil {
+						t, err = t2, nil
+						s = strings.TrimSpace(s[i:j])
+						break
+					}
+				}
+				if err == nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return dateHit{}, false
+		}
+	}
+	if t.Year() == 0 && !ref.IsZero() {
+		r := ref.In(cst)
+		t = time.Date(r.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, t.Location())
+		if t.After(r.Add(48 * time.Hour)) {
+			t = t.AddDate(-1, 0, 0)
+		}
+	}
+	return dateHit{t: t, raw: s, prec: precSecond}, true
+}
+
+// dateLabels introduce a publish date.
+var dateLabels = []string{"发布时间", "发表时间", "发布日期", "发表日期", "发稿时间", "发文日期", "成文日期", "上传时间",
+	"日期", "时间", "发表于", "发布于", "更新时间", "更新日期", "出版日期", "Published", "Posted", "Date", "发布:", "发布：", "发表:", "发表："}
+
+// labelledDate finds a date introduced by a date label in s.
+func labelledDate(s string, ref time.Time) (dateHit, bool) {
+	best := -1
+	for _, l := range dateLabels {
+		if i := strings.Index(s, l); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return dateHit{}, false
+	}
+	rest := s[best:]
+	h, ok := firstDate(rest, ref, true)
+	if !ok || h.pos > 40 {
+		return dateHit{}, false
+	}
+	return h, true
+}

@@ -1,0 +1,414 @@
+package extract
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// flags describe an element of the analysed tree.
+type flags uint32
+
+const (
+	fBlock     flags = 1 << iota // a block-level element: starts a new line
+	fHasBlock                    // has a block-level descendant (or <br>)
+	fBadStrong                   // comments, footer, related, share, breadcrumb...
+	fBadWeak                     // nav, side, ad, hot, tags... (unless it looks like content)
+	fComment                     // a comment area
+	fRelated                     // class/id says related/recommend
+	fLinkList                    // repeated children led by links: a link list or cards
+	fLinkItem                    // one item of a link list
+	fLink                        // an <a href>
+	fHeading                     // h1..h6
+	fTitleish                    // class/id says title
+	fCrumb                       // class/id says breadcrumb/position
+	fHot                         // class/id says hot/rank/top list
+	fNavLike                     // nav/menu/header/footer/side: never cards
+
+	fBad = fBadStrong | fBadWeak | fComment
+)
+
+// elem is one element of the analysed tree, in pre-order.
+type elem struct {
+	n        *html.Node
+	parent   int32
+	end      int32 // one past the index of the last descendant
+	child    int32 // first element child, -1 if none
+	last     int32 // last element child, -1 if none
+	next     int32 // next element sibling, -1 if none
+	tag      atom.Atom
+	own      flags // the element's own flags
+	inh      flags // own | the ancestors' flags (set after analysis)
+	first    int8  // first text of the subtree: 1 inside a link, 2 outside, 0 none
+	text     int32 // non-space runes in the subtree
+	link     int32 // of which inside <a>
+	punct    int32 // punctuation outside links
+	h1       int32 // <h1> elements in the subtree
+	ownW     float64
+	childW   float64
+	weight   float64
+	hasLinks int32 // <a href> in the subtree
+	inLink   bool  // the element is or is inside an <a>
+	runW     float64
+	runS     int32 // best run of children: first and last item ord (see kadane)
+	runT     int32
+}
+
+// region is the main text: an element, or a run of an element's children
+// (pages that put paragraphs straight into a layout cell beside link lists).
+type region struct {
+	root     int32 // the element, or the parent of the run
+	lo, hi   int32 // element index range of the region
+	slo, shi int32 // for a run: the ord range of the root's own text
+	run      bool
+}
+
+// linkWeight is what a rune of link text costs a candidate body node.
+const linkWeight = 1.5
+
+// analysis is everything one pass over a document learns about it.
+type analysis struct {
+	root    *html.Node
+	elems   []elem
+	lines   []line
+	best    int32 // root of the main text region, -1 if none
+	reg     region
+	meta    map[string]string
+	ldjson  []string
+	title   string   // <title>
+	heads   []int32  // h1..h3 and title-like elements, in order
+	times   []int32  // <time> elements
+	scripts []string // inline script text (for JS-set dates)
+	total   int32    // non-space runes of the document
+	nH1     int
+	sigs    map[sigKey]int
+}
+
+var skipTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Svg: true, atom.Math: true, atom.Head: true, atom.Select: true, atom.Textarea: true,
+	atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Button: true, atom.Input: true,
+	atom.Canvas: true, atom.Video: true, atom.Audio: true, atom.Map: true, atom.Form: false,
+}
+
+var blockTags = map[atom.Atom]bool{
+	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true, atom.Center: true,
+	atom.Dd: true, atom.Details: true, atom.Dialog: true, atom.Dir: true, atom.Div: true, atom.Dl: true,
+	atom.Dt: true, atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true, atom.Footer: true,
+	atom.Form: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Header: true, atom.Hgroup: true, atom.Hr: true, atom.Li: true, atom.Main: true, atom.Menu: true,
+	atom.Nav: true, atom.Ol: true, atom.P: true, atom.Pre: true, atom.Section: true, atom.Summary: true,
+	atom.Table: true, atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true, atom.Ul: true,
+	atom.Caption: true, atom.Body: true, atom.Html: true, atom.Frameset: true, atom.Legend: true,
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// skipElem reports whether n and its subtree are never text: scripts,
+// styles, form controls and hidden elements.
+func skipElem(n *html.Node) bool {
+	if skipTags[n.DataAtom] {
+		return true
+	}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true
+		case "style":
+			v := strings.ToLower(a.Val)
+			if strings.Contains(v, "display") || strings.Contains(v, "visibility") {
+				v = strings.ReplaceAll(v, " ", "")
+				if strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden") {
+					return true
+				}
+			}
+		case "aria-hidden":
+			if a.Val == "true" && n.DataAtom != atom.Div && n.DataAtom != atom.Section {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Class and id words. Strong patterns mark boilerplate whatever else the
+// name says; weak ones only when the name does not also look like content.
+var (
+	strongBad = []string{"comment", "pinglun", "copyright", "footer", "sidebar", "breadcrumb", "crumb",
+		"pagination", "pager", "bdshare", "jiathis", "sharebar", "share-", "-share", "share_", "_share",
+		"social", "advert", "guanggao", "toolbar", "disqus", "reply-list", "replylist", "dibu", "daohang"}
+	relatedWords = []string{"related", "relate", "recommend", "tuijian", "xgyd", "xgwz", "xgtj", "guess",
+		"youlike", "you-like", "readmore", "read-more", "more-news", "morenews", "xiangguan"}
+	weakBadWords = map[string]bool{"nav": true, "navbar": true, "menu": true, "side": true, "aside": true,
+		"foot": true, "ad": true, "ads": true, "gg": true, "banner": true, "login": true, "share": true,
+		"tags": true, "tag": true, "top": true, "topbar": true, "header": true, "head": true, "hot": true,
+		"rank": true, "ranking": true, "right": false, "widget": true, "links": true, "friend": true,
+		"follow": true, "subscribe": true, "qrcode": true, "ewm": true, "zan": true, "like": true,
+		"print": true, "fav": true, "collect": true}
+	goodWords = []string{"article", "content", "main", "post", "text", "detail", "entry", "story",
+		"zhengwen", "neirong", "wenzhang", "body", "news_txt", "newstext", "art_con", "artibody"}
+	hotWords   = []string{"hot", "rank", "top10", "paihang", "remen", "popular", "most"}
+	navWords   = []string{"nav", "menu", "header", "footer", "foot", "side", "daohang", "dibu", "topbar"}
+	crumbWords = []string{"crumb", "position", "location", "weizhi", "dqwz", "path", "bread", "curpos", "site-nav"}
+)
+
+// classify derives flags from an element's tag, role, class and id.
+func classify(n *html.Node) flags {
+	var f flags
+	switch n.DataAtom {
+	case atom.Nav:
+		f |= fBadWeak | fNavLike
+	case atom.Footer:
+		f |= fBadStrong | fNavLike
+	case atom.Aside:
+		f |= fBadWeak | fNavLike
+	case atom.A:
+		if hasAttr(n, "href") {
+			f |= fLink
+		}
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		f |= fHeading
+	}
+	switch attr(n, "role") {
+	case "navigation", "menubar", "menu":
+		f |= fBadWeak | fNavLike
+	case "contentinfo", "complementary":
+		f |= fBadWeak | fNavLike
+	}
+	name := attr(n, "class") + " " + attr(n, "id")
+	if len(name) <= 1 {
+		return f
+	}
+	name = strings.ToLower(name)
+	good := containsAny(name, goodWords...)
+	if containsAny(name, "comment", "pinglun", "reply-list", "replylist", "disqus") {
+		f |= fComment | fBadStrong
+	}
+	if containsAny(name, relatedWords...) {
+		f |= fRelated | fBadStrong
+	}
+	for _, w := range strongBad {
+		if strings.Contains(name, w) {
+			f |= fBadStrong
+			break
+		}
+	}
+	if containsAny(name, crumbWords...) {
+		f |= fCrumb
+	}
+	if strings.Contains(name, "title") || strings.Contains(name, "biaoti") || strings.Contains(name, "headline") {
+		f |= fTitleish
+	}
+	if containsAny(name, navWords...) {
+		f |= fNavLike
+	}
+	if containsAny(name, hotWords...) {
+		f |= fHot
+	}
+	if !good {
+		for _, w := range strings.FieldsFunc(name, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+		}) {
+			if weakBadWords[w] {
+				f |= fBadWeak
+				break
+			}
+		}
+	}
+	return f
+}
+
+// analyse walks the document once to build the element table, scores the
+// elements and renders the text lines.
+func analyse(root *html.Node) *analysis {
+	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}}
+	a.elems = make([]elem, 0, 1024)
+	a.collectHead(root)
+	a.walk(root, -1, false)
+	a.score()
+	a.render()
+	return a
+}
+
+// collectHead reads <title>, <meta>, JSON-LD and inline scripts anywhere in
+// the document (pages put them in the body too).
+func (a *analysis) collectHead(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch c.DataAtom {
+		case atom.Title:
+			if a.title == "" {
+				a.title = collapse(nodeText(c))
+			}
+			continue
+		case atom.Meta:
+			key := strings.ToLower(attr(c, "property"))
+			if key == "" {
+				key = strings.ToLower(attr(c, "name"))
+			}
+			if key == "" {
+				key = strings.ToLower(attr(c, "itemprop"))
+			}
+			if key == "" {
+				key = strings.ToLower(attr(c, "http-equiv"))
+			}
+			if key != "" {
+				if _, ok := a.meta[key]; !ok {
+					a.meta[key] = strings.TrimSpace(attr(c, "content"))
+				}
+			}
+			continue
+		case atom.Script:
+			t := nodeText(c)
+			typ := strings.ToLower(attr(c, "type"))
+			if strings.Contains(typ, "ld+json") {
+				a.ldjson = append(a.ldjson, t)
+			} else if (typ == "" || strings.Contains(typ, "javascript")) && len(t) < 200<<10 && len(a.scripts) < 64 {
+				a.scripts = append(a.scripts, t)
+			}
+			continue
+		case atom.Style, atom.Svg, atom.Template:
+			continue
+		}
+		a.collectHead(c)
+	}
+}
+
+// nodeText is the raw text of n's subtree.
+func nodeText(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	var f func(*html.Node)
+	f = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				if c.DataAtom == atom.Script || c.DataAtom == atom.Style {
+					if n.DataAtom != atom.Script {
+						continue
+					}
+				}
+				f(c)
+			}
+		}
+	}
+	f(n)
+	return b.String()
+}
+
+// walk builds the element table: pre-order, subtree counts, first-text and
+// own text weight.
+func (a *analysis) walk(n *html.Node, parent int32, inLink bool) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			if parent < 0 {
+				continue
+			}
+			r, p := countText(c.Data)
+			if r == 0 {
+				continue
+			}
+			e := &a.elems[parent]
+			e.text += int32(r)
+			if inLink {
+				e.link += int32(r)
+				e.ownW -= linkWeight * float64(r)
+			} else {
+				e.punct += int32(p)
+				e.ownW += float64(r)
+			}
+			// Mark the first text of every ancestor that has none yet.
+			v := int8(2)
+			if inLink {
+				v = 1
+			}
+			for i := parent; i >= 0 && a.elems[i].first == 0; i = a.elems[i].parent {
+				a.elems[i].first = v
+			}
+		case html.ElementNode:
+			if c.DataAtom == atom.Br {
+				if parent >= 0 {
+					a.elems[parent].own |= fHasBlock
+				}
+				continue
+			}
+			if skipElem(c) {
+				continue
+			}
+			idx := int32(len(a.elems))
+			a.elems = append(a.elems, elem{n: c, parent: parent, child: -1, last: -1, next: -1, tag: c.DataAtom, own: classify(c)})
+			e := &a.elems[idx]
+			if blockTags[c.DataAtom] {
+				e.own |= fBlock
+			}
+			if e.own&(fHeading|fTitleish) != 0 && len(a.heads) < 256 {
+				a.heads = append(a.heads, idx)
+			}
+			if c.DataAtom == atom.H1 {
+				e.h1 = 1
+				a.nH1++
+			}
+			if c.DataAtom == atom.Time && len(a.times) < 64 {
+				a.times = append(a.times, idx)
+			}
+			link := inLink
+			if e.own&fLink != 0 {
+				e.hasLinks = 1
+				link = true
+			}
+			e.inLink = link
+			if parent >= 0 {
+				// Link the child list (append at the end).
+				p := &a.elems[parent]
+				if p.child < 0 {
+					p.child = idx
+				} else {
+					a.elems[p.last].next = idx
+				}
+				p.last = idx
+			}
+			a.walk(c, idx, link)
+			e = &a.elems[idx]
+			e.end = int32(len(a.elems))
+			if parent >= 0 {
+				p := &a.elems[parent]
+				p.text += e.text
+				p.link += e.link
+				p.punct += e.punct
+				p.h1 += e.h1
+				p.hasLinks += e.hasLinks
+				if e.own&(fBlock|fHasBlock) != 0 {
+					p.own |= fHasBlock
+				}
+			}
+		default:
+			if c.Type == html.DocumentNode || c.Type == html.ElementNode {
+				a.walk(c, parent, inLink)
+			}
+		}
+	}
+}

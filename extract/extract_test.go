@@ -1,0 +1,174 @@
+package extract_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive/extract"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// fetched is the fetch time of every golden extraction.
+var fetched = time.Date(2024, 1, 15, 12, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// TestExtract_Testsite checks every field of one page per testsite template
+// against the site's own truth, with no profile.
+func TestExtract_Testsite(t *testing.T) {
+	truths, _ := filepath.Glob(filepath.Join("testdata", "testsite", "*.truth.json"))
+	if len(truths) == 0 {
+		t.Skip("no testsite fixtures in testdata/testsite (go test ./testsite -run TestFixtures -update)")
+	}
+	for _, tp := range truths {
+		name := strings.TrimSuffix(filepath.Base(tp), ".truth.json")
+		t.Run(name, func(t *testing.T) {
+			var want extract.Record
+			data, err := os.ReadFile(tp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatalf("%s: %v", tp, err)
+			}
+			raw, err := os.ReadFile(filepath.Join("testdata", "testsite", name+".html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := extract.ExtractBytes(raw, "text/html", want.URL, extract.Options{FetchedAt: want.FetchedAt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareRecords(t, got, &want)
+		})
+	}
+}
+
+// compareRecords reports every field of got that differs from want.
+func compareRecords(t *testing.T, got, want *extract.Record) {
+	t.Helper()
+	check := func(field string, g, w any) {
+		t.Helper()
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s:\n got: %#v\nwant: %#v", field, g, w)
+		}
+	}
+	check("url", got.URL, want.URL)
+	check("title", got.Title, want.Title)
+	if got.Body != want.Body {
+		gl, wl := strings.Split(got.Body, "\n"), strings.Split(want.Body, "\n")
+		for i := 0; i < max(len(gl), len(wl)); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Errorf("body line %d:\n got: %q\nwant: %q", i+1, g, w)
+				break
+			}
+		}
+		if len(gl) != len(wl) {
+			t.Errorf("body: %d lines, want %d", len(gl), len(wl))
+		}
+	}
+	pub := func(p *time.Time) string {
+		if p == nil {
+			return "<nil>"
+		}
+		return p.Format(time.RFC3339)
+	}
+	check("published", pub(got.Published), pub(want.Published))
+	check("published_raw", got.PublishedRaw, want.PublishedRaw)
+	check("author", got.Author, want.Author)
+	check("source", got.Source, want.Source)
+	check("category", got.Category, want.Category)
+	check("breadcrumb", nonNil(got.Breadcrumb), nonNil(want.Breadcrumb))
+	check("keywords", nonNil(got.Keywords), nonNil(want.Keywords))
+	check("site", got.Site, want.Site)
+	check("page_type", got.PageType, want.PageType)
+	if len(got.Cards) != len(want.Cards) {
+		t.Errorf("cards: %d, want %d", len(got.Cards), len(want.Cards))
+	}
+	for i := 0; i < min(len(got.Cards), len(want.Cards)); i++ {
+		if got.Cards[i] != want.Cards[i] {
+			t.Errorf("card %d:\n got: %+v\nwant: %+v", i, got.Cards[i], want.Cards[i])
+		}
+	}
+	if want.ContentHash != "" {
+		check("content_hash", got.ContentHash, want.ContentHash)
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// goldenCase is one hand-written fixture: testdata/<name>.html, extracted
+// as url (and content type), compared with testdata/<name>.golden.json.
+type goldenCase struct {
+	name, url, contentType string
+}
+
+var goldenCases = []goldenCase{
+	{"seedlike", "https://www.kabao.example/zixun/12345.html", "text/html; charset=utf-8"},
+	{"gbk-meta", "http://news.oldsite.example/2005-03/21/content_77.htm", ""},
+	{"jsdate", "https://m.fin.example/a/98765", "text/html"},
+	{"qa", "https://wenda.loan.example/q/556.html", "text/html; charset=utf-8"},
+	{"news-comments", "https://finance.daily.example/2023/1123/a1.shtml", "text/html; charset=utf-8"},
+	{"list", "https://www.kabao.example/zixun/list_2.html", "text/html; charset=utf-8"},
+	{"home", "https://www.kabao.example/", "text/html; charset=utf-8"},
+	{"notfound", "https://www.kabao.example/zixun/99999.html", "text/html; charset=utf-8"},
+	{"captcha", "https://www.kabao.example/zixun/12346.html", "text/html; charset=utf-8"},
+	{"search", "https://www.kabao.example/search?q=%E8%AF%81%E4%B9%A6", "text/html; charset=utf-8"},
+}
+
+// TestExtract_Golden extracts the hand-written fixtures and compares the
+// records with their golden files (-update rewrites them).
+func TestExtract_Golden(t *testing.T) {
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("testdata", c.name+".html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := extract.ExtractBytes(raw, c.contentType, c.url, extract.Options{FetchedAt: fetched})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gp := filepath.Join("testdata", c.name+".golden.json")
+			if *update {
+				b, err := json.MarshalIndent(got, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(gp, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			data, err := os.ReadFile(gp)
+			if err != nil {
+				t.Fatalf("%v (run go test ./extract -run TestExtract_Golden -update)", err)
+			}
+			var want extract.Record
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatal(err)
+			}
+			compareRecords(t, got, &want)
+			if !got.FetchedAt.Equal(want.FetchedAt) {
+				t.Errorf("fetched_at %v, want %v", got.FetchedAt, want.FetchedAt)
+			}
+		})
+	}
+}

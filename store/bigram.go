@@ -1,0 +1,173 @@
+package store
+
+import (
+	"strings"
+	"unicode"
+)
+
+// The search index holds text in a bigram form (see 0002_search.sql):
+// indexText makes it from a title or body, and the query parser turns a
+// query into the matching FTS4 expression.
+
+// foldRune folds full-width ASCII to ASCII and upper to lower case, one rune
+// for one rune, so positions found in folded text are positions in the
+// original.
+func foldRune(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		r -= 0xFEE0
+	} else if r == 0x3000 {
+		r = ' '
+	}
+	if r < 0x80 {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// isHan reports whether r is a CJK ideograph (indexed as bigrams).
+func isHan(r rune) bool {
+	if r < 0x2E80 {
+		return false
+	}
+	return unicode.Is(unicode.Han, r)
+}
+
+// isWordRune reports whether r belongs in a word token (Latin, digits and
+// other non-Han letters).
+func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+	}
+	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// indexText returns s in the index's bigram form: each run of Han
+// characters c1..cn becomes "c1c2 c2c3 … cn-1cn cn" and each run of letters
+// and digits one lower-case word; everything else separates tokens.
+func indexText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) * 2)
+	var prev rune // previous Han rune of the current run, 0 if none
+	inWord := false
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	endHan := func() {
+		if prev != 0 {
+			sep()
+			b.WriteRune(prev)
+			prev = 0
+		}
+	}
+	for _, r := range s {
+		r = foldRune(r)
+		switch {
+		case isHan(r):
+			inWord = false
+			if prev != 0 {
+				sep()
+				b.WriteRune(prev)
+				b.WriteRune(r)
+			}
+			prev = r
+		case isWordRune(r):
+			endHan()
+			if !inWord {
+				sep()
+				inWord = true
+			}
+			b.WriteRune(r)
+		default:
+			endHan()
+			inWord = false
+		}
+	}
+	endHan()
+	return b.String()
+}
+
+// queryPart is one run of a query: Han characters or a word, folded.
+type queryPart struct {
+	text []rune
+	han  bool
+}
+
+// parseQuery splits a query into its Han runs and words. Any other
+// character, including FTS syntax, separates parts.
+func parseQuery(q string) []queryPart {
+	var parts []queryPart
+	var cur []rune
+	curHan := false
+	flush := func() {
+		if len(cur) > 0 {
+			parts = append(parts, queryPart{text: cur, han: curHan})
+			cur = nil
+		}
+	}
+	for _, r := range q {
+		r = foldRune(r)
+		switch {
+		case isHan(r):
+			if !curHan {
+				flush()
+			}
+			curHan = true
+			cur = append(cur, r)
+		case isWordRune(r):
+			if curHan {
+				flush()
+			}
+			curHan = false
+			cur = append(cur, r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return parts
+}
+
+// ftsExpr returns the FTS4 MATCH expression for the parts, all of which
+// must match (AND), in column col ("" = any column):
+//
+//	one Han character  卡      -> 卡*        (prefix: bigrams and run ends)
+//	two                逾期    -> 逾期
+//	more               信用卡  -> "信用 用卡" (phrase of bigrams)
+//	a word             ETC     -> etc
+func ftsExpr(parts []queryPart, col string) string {
+	var b strings.Builder
+	prefix := ""
+	if col != "" {
+		prefix = col + ":"
+	}
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(prefix)
+		switch {
+		case !p.han:
+			b.WriteByte('"')
+			b.WriteString(string(p.text))
+			b.WriteByte('"')
+		case len(p.text) == 1:
+			b.WriteString(string(p.text))
+			b.WriteByte('*')
+		default:
+			b.WriteByte('"')
+			for j := 0; j+1 < len(p.text); j++ {
+				if j > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(string(p.text[j : j+2]))
+			}
+			b.WriteByte('"')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive/store"
+)
+
+func TestDB_Lock(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	a := MustOpenPath(t, path)
+	b := MustOpenPath(t, path) // another process, as far as the lock can tell
+
+	release, err := a.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Lock(ctx, "crawl", false)
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Lock: %v, want ErrLocked", err)
+	}
+	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("error does not name the holder: %v", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := release(); err != nil {
+		t.Fatalf("second release: %v", err)
+	}
+	release, err = b.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatalf("Lock after release: %v", err)
+	}
+
+	// wait: the lock is taken as soon as the holder lets go.
+	got := make(chan error, 1)
+	go func() {
+		r, err := a.Lock(ctx, "crawl", true)
+		if err == nil {
+			err = r()
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiting Lock: %v", err)
+	}
+
+	// wait ends with the context.
+	release, err = a.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.Lock(cctx, "crawl", true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock with cancelled ctx: %v", err)
+	}
+}
+
+func TestDB_Lock_stale(t *testing.T) {
+	ctx := context.Background()
+	// A process that has exited: its pid is free.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true(1):", err)
+	}
+	deadPID := cmd.Process.Pid
+	host, _ := os.Hostname()
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	old := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
+
+	tests := []struct {
+		name      string
+		pid       int
+		host      string
+		heartbeat string
+		takeOver  bool
+	}{
+		{"holder process gone", deadPID, host, now, true},
+		{"heartbeat too old", os.Getpid(), "other-host", old, true},
+		{"other host, fresh", deadPID, "other-host", now, false},
+		{"live holder", os.Getpid(), host, now, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "a.db")
+			db := MustOpenPath(t, path)
+			// Plant the holder's row as another process would have left it.
+			plain, err := sql.Open("sqlite3", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer plain.Close()
+			if _, err := plain.Exec(`INSERT INTO crawl_lock (id, owner, token, pid, hostname, acquired_at, heartbeat_at)
+				VALUES (1, 'old crawl', 'x', ?, ?, ?, ?)`, tt.pid, tt.host, old, tt.heartbeat); err != nil {
+				t.Fatal(err)
+			}
+			release, err := db.Lock(ctx, "crawl", false)
+			if tt.takeOver {
+				if err != nil {
+					t.Fatalf("Lock: %v, want a take-over", err)
+				}
+				release()
+			} else if !errors.Is(err, store.ErrLocked) {
+				t.Fatalf("Lock: %v, want ErrLocked", err)
+			}
+		})
+	}
+}

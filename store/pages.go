@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+)
+
+// Complete commits the outcome of one URL in one transaction: the article
+// (new, changed, unchanged, rejected or a 304), its cards and raw response,
+// the links found on it and the frontier item's final state. It implements
+// crawler.Sink.
+//
+// An article is saved when f.Record is not nil and its PageType is
+// "article" (or empty); PageType "blocked" is SaveRejected and leaves the
+// stored page untouched; f.NotModified updates the fetch time and revisit
+// schedule of the stored page only.
+func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) (finarchive.SaveResult, error) {
+	if db.w == nil {
+		return finarchive.SaveNone, ErrReadOnly
+	}
+	cfg, err := db.runConfig(ctx, db.r, runID)
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", f.Item.URL, err)
+	}
+	canonical := f.FinalURL
+	if canonical == "" {
+		canonical = f.Item.URL
+	}
+	fetchedAt := f.FetchedAt
+	if fetchedAt.IsZero() {
+		if f.Record != nil && !f.Record.FetchedAt.IsZero() {
+			fetchedAt = f.Record.FetchedAt
+		} else {
+			fetchedAt = db.now()
+		}
+	}
+
+	// Work done outside the transaction: hashing, JSON, bigrams, compression.
+	var page *pageRow
+	result, rejected := finarchive.SaveNone, finarchive.SaveNone
+	switch {
+	case f.NotModified:
+	case f.Record == nil:
+	case f.Record.PageType == extract.PageBlocked:
+		rejected = finarchive.SaveRejected
+	case f.Record.PageType == extract.PageArticle || f.Record.PageType == "":
+		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
+		if err != nil {
+			return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", canonical, err)
+		}
+		page.etag, page.lastModified = f.ETag, f.LastModified
+		if len(f.Raw) > 0 {
+			page.rawType = f.ContentType
+			page.rawSize = len(f.Raw)
+			if page.raw, err = db.compress(f.Raw); err != nil {
+				return finarchive.SaveNone, fmt.Errorf("store: complete %q: compress: %w", canonical, err)
+			}
+		}
+	}
+
+	state, lastErr := StateDone, ""
+	if f.Failed != "" {
+		state, lastErr = StateFailed, f.Failed
+	}
+	now := fmtTime(db.now())
+	var links []byte
+	if len(f.Links) > 0 {
+		links = encodeItems(f.Links)
+	}
+	err = db.write(ctx, func(tx *wtx) error {
+		result = rejected
+		switch {
+		case f.NotModified:
+			ok, err := db.touchPage(ctx, tx, canonical, fetchedAt, f.ETag, f.LastModified, cfg)
+			if err != nil {
+				return err
+			}
+			if ok {
+				result = finarchive.SaveUnchanged
+			}
+		case page != nil:
+			var err error
+			if result, err = db.savePage(ctx, tx, page, cfg, runID, true); err != nil {
+				return err
+			}
+		}
+		if links != nil {
+			if _, err := db.enqueue(ctx, tx, runID, cfg, links, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE frontier SET state = ?, last_error = ? WHERE run_id = ? AND url = ?",
+			state, lastErr, runID, f.Item.URL); err != nil {
+			return fmt.Errorf("mark item: %w", err)
+		}
+		if canonical != f.Item.URL {
+			// The redirect target is done too: a link to it is not fetched again.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO frontier (run_id, url, depth, state, last_error) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (run_id, url) DO UPDATE SET state = excluded.state WHERE state IN ('queued', 'notdue')`,
+				runID, canonical, f.Item.Depth, state, lastErr); err != nil {
+				return fmt.Errorf("mark final URL: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", canonical, err)
+	}
+	return result, nil
+}
+
+// Reextracted stores rec, extracted anew from the page's raw response, for
+// `finarchive reextract`: a changed content hash makes a new revision, as in
+// a crawl, but the fetch time, validators and revisit schedule stay.
+func (db *DB) Reextracted(ctx context.Context, pageURL string, rec *extract.Record) (finarchive.SaveResult, error) {
+	if db.w == nil {
+		return finarchive.SaveNone, ErrReadOnly
+	}
+	if rec.PageType == extract.PageBlocked {
+		return finarchive.SaveRejected, nil
+	}
+	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+		return finarchive.SaveNone, nil
+	}
+	page, err := db.newPageRow(pageURL, rec, rec.FetchedAt)
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: reextracted %q: %w", pageURL, err)
+	}
+	var result finarchive.SaveResult
+	err = db.write(ctx, func(tx *wtx) error {
+		var err error
+		result, err = db.savePage(ctx, tx, page, runConfig{min: DefaultMinRevisit, max: DefaultMaxRevisit}, 0, false)
+		return err
+	})
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: reextracted %q: %w", pageURL, err)
+	}
+	return result, nil
+}
+
+// pageRow is a record prepared for the pages table.
+type pageRow struct {
+	url        string
+	rec        *extract.Record
+	hash       string
+	published  any // RFC 3339 text or nil
+	publUTC    any
+	breadcrumb string
+	keywords   string
+	cards      string // JSON array of extract.Card, "" = none
+	fetchedAt  time.Time
+	site       string
+	titleIdx   string // bigram forms for the search index
+	bodyIdx    string
+
+	etag, lastModified string
+	raw                []byte // compressed
+	rawType            string
+	rawSize            int
+}
+
+func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
+	p := &pageRow{url: canonical, rec: rec, fetchedAt: fetchedAt, site: rec.Site}
+	if fetchedAt.IsZero() {
+		p.fetchedAt = db.now()
+	}
+	p.hash = rec.ContentHash
+	if p.hash == "" {
+		p.hash = rec.Hash()
+	}
+	if rec.Published != nil && !rec.Published.IsZero() {
+		p.published = rec.Published.Format(time.RFC3339Nano)
+		p.publUTC = fmtTime(*rec.Published)
+	}
+	var err error
+	if p.breadcrumb, err = jsonList(rec.Breadcrumb); err != nil {
+		return nil, err
+	}
+	if p.keywords, err = jsonList(rec.Keywords); err != nil {
+		return nil, err
+	}
+	if len(rec.Cards) > 0 {
+		b, err := json.Marshal(rec.Cards)
+		if err != nil {
+			return nil, err
+		}
+		p.cards = string(b)
+	}
+	if p.site == "" {
+		if u, err := url.Parse(canonical); err == nil {
+			p.site = u.Hostname()
+		}
+	}
+	p.titleIdx = indexText(rec.Title)
+	p.bodyIdx = indexText(rec.Body)
+	return p, nil
+}
+
+func jsonList(l []string) (string, error) {
+	if len(l) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
+}
+
+// charsetOf returns the charset parameter of a Content-Type, lower case.
+func charsetOf(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(params["charset"])
+}
+
+// Revisit intervals: see SCHEMA.md, "Adaptive revisits".
+func nextInterval(cur time.Duration, result finarchive.SaveResult, cfg runConfig) time.Duration {
+	switch result {
+	case finarchive.SaveNew:
+		return cfg.min
+	case finarchive.SaveChanged:
+		cur /= 2
+	default:
+		cur *= 2
+	}
+	return min(max(cur, cfg.min), cfg.max)
+}
+
+// savePage inserts or updates p in tx and says which it was. fetched tells
+// a crawl (which sets the fetch time, validators and revisit schedule and
+// replaces the raw response) from a reextract (which does not).
+func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, runID int64, fetched bool) (finarchive.SaveResult, error) {
+	var (
+		id       int64
+		oldHash  string
+		interval int64
+	)
+	err := tx.QueryRowContext(ctx, "SELECT id, content_hash, revisit_interval_s FROM pages WHERE url = ?", p.url).Scan(&id, &oldHash, &interval)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if !fetched {
+			return finarchive.SaveNone, ErrNotFound
+		}
+		id = 0
+	case err != nil:
+		return finarchive.SaveNone, fmt.Errorf("look up page: %w", err)
+	}
+	rec := p.rec
+	fetchedAt := fmtTime(p.fetchedAt)
+	var result finarchive.SaveResult
+	switch {
+	case id == 0:
+		result = finarchive.SaveNew
+	case oldHash != p.hash:
+		result = finarchive.SaveChanged
+	default:
+		result = finarchive.SaveUnchanged
+	}
+	changedAt := fetchedAt
+	if !fetched {
+		changedAt = fmtTime(db.now()) // a reextract changes the page now
+	}
+	iv := nextInterval(time.Duration(interval)*time.Second, result, cfg)
+	next := fmtTime(p.fetchedAt.Add(iv))
+	ivS := int64(iv / time.Second)
+
+	switch result {
+	case finarchive.SaveNew:
+		err = tx.QueryRowContext(ctx, `INSERT INTO pages (url, site, title, body, published, published_utc, published_raw,
+			author, source, category, breadcrumb, keywords, content_hash, etag, last_modified,
+			first_seen_at, fetched_at, changed_at, revisit_interval_s, next_revisit_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.url, p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
+			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, p.etag, p.lastModified,
+			fetchedAt, fetchedAt, fetchedAt, ivS, next).Scan(&id)
+		if err != nil {
+			return result, fmt.Errorf("insert page: %w", err)
+		}
+	case finarchive.SaveChanged:
+		// The index entry must go while the old text is still in pages.
+		if err := tx.unindex(ctx, id); err != nil {
+			return result, fmt.Errorf("unindex page: %w", err)
+		}
+		q := `UPDATE pages SET site = ?, title = ?, body = ?, published = ?, published_utc = ?, published_raw = ?,
+			author = ?, source = ?, category = ?, breadcrumb = ?, keywords = ?, content_hash = ?, changed_at = ?`
+		args := []any{p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
+			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, changedAt}
+		if fetched {
+			q += `, etag = ?, last_modified = ?, fetched_at = ?, revisit_interval_s = ?, next_revisit_at = ?`
+			args = append(args, p.etag, p.lastModified, fetchedAt, ivS, next)
+		}
+		if _, err := tx.ExecContext(ctx, q+" WHERE id = ?", append(args, id)...); err != nil {
+			return result, fmt.Errorf("update page: %w", err)
+		}
+	case finarchive.SaveUnchanged:
+		if fetched {
+			if _, err := tx.ExecContext(ctx, `UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ?,
+				revisit_interval_s = ?, next_revisit_at = ? WHERE id = ?`,
+				p.etag, p.lastModified, fetchedAt, ivS, next, id); err != nil {
+				return result, fmt.Errorf("update page: %w", err)
+			}
+		}
+	}
+	if result != finarchive.SaveUnchanged {
+		tx.index = append(tx.index, indexDoc{id: id, t: p.titleIdx, b: p.bodyIdx})
+		var run any
+		if runID != 0 {
+			run = runID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
+			published_raw, author, source, category, breadcrumb, keywords, fetched_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, run, p.hash, rec.Title, rec.Body, p.published, rec.PublishedRaw, rec.Author, rec.Source,
+			rec.Category, p.breadcrumb, p.keywords, fetchedAt); err != nil {
+			return result, fmt.Errorf("insert revision: %w", err)
+		}
+	}
+	if err := replaceCards(ctx, tx, id, p.cards, result != finarchive.SaveNew); err != nil {
+		return result, err
+	}
+	if fetched && p.raw != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data)
+			VALUES (?, ?, ?, 'deflate', ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), p.rawSize, fetchedAt, p.raw); err != nil {
+			return result, fmt.Errorf("store raw: %w", err)
+		}
+	}
+	return result, nil
+}
+
+func replaceCards(ctx context.Context, tx *wtx, pageID int64, cards string, existing bool) error {
+	if existing {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM cards WHERE page_id = ?", pageID); err != nil {
+			return fmt.Errorf("delete cards: %w", err)
+		}
+	}
+	if cards == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cards (page_id, position, title, url, snippet, category, date)
+		SELECT ?, key, value ->> 'title', value ->> 'url', value ->> 'snippet', value ->> 'category', value ->> 'date'
+		FROM json_each(?)`, pageID, cards); err != nil {
+		return fmt.Errorf("insert cards: %w", err)
+	}
+	return nil
+}
+
+// touchPage records a 304 for the page at url: fetch time, validators (when
+// sent again) and revisit schedule. It reports whether the page exists.
+func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig) (bool, error) {
+	var id, interval int64
+	err := tx.QueryRowContext(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = ?", pageURL).Scan(&id, &interval)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up page: %w", err)
+	}
+	iv := nextInterval(time.Duration(interval)*time.Second, finarchive.SaveUnchanged, cfg)
+	_, err = tx.ExecContext(ctx, `UPDATE pages SET fetched_at = ?, etag = coalesce(nullif(?, ''), etag),
+		last_modified = coalesce(nullif(?, ''), last_modified), revisit_interval_s = ?, next_revisit_at = ? WHERE id = ?`,
+		fmtTime(fetchedAt), etag, lastModified, int64(iv/time.Second), fmtTime(fetchedAt.Add(iv)), id)
+	if err != nil {
+		return false, fmt.Errorf("touch page: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Snippet markers: Search wraps each match in SearchHit.Snippet in
+// MarkStart … MarkEnd (STX, ETX: control characters that never occur in
+// stored text). Highlight turns them into <mark> tags or ANSI codes.
+const (
+	MarkStart = "\x02"
+	MarkEnd   = "\x03"
+)
+
+// Highlight replaces the snippet markers in s with start and end, e.g.
+// "<mark>", "</mark>" (after HTML-escaping s) or "\x1b[1;31m", "\x1b[0m".
+func Highlight(s, start, end string) string {
+	return strings.NewReplacer(MarkStart, start, MarkEnd, end).Replace(s)
+}
+
+// SearchOptions are a full-text query and its filters.
+type SearchOptions struct {
+	// Query is one or more words separated by spaces; all must match. A run
+	// of Chinese characters matches as a phrase (one character: anywhere),
+	// Latin words and numbers match whole words, case-insensitively.
+	Query string
+	Limit int       // 0 = 20
+	Site  string    // "" = all
+	Since time.Time // published (or first seen, when undated) at or after
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	URL       string     `json:"url"`
+	Title     string     `json:"title"`
+	Snippet   string     `json:"snippet"` // body window, matches in MarkStart … MarkEnd
+	Published *time.Time `json:"published"`
+	Site      string     `json:"site"`
+	Rank      float64    `json:"rank"` // higher is better
+}
+
+// candidateLimit bounds how many matches of each of the two candidate
+// queries (title only, any column) are ranked; see Search.
+const candidateLimit = 500
+
+// Search runs a full-text query over titles and bodies. Results are ranked
+// by a BM25-like score in which a match in the title outweighs any number of
+// matches in the body. To keep queries on very common characters fast, the
+// ranking looks at the newest candidateLimit pages matching in the title and
+// the newest candidateLimit matching anywhere: exact when fewer match.
+func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error) {
+	parts := parseQuery(opt.Query)
+	if len(parts) == 0 {
+		return []SearchHit{}, nil
+	}
+	if opt.Limit <= 0 {
+		opt.Limit = 20
+	}
+	scores := map[int64]float64{}
+	for _, col := range []string{"t", ""} {
+		if err := db.searchCandidates(ctx, ftsExpr(parts, col), opt, scores); err != nil {
+			return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+		}
+	}
+	type scored struct {
+		id   int64
+		rank float64
+	}
+	ranked := make([]scored, 0, len(scores))
+	for id, r := range scores {
+		ranked = append(ranked, scored{id, r})
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if ranked[i].rank != ranked[j].rank {
+			return ranked[i].rank > ranked[j].rank
+		}
+		return ranked[i].id > ranked[j].id
+	})
+	if len(ranked) > opt.Limit {
+		ranked = ranked[:opt.Limit]
+	}
+	hits := make([]SearchHit, 0, len(ranked))
+	for _, s := range ranked {
+		var (
+			h         SearchHit
+			body      string
+			published *string
+		)
+		err := db.r.QueryRowContext(ctx, "SELECT url, title, body, published, site FROM pages WHERE id = ?", s.id).
+			Scan(&h.URL, &h.Title, &body, &published, &h.Site)
+		if err != nil {
+			return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+		}
+		if published != nil {
+			if t, err := time.Parse(time.RFC3339Nano, *published); err == nil {
+				h.Published = &t
+			}
+		}
+		h.Snippet = snippet(body, parts, 40, 160)
+		h.Rank = s.rank
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// searchCandidates runs one MATCH expression and adds the score of each
+// row it returns to scores (keeping the higher score of a row seen twice).
+func (db *DB) searchCandidates(ctx context.Context, expr string, opt SearchOptions, scores map[int64]float64) error {
+	q := "SELECT search.docid, matchinfo(search, 'pcnalx') FROM search"
+	args := []any{expr}
+	var where []string
+	if opt.Site != "" {
+		where = append(where, "p.site = ?")
+		args = append(args, opt.Site)
+	}
+	if !opt.Since.IsZero() {
+		where = append(where, "coalesce(p.published_utc, p.first_seen_at) >= ?")
+		args = append(args, fmtTime(opt.Since))
+	}
+	if len(where) > 0 {
+		q += " JOIN pages p ON p.id = search.docid"
+	}
+	q += " WHERE search MATCH ?"
+	for _, w := range where {
+		q += " AND " + w
+	}
+	q += fmt.Sprintf(" ORDER BY search.docid DESC LIMIT %d", candidateLimit)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var mi []byte
+		if err := rows.Scan(&id, &mi); err != nil {
+			return err
+		}
+		if r := rankMatchinfo(mi); r > scores[id] {
+			scores[id] = r
+		}
+	}
+	return rows.Err()
+}
+
+// rankMatchinfo scores one row from its matchinfo 'pcnalx' blob: for each
+// phrase, idf × (title term + body term), where the title term is
+// 2·tf/(tf+0.5) (≥ 1.33 for one hit) and the body term a BM25 saturation,
+// always < 1, so a title hit outranks any number of body hits.
+func rankMatchinfo(mi []byte) float64 {
+	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[4*i:])) }
+	if len(mi) < 12 {
+		return 0
+	}
+	p, c := int(u(0)), int(u(1))
+	if c != 2 || len(mi) < 4*(3+2*c+3*p*c) {
+		return 0
+	}
+	n := u(2)
+	avgBody, lenBody := u(3+1), u(3+c+1)
+	if avgBody <= 0 {
+		avgBody = 1
+	}
+	x := 3 + 2*c
+	score := 0.0
+	for i := range p {
+		tHits, tDocs := u(x+3*(i*c)), u(x+3*(i*c)+2)
+		bHits, bDocs := u(x+3*(i*c+1)), u(x+3*(i*c+1)+2)
+		df := max(tDocs, bDocs)
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		s := 0.0
+		if tHits > 0 {
+			s += 2 * tHits / (tHits + 0.5)
+		}
+		if bHits > 0 {
+			s += bHits / (bHits + 1.2*(0.25+0.75*lenBody/avgBody))
+		}
+		score += idf * s
+	}
+	return score
+}
+
+// snippet returns a window of body around the first match of any part:
+// before runes of context, window runes in all, every match in the window
+// wrapped in MarkStart … MarkEnd and "…" where text was cut. With no match
+// it returns the start of body.
+func snippet(body string, parts []queryPart, before, window int) string {
+	text := []rune(body)
+	folded := make([]rune, len(text))
+	for i, r := range text {
+		switch r {
+		case '\n', '\r', '\t', '\x02', '\x03':
+			text[i] = ' '
+			r = ' '
+		}
+		folded[i] = foldRune(r)
+	}
+	first := -1
+	for _, p := range parts {
+		if i := indexRunes(folded, p.text, 0); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	start := 0
+	if first > before {
+		start = first - before
+	}
+	end := min(len(text), start+window)
+	if end-start < window && start > 0 {
+		start = max(0, end-window)
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	for i := start; i < end; {
+		m := 0
+		for _, p := range parts {
+			if len(p.text) > m && i+len(p.text) <= end && hasRunes(folded[i:], p.text) {
+				m = len(p.text)
+			}
+		}
+		if m == 0 {
+			b.WriteRune(text[i])
+			i++
+			continue
+		}
+		b.WriteString(MarkStart)
+		b.WriteString(string(text[i : i+m]))
+		b.WriteString(MarkEnd)
+		i += m
+	}
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func hasRunes(s, prefix []rune) bool {
+	if len(prefix) > len(s) {
+		return false
+	}
+	for i, r := range prefix {
+		if s[i] != r {
+			return false
+		}
+	}
+	return true
+}
+
+func indexRunes(s, sub []rune, from int) int {
+	for i := from; i+len(sub) <= len(s); i++ {
+		if hasRunes(s[i:], sub) {
+			return i
+		}
+	}
+	return -1
+}
