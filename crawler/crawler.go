@@ -219,22 +219,33 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 }
 
 // loop claims due items and hands them to workers until nothing is left.
+// It claims ahead, up to twice the number of workers, so workers never wait
+// on a claim; items claimed but not started when the crawl stops are put
+// back (and a killed process's are reset by the resume).
 func (c *Crawler) loop(ctx context.Context, runID int64) error {
 	workers := c.cfg.Parallelism * max(1, len(c.limited))
 	workers = min(max(workers, 1), 64)
-	work := make(chan finarchive.QueueItem)
+	work := make(chan finarchive.QueueItem, 2*workers)
+	wake := make(chan struct{}, 1)
 	var wg sync.WaitGroup
-	var inflight atomic.Int64
+	var inflight atomic.Int64 // claimed and not yet committed
 	var sinkErr atomic.Value
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for it := range work {
-				if err := c.process(ctx, runID, it); err != nil {
+				if ctx.Err() != nil {
+					// Stopping: put it back untouched for the resume.
+					_ = c.sink.Retry(context.WithoutCancel(ctx), runID, it, "interrupted")
+				} else if err := c.process(ctx, runID, it); err != nil {
 					sinkErr.CompareAndSwap(nil, err)
 				}
 				inflight.Add(-1)
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
 			}
 		}()
 	}
@@ -242,7 +253,15 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		close(work)
 		wg.Wait()
 	}()
-	idle := 5 * time.Millisecond
+	wait := func(d time.Duration) {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-t.C:
+		}
+	}
 	for {
 		if err, _ := sinkErr.Load().(error); err != nil {
 			return err
@@ -250,19 +269,15 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if c.cfg.MaxPages > 0 && c.fetched.Load()+inflight.Load() >= int64(c.cfg.MaxPages) {
-			if inflight.Load() == 0 {
-				return nil
-			}
-			sleepCtx(ctx, idle)
-			continue
-		}
-		free := int64(workers) - inflight.Load()
+		free := int64(2*workers) - inflight.Load()
 		if c.cfg.MaxPages > 0 {
 			free = min(free, int64(c.cfg.MaxPages)-c.fetched.Load()-inflight.Load())
+			if free <= 0 && inflight.Load() == 0 {
+				return nil // MaxPages reached
+			}
 		}
-		if free <= 0 {
-			sleepCtx(ctx, idle)
+		if free <= 0 || (inflight.Load() > int64(workers) && free < int64(workers)/2) {
+			wait(100 * time.Millisecond)
 			continue
 		}
 		claimed, err := c.sink.Claim(ctx, runID, int(free), c.now())
@@ -274,7 +289,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		}
 		if len(claimed) == 0 {
 			if inflight.Load() > 0 {
-				sleepCtx(ctx, idle)
+				wait(100 * time.Millisecond)
 				continue
 			}
 			n, due, err := c.sink.Pending(ctx, runID)
@@ -285,14 +300,14 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 				return fmt.Errorf("crawler: pending: %w", err)
 			}
 			c.queued.Store(int64(n))
-			if n == 0 && inflight.Load() == 0 {
+			if n == 0 {
 				return nil
 			}
-			wait := 50 * time.Millisecond
+			d := 50 * time.Millisecond
 			if !due.IsZero() {
-				wait = min(max(time.Until(due), time.Millisecond), 500*time.Millisecond)
+				d = min(max(time.Until(due), time.Millisecond), 500*time.Millisecond)
 			}
-			sleepCtx(ctx, wait)
+			wait(d)
 			continue
 		}
 		for _, it := range claimed {

@@ -90,7 +90,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Failed: "bad-url: " + err.Error()})
 	}
 	if until := c.hostWait(u.Host); until.After(c.now()) {
-		it.NextTry = until
+		it.NextTry = until.Truncate(time.Millisecond).Add(time.Millisecond)
 		return c.sink.Retry(bg, runID, it, "host backoff")
 	}
 	if !c.cfg.IgnoreRobots && !c.robots.Allowed(ctx, u) {
@@ -230,7 +230,9 @@ func (c *Crawler) retry(ctx context.Context, runID int64, it finarchive.QueueIte
 	if notBefore.After(next) {
 		next = notBefore
 	}
-	it.NextTry = next
+	// Round up to the millisecond: a store may keep no finer time, and
+	// rounding down could land a request just before a Retry-After.
+	it.NextTry = next.Truncate(time.Millisecond).Add(time.Millisecond)
 	c.log.Debug("retry", "url", it.URL, "reason", msg, "attempt", it.Attempts, "at", next)
 	if err := c.sink.Retry(ctx, runID, it, msg); err != nil {
 		return fmt.Errorf("crawler: retry %q: %w", it.URL, err)

@@ -112,6 +112,10 @@ func (x *extractor) cards() {
 	}
 }
 
+// formatTags only style their text: a card's snippet goes on through them.
+var formatTags = map[atom.Atom]bool{atom.Em: true, atom.Strong: true, atom.B: true, atom.I: true, atom.U: true,
+	atom.Font: true, atom.Mark: true, atom.Small: true, atom.Sub: true, atom.Sup: true, atom.Code: true}
+
 // segment is a run of text under one element of a card.
 type segment struct {
 	text  string
@@ -124,6 +128,10 @@ func cardSegments(n *html.Node) []segment {
 	var out []segment
 	var walk func(n *html.Node, link *html.Node, title bool)
 	walk = func(n *html.Node, link *html.Node, title bool) {
+		key := n
+		for key.Parent != nil && formatTags[key.DataAtom] {
+			key = key.Parent
+		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			switch c.Type {
 			case html.TextNode:
@@ -131,11 +139,11 @@ func cardSegments(n *html.Node) []segment {
 				if t == "" {
 					continue
 				}
-				if k := len(out) - 1; k >= 0 && out[k].n == n && out[k].link == link {
-					out[k].text += " " + t
+				if k := len(out) - 1; k >= 0 && out[k].n == key && out[k].link == link {
+					out[k].text += t
 					continue
 				}
-				out = append(out, segment{text: t, n: n, link: link, title: title})
+				out = append(out, segment{text: t, n: key, link: link, title: title})
 			case html.ElementNode:
 				if skipElem(c) || c.DataAtom == atom.Br {
 					continue

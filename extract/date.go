@@ -102,6 +102,9 @@ func findDates(s string, max int) []dateHit {
 		return nil
 	}
 	s = normDigits(s)
+	if !hasYearRun(s) {
+		return nil
+	}
 	var out []dateHit
 	add := func(m []int, kind int) {
 		if !notAfterDigit(s, m[0]) || !notBeforeDigit(s, m[1]) {
@@ -270,6 +273,9 @@ func firstDate(s string, ref time.Time, loose bool) (dateHit, bool) {
 // relativeDate reads 3天前, 5小时前, 昨天 14:05, 刚刚 against ref.
 func relativeDate(s string, ref time.Time) (dateHit, bool) {
 	if ref.IsZero() {
+		return dateHit{}, false
+	}
+	if !strings.Contains(s, "前") && !strings.Contains(s, "刚刚") && !strings.Contains(s, "今天") && !strings.Contains(s, "昨天") {
 		return dateHit{}, false
 	}
 	r := ref.In(cst)

@@ -69,20 +69,24 @@ const linkWeight = 1.5
 
 // analysis is everything one pass over a document learns about it.
 type analysis struct {
-	root    *html.Node
-	elems   []elem
-	lines   []line
-	best    int32 // root of the main text region, -1 if none
-	reg     region
-	meta    map[string]string
-	ldjson  []string
-	title   string   // <title>
-	heads   []int32  // h1..h3 and title-like elements, in order
-	times   []int32  // <time> elements
-	scripts []string // inline script text (for JS-set dates)
-	total   int32    // non-space runes of the document
-	nH1     int
-	sigs    map[sigKey]int
+	root     *html.Node
+	elems    []elem
+	lines    []line
+	best     int32 // root of the main text region, -1 if none
+	reg      region
+	meta     map[string]string
+	ldjson   []string
+	title    string   // <title>
+	heads    []int32  // h1..h3 and title-like elements, in order
+	times    []int32  // <time> elements
+	scripts  []string // inline script text (for JS-set dates)
+	total    int32    // non-space runes of the document
+	nH1      int
+	sigs     map[sigKey]int
+	classes  map[string]flags // classifyName results by class and id
+	ld       []map[string]any
+	ldDone   bool
+	baseHref string
 }
 
 var skipTags = map[atom.Atom]bool{
@@ -166,11 +170,11 @@ var (
 		"zhengwen", "neirong", "wenzhang", "body", "news_txt", "newstext", "art_con", "artibody"}
 	hotWords   = []string{"hot", "rank", "top10", "paihang", "remen", "popular", "most"}
 	navWords   = []string{"nav", "menu", "header", "footer", "foot", "side", "daohang", "dibu", "topbar"}
-	crumbWords = []string{"crumb", "position", "location", "weizhi", "dqwz", "path", "bread", "curpos", "site-nav"}
+	crumbWords = []string{"crumb", "position", "location", "weizhi", "dqwz", "path", "bread", "curpos"}
 )
 
 // classify derives flags from an element's tag, role, class and id.
-func classify(n *html.Node) flags {
+func classify(n *html.Node, cache map[string]flags) flags {
 	var f flags
 	switch n.DataAtom {
 	case atom.Nav:
@@ -192,11 +196,25 @@ func classify(n *html.Node) flags {
 	case "contentinfo", "complementary":
 		f |= fBadWeak | fNavLike
 	}
-	name := attr(n, "class") + " " + attr(n, "id")
-	if len(name) <= 1 {
+	cl, id := attr(n, "class"), attr(n, "id")
+	if cl == "" && id == "" {
 		return f
 	}
-	name = strings.ToLower(name)
+	name := cl
+	if id != "" {
+		name = cl + " " + id
+	}
+	nf, ok := cache[name]
+	if !ok {
+		nf = classifyName(strings.ToLower(name))
+		cache[name] = nf
+	}
+	return f | nf
+}
+
+// classifyName derives flags from a lower-cased "class id" string.
+func classifyName(name string) flags {
+	var f flags
 	good := containsAny(name, goodWords...)
 	if containsAny(name, "comment", "pinglun", "reply-list", "replylist", "disqus") {
 		f |= fComment | fBadStrong
@@ -238,7 +256,7 @@ func classify(n *html.Node) flags {
 // analyse walks the document once to build the element table, scores the
 // elements and renders the text lines.
 func analyse(root *html.Node) *analysis {
-	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}}
+	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}, classes: map[string]flags{}}
 	a.elems = make([]elem, 0, 1024)
 	a.collectHead(root)
 	a.walk(root, -1, false)
@@ -284,6 +302,11 @@ func (a *analysis) collectHead(n *html.Node) {
 				a.ldjson = append(a.ldjson, t)
 			} else if (typ == "" || strings.Contains(typ, "javascript")) && len(t) < 200<<10 && len(a.scripts) < 64 {
 				a.scripts = append(a.scripts, t)
+			}
+			continue
+		case atom.Base:
+			if h := strings.TrimSpace(attr(c, "href")); h != "" && a.baseHref == "" {
+				a.baseHref = h
 			}
 			continue
 		case atom.Style, atom.Svg, atom.Template:
@@ -360,7 +383,7 @@ func (a *analysis) walk(n *html.Node, parent int32, inLink bool) {
 				continue
 			}
 			idx := int32(len(a.elems))
-			a.elems = append(a.elems, elem{n: c, parent: parent, child: -1, last: -1, next: -1, tag: c.DataAtom, own: classify(c)})
+			a.elems = append(a.elems, elem{n: c, parent: parent, child: -1, last: -1, next: -1, tag: c.DataAtom, own: classify(c, a.classes)})
 			e := &a.elems[idx]
 			if blockTags[c.DataAtom] {
 				e.own |= fBlock

@@ -69,13 +69,6 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 		prof = opt.Profiles.For(pageURL.Hostname())
 	}
 	x := &extractor{opt: opt, base: pageURL, rec: rec, prof: prof}
-	if base := doc.Find("base[href]").First(); base.Length() > 0 {
-		if h, ok := base.Attr("href"); ok {
-			if b, err := pageURL.Parse(strings.TrimSpace(h)); err == nil {
-				x.base = b
-			}
-		}
-	}
 	root := doc.Nodes[0]
 	var restore func()
 	if prof != nil && len(prof.dropSel) > 0 {
@@ -84,6 +77,11 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 	x.a = analyse(root)
 	if restore != nil {
 		restore()
+	}
+	if x.a.baseHref != "" {
+		if b, err := pageURL.Parse(x.a.baseHref); err == nil {
+			x.base = b
+		}
 	}
 	x.run()
 	if prof != nil {
@@ -254,7 +252,7 @@ func (x *extractor) title() string {
 	a := x.a
 	docTitle := a.title
 	og := collapse(a.meta["og:title"])
-	ld := ldString(a.ldjson, "headline")
+	ld := ldString(a.ldObjs(), "headline")
 	refs := []string{docTitle, og, ld}
 	// 1. A heading of the page that the <title>, og:title or headline
 	// contains: the article's own heading, without the site suffix.
@@ -411,8 +409,31 @@ func isMetaLine(s string, runes int32) bool {
 	if containsAny(s, metaWords...) {
 		return true
 	}
-	// A bare date.
-	return runes <= 25 && !strings.ContainsAny(s, "，。")
+	// A bare date, or a date and time with a site or paper name.
+	if strings.ContainsAny(s, "，。！？") {
+		return false
+	}
+	if runes <= 25 {
+		return true
+	}
+	hs := findDates(s, 1)
+	return runes <= 60 && len(hs) > 0 && hs[0].prec >= precMinute
+}
+
+// isStampLine reports a line that is a name and a date stamp: "热心网友 1天前",
+// "张三 2023-11-23 15:02".
+func isStampLine(s string, runes int32) bool {
+	if runes > 30 || strings.ContainsAny(s, "，。！？；") {
+		return false
+	}
+	s = normDigits(s)
+	if h, ok := relativeDate(s, time.Unix(1e9, 0)); ok {
+		return runes-int32(runeLen(h.raw)) <= 12
+	}
+	if hs := findDates(s, 1); len(hs) > 0 && hs[0].prec >= precMinute {
+		return runes-int32(runeLen(hs[0].raw)) <= 12
+	}
+	return false
 }
 
 func (x *extractor) body() string {
@@ -462,7 +483,7 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if isBoilerLine(s, l.runes) {
 			continue
 		}
-		if len(out) < 3 && isMetaLine(s, l.runes) {
+		if len(out) < 3 && isMetaLine(s, l.runes) || isStampLine(s, l.runes) {
 			continue
 		}
 		// A line that is mostly a link: an inline "推荐阅读" item.
@@ -478,7 +499,8 @@ func (x *extractor) bodyLines(regs []region) []string {
 	for len(out) > 0 {
 		s := out[len(out)-1]
 		n := int32(runeLen(s))
-		if isMetaLine(s, n) && n < 40 || (n <= 30 && hasAnyPrefix(s, "编辑：", "编辑:", "作者：", "来源：", "审核：", "校对：", "责编：")) {
+		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源")
+		if isMetaLine(s, n) && n < 40 || n <= 40 && labelled {
 			out = out[:len(out)-1]
 			continue
 		}
@@ -528,7 +550,7 @@ func (x *extractor) findDate() {
 	// the page's zone.
 	var meta dateHit
 	haveMeta := false
-	if s := ldString(a.ldjson, "datePublished"); s != "" {
+	if s := ldString(a.ldObjs(), "datePublished"); s != "" {
 		if h, ok := parseMetaDate(s); ok && x.notFuture(h) {
 			meta, haveMeta = h, true
 		}
@@ -761,12 +783,12 @@ func urlDate(u *url.URL) (dateHit, bool) {
 
 // ---- author, source ----
 
-var authorLabels = []string{"作者", "撰文", "文/", "文 /", "记者", "通讯员", "发布者", "发布人", "楼主", "博主"}
+var authorLabels = []string{"作者", "撰文", "文/", "文 /", "记者", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
 
 // labelValue cuts the value after a label: up to the next label or wide gap.
 func labelValue(s string) string {
 	s = strings.TrimLeft(s, " :：/")
-	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享"}
+	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处"}
 	end := len(s)
 	for _, st := range stops {
 		if i := strings.Index(s, st); i >= 0 && i < end {
@@ -778,7 +800,7 @@ func labelValue(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	s = strings.Trim(s, " ,，;；:：/")
-	if runeLen(s) > 30 {
+	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”") {
 		return ""
 	}
 	return s
@@ -802,7 +824,10 @@ func (x *extractor) authorSource() {
 				}
 				if j := strings.Index(s, lab); j >= 0 {
 					rest := s[j+len(lab):]
-					if lab == "作者" || lab == "发布者" || lab == "发布人" || lab == "楼主" || lab == "博主" || lab == "撰文" {
+					if (lab == "记者" || lab == "通讯员") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "）", ")", "：")) {
+						continue
+					}
+					if lab != "记者" && lab != "通讯员" && lab != "文/" && lab != "文 /" {
 						r := strings.TrimLeft(rest, " ")
 						if !hasAnyPrefix(r, ":", "：") {
 							continue
@@ -836,7 +861,7 @@ func (x *extractor) authorSource() {
 		}
 	}
 	if author == "" {
-		author = ldAuthor(a.ldjson)
+		author = ldAuthor(a.ldObjs())
 	}
 	if author == "" {
 		author = collapse(a.meta["author"])
@@ -909,7 +934,7 @@ func (x *extractor) crumbsKeywords() {
 		}
 	}
 	if len(x.rec.Breadcrumb) == 0 {
-		x.rec.Breadcrumb = ldCrumbs(a.ldjson)
+		x.rec.Breadcrumb = ldCrumbs(a.ldObjs())
 	}
 	// Category: the last crumb that is not the title.
 	bc := x.rec.Breadcrumb
@@ -933,7 +958,7 @@ func (x *extractor) crumbsKeywords() {
 		}
 	}
 	if x.rec.Category == "" {
-		x.rec.Category = ldString(a.ldjson, "articleSection")
+		x.rec.Category = ldString(a.ldObjs(), "articleSection")
 	}
 	// Keywords: a labelled line of tags.
 	for i := range a.lines {

@@ -66,12 +66,17 @@ func ldText(v any) string {
 	return ""
 }
 
-// ldString returns the first value of key among the page's JSON-LD objects.
-func ldString(scripts []string, key string) string {
-	if len(scripts) == 0 {
-		return ""
+// ldObjs returns the page's JSON-LD objects, parsed once.
+func (a *analysis) ldObjs() []map[string]any {
+	if !a.ldDone {
+		a.ld, a.ldDone = ldObjects(a.ldjson), true
 	}
-	for _, o := range ldObjects(scripts) {
+	return a.ld
+}
+
+// ldString returns the first value of key among the page's JSON-LD objects.
+func ldString(objs []map[string]any, key string) string {
+	for _, o := range objs {
 		if v, ok := o[key]; ok {
 			if s := collapse(ldText(v)); s != "" {
 				return s
@@ -82,8 +87,8 @@ func ldString(scripts []string, key string) string {
 }
 
 // ldAuthor returns the author names of the article object.
-func ldAuthor(scripts []string) string {
-	s := ldString(scripts, "author")
+func ldAuthor(objs []map[string]any) string {
+	s := ldString(objs, "author")
 	if strings.Contains(s, "://") {
 		return ""
 	}
@@ -91,11 +96,8 @@ func ldAuthor(scripts []string) string {
 }
 
 // ldCrumbs returns the names of a BreadcrumbList.
-func ldCrumbs(scripts []string) []string {
-	if len(scripts) == 0 {
-		return []string{}
-	}
-	for _, o := range ldObjects(scripts) {
+func ldCrumbs(objs []map[string]any) []string {
+	for _, o := range objs {
 		if ldText(o["@type"]) != "BreadcrumbList" {
 			continue
 		}

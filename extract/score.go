@@ -272,20 +272,25 @@ func (r *renderer) text(s string, parent int32) {
 		}
 		return
 	}
-	lead := len(s) > 0 && isSpaceByteStart(s)
-	c := collapse(s)
-	if c == "" {
-		if lead {
-			r.space = true
+	// Append s with its white space folded, straight into the line.
+	n := 0
+	space := r.space
+	for _, c := range s {
+		if isSpace(c) {
+			space = true
+			continue
 		}
+		if space && r.b.Len() > 0 {
+			r.b.WriteByte(' ')
+		}
+		space = false
+		r.b.WriteRune(c)
+		n++
+	}
+	r.space = space
+	if n == 0 {
 		return
 	}
-	if (lead || r.space) && r.b.Len() > 0 {
-		r.b.WriteByte(' ')
-	}
-	r.b.WriteString(c)
-	r.space = len(s) > 0 && isSpaceByteEnd(s)
-	n, _ := countText(c)
 	if r.cur.elem < 0 {
 		r.cur.elem = parent
 		r.cur.tord = 2*r.next - 1

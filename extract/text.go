@@ -2,18 +2,21 @@ package extract
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
 // isSpace reports white space, including the no-break and ideographic spaces
 // Chinese pages indent paragraphs with.
 func isSpace(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\r', '\f', '\v', 0xA0, 0x3000, 0x200B, 0xFEFF, 0x2002, 0x2003, 0x2009:
+	if r < 0x80 {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v'
+	}
+	switch {
+	case r == 0xA0, r == 0x85, r == 0x1680, r >= 0x2000 && r <= 0x200B, r == 0x2028, r == 0x2029,
+		r == 0x202F, r == 0x205F, r == 0x3000, r == 0xFEFF:
 		return true
 	}
-	return r > 0x7F && unicode.IsSpace(r)
+	return false
 }
 
 // countText returns the number of non-space runes of s and how many of them
@@ -153,4 +156,21 @@ func stripLabel(s string, labels ...string) (string, bool) {
 		}
 	}
 	return s, false
+}
+
+// hasYearRun reports whether s has four ASCII digits in a row: every full
+// date has its year.
+func hasYearRun(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+			if n == 4 {
+				return true
+			}
+		} else {
+			n = 0
+		}
+	}
+	return false
 }

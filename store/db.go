@@ -125,7 +125,7 @@ func newDB(path string, opts []Option) *DB {
 // up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := newDB(path, opts)
-	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate")))
+	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536")))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)

@@ -1,41 +1,10 @@
-// Package testsite is a deterministic Chinese finance-info site served on
-// loopback, for the crawler's tests, the `finarchive demo` command and
-// benchmarks.
-//
-// Every page is generated on the fly from (Options.Seed, article index), so a
-// site of 100,000 articles costs no memory. The site has a home page, list
-// pages per category, articles in four templates (see Template), robots.txt
-// with a disallowed /private/ area, sitemaps, 404s, redirects and a redirect
-// loop, link traps (an endless calendar and a self-link with a growing query),
-// a PDF, an 11 MiB page, a page with invalid UTF-8, conditional GET, a content
-// version switch (SetVersion) and injectable faults (SetFaults).
-//
-// Truth returns the record a perfect extractor outputs for every article; it
-// is built from the same generated data as the pages, never by parsing them.
-//
-// URL layout:
-//
-//	/                              home (not an article)
-//	/list/<slug>/, /list/<slug>/<n>.html   list pages, 20 articles each
-//	/zixun/<id>.html               seed template (UTF-8)
-//	/news/<yyyymmdd>/<id>.html     gbk template (GBK, charset only in a meta tag)
-//	/article/<id>                  meta template (date only in meta/JSON-LD)
-//	/wenda/<id>.html               qa template
-//	/go/<id>                       301 to the article
-//	/loop/a, /loop/b               302 to each other forever
-//	/calendar/?month=2023-11       link trap: previous/next month forever
-//	/refer/?from=footer            link trap: links to itself with a longer query
-//	/private/...                   disallowed by robots.txt, pages exist
-//	/files/rate.pdf, /big.html, /bad-utf8.html
-//	/robots.txt, /sitemap.xml (an index of /sitemap-<n>.xml past 1000 articles)
-//
-// Article ids are 10001 + index.
 package testsite
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net"
 	"net/http"
 	"net/url"
@@ -269,6 +238,20 @@ func (s *Site) Truth(base string) []extract.Record {
 		out[i] = s.truth(s.full(i, v), v, base)
 	}
 	return out
+}
+
+// TruthSeq yields the true record of every article, like Truth, one at a
+// time, so a benchmark over 100,000 articles need not hold them all.
+func (s *Site) TruthSeq(base string) iter.Seq2[int, extract.Record] {
+	base = trimBase(base)
+	v := s.Version()
+	return func(yield func(int, extract.Record) bool) {
+		for i := 0; i < s.opt.Articles; i++ {
+			if !yield(i, s.truth(s.full(i, v), v, base)) {
+				return
+			}
+		}
+	}
 }
 
 // TruthOf returns the true record of article i at the current version.

@@ -51,7 +51,12 @@ rank for each hit.`,
 		Example: `  finarchive search --db bank.db 信用卡逾期
   finarchive search --db bank.db --site www.example.com --since 2024-01-01 U盾
   finarchive search --db bank.db --since 720h --json ETC卡 | jq -r '.[].url'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{msg: "search needs a query: finarchive search [flags] QUERY"}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error { return a.search(cmd.Context(), f, args) },
 	}
 	fl := cmd.Flags()
@@ -67,7 +72,7 @@ rank for each hit.`,
 func (a *app) search(ctx context.Context, f *searchFlags, args []string) error {
 	query := strings.TrimSpace(strings.Join(args, " "))
 	if query == "" {
-		return &usageError{msg: "search needs a query"}
+		return &usageError{msg: "search needs a query: finarchive search [flags] QUERY"}
 	}
 	if f.limit <= 0 {
 		return &usageError{msg: "--limit must be at least 1"}

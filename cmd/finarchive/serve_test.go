@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write and
+// the test to read.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listenURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+
+// TestServe_Lifecycle starts `finarchive serve` on a free loopback port,
+// reads the URL it prints, fetches pages, cancels the context as SIGINT
+// does and checks that it stops cleanly without touching the archive.
+func TestServe_Lifecycle(t *testing.T) {
+	db := mustSearchArchive(t)
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "-q"}, strings.NewReader(""), &stdout, &stderr)
+	}()
+
+	var base string
+	giveUp := time.After(30 * time.Second) // a hang guard, not a timing check
+	for base == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
+		case <-giveUp:
+			t.Fatalf("serve printed no URL: %q", stdout.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		base = listenURL.FindString(stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "read-only") {
+		t.Errorf("start message %q does not say read-only", stdout.String())
+	}
+	for path, want := range map[string]string{
+		"":                                  "信用卡逾期的后果",
+		"search?q=%E9%80%BE%E6%9C%9F":       "<mark>逾期</mark>",
+		"a?u=https%3A%2F%2Fa.test%2F1.html": "U盾证书过期了怎么办",
+		"runs":                              "完成",
+		"static/style.css":                  "PingFang SC",
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET /%s: status %d, body lacks %q", path, resp.StatusCode, want)
+		}
+		if resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET /%s: no Content-Security-Policy", path)
+		}
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve after cancel: %v (exit %d)", err, exitCode(err))
+	}
+	if _, err := http.Get(base); err == nil {
+		t.Errorf("still serving after shutdown")
+	}
+	after, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Size() != after.Size() || !before.ModTime().Equal(after.ModTime()) {
+		t.Errorf("serving changed the archive: %d bytes %v -> %d bytes %v", before.Size(), before.ModTime(), after.Size(), after.ModTime())
+	}
+}
+
+func TestServe_Errors(t *testing.T) {
+	db := mustSearchArchive(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing archive", []string{"--db", t.TempDir() + "/none.db"}, exitError, "open archive"},
+		{"bad address", []string{"--db", db, "--addr", "127.0.0.1:99999"}, exitError, "listen on 127.0.0.1:99999"},
+		{"arguments", []string{"--db", db, "extra"}, exitUsage, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, append([]string{"serve"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package extract_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/finarchive/finarchive/extract"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+func gbk(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDecode(t *testing.T) {
+	const zh = "银行卡冻结多长时间能解封"
+	long := "<!--" + strings.Repeat("x", 2000) + "-->"
+	tests := []struct {
+		name, contentType string
+		raw               []byte
+		wantCharset       string
+	}{
+		{"utf8 bom", "", append([]byte{0xEF, 0xBB, 0xBF}, []byte("<p>"+zh+"</p>")...), "utf-8"},
+		{"header charset gbk", "text/html; charset=GBK", gbk(t, "<p>"+zh+"</p>"), "gb18030"},
+		{"meta charset gb2312", "text/html", gbk(t, `<html><head><meta charset="gb2312"></head><p>`+zh+`</p>`), "gb18030"},
+		{"http-equiv after 1024 bytes", "", gbk(t, `<html><head>`+long+`<meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><p>`+zh+`</p>`), "gb18030"},
+		{"no label, utf-8", "", []byte("<p>" + zh + "</p>"), "utf-8"},
+		{"no label, gbk bytes", "", gbk(t, "<p>"+zh+"</p>"), "gb18030"},
+		{"utf-8 label on gbk bytes", "text/html; charset=utf-8", gbk(t, "<p>"+zh+zh+"</p>"), "gb18030"},
+		{"utf-16le bom", "", []byte{0xFF, 0xFE, '<', 0, 'p', 0, '>', 0, 0xF6, 0x94, 0x4C, 0x88, 0x61, 0x53, 0xBB, 0x51, 0xD3, 0x7E, 0x1A, 0x59, 0x7F, 0x95, 0xF6, 0x65, 0xF4, 0x95, 0xFD, 0x80, 0xE3, 0x89, 0x01, 0x5C}, "utf-16le"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, cs, err := extract.Decode(tt.raw, tt.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs != tt.wantCharset {
+				t.Errorf("charset %q, want %q", cs, tt.wantCharset)
+			}
+			if !bytes.Contains(got, []byte(zh)) {
+				t.Errorf("text %q does not contain %q", truncate(string(got), 200), zh)
+			}
+		})
+	}
+}
+
+func TestDecode_InvalidBytesKept(t *testing.T) {
+	raw := append([]byte("<meta charset=utf-8><p>好的"), 0xFF, 0xFE, 'o', 'k')
+	raw = append(raw, []byte(strings.Repeat("银行", 200))...)
+	got, cs, err := extract.Decode(raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs != "utf-8" || !bytes.Contains(got, []byte("好的\uFFFD")) || !bytes.Contains(got, []byte("ok")) {
+		t.Errorf("got %q (%s)", truncate(string(got), 80), cs)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
