@@ -22,6 +22,7 @@ const (
 	ctxContentType = "finarchive.content_type"
 	ctxAbort       = "finarchive.abort"
 	ctxResponse    = "finarchive.response"
+	ctxRaw         = "finarchive.raw" // a sitemap: any content type, body as is
 )
 
 // newCollector configures colly for our frontier: no visited store of its
@@ -58,7 +59,7 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 		r.Ctx.Put(ctxContentType, ct)
 		// Hide the charset from colly so it hands us the bytes as sent.
 		r.Headers.Del("Content-Type")
-		if r.StatusCode != http.StatusOK {
+		if r.StatusCode != http.StatusOK || r.Ctx.Get(ctxRaw) != "" {
 			return
 		}
 		if ct != "" && !isHTMLType(ct) {

@@ -1,22 +1,23 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/finarchive/finarchive"
+	"github.com/gocolly/colly/v2"
 )
 
 // Bounds on sitemap reading, so a huge or hostile sitemap cannot stall a crawl.
 const (
-	maxSitemaps     = 50
-	maxSitemapBytes = 50 << 20
-	sitemapBatch    = 1000
+	maxSitemaps  = 50
+	sitemapBatch = 1000
 )
 
 // enqueueSitemaps reads the Sitemap: lines of each seed host's robots.txt
@@ -45,21 +46,26 @@ func (c *Crawler) enqueueSitemaps(ctx context.Context, runID int64, seeds []fina
 	}
 }
 
-func (c *Crawler) get(ctx context.Context, u string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("User-Agent", c.cfg.UserAgent)
-	resp, err := c.client.Do(req)
-	if err != nil {
+// get fetches a sitemap through the collector, so the host's parallelism
+// and delay hold for it as for pages. The body is returned as is (gzip
+// sitemaps are inflated by colly).
+func (c *Crawler) get(u string) ([]byte, error) {
+	cctx := colly.NewContext()
+	cctx.Put(ctxRaw, "1")
+	hdr := http.Header{}
+	hdr.Set("User-Agent", c.cfg.UserAgent)
+	err := c.collector.Request(http.MethodGet, u, nil, cctx, hdr)
+	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
+	if resp == nil {
+		if err == nil {
+			err = errors.New("no response")
+		}
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
 		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	return resp, nil
+	return resp.Body, nil
 }
 
 // readSitemaps walks sitemaps and sitemap indexes breadth first.
@@ -85,12 +91,12 @@ func (c *Crawler) readSitemaps(ctx context.Context, runID int64, queue []string)
 			continue
 		}
 		seen[sm] = true
-		resp, err := c.get(ctx, sm)
+		body, err := c.get(sm)
 		if err != nil {
 			c.log.Debug("sitemap", "url", sm, "err", err)
 			continue
 		}
-		dec := xml.NewDecoder(io.LimitReader(resp.Body, maxSitemapBytes))
+		dec := xml.NewDecoder(bytes.NewReader(body))
 		dec.Strict = false
 		inSitemap := false
 		for {
@@ -123,7 +129,6 @@ func (c *Crawler) readSitemaps(ctx context.Context, runID int64, queue []string)
 				}
 			}
 		}
-		resp.Body.Close()
 	}
 	flush()
 	return total

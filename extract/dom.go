@@ -46,7 +46,6 @@ type elem struct {
 	punct    int32 // punctuation outside links
 	h1       int32 // <h1> elements in the subtree
 	ownW     float64
-	childW   float64
 	weight   float64
 	hasLinks int32 // <a href> in the subtree
 	inLink   bool  // the element is or is inside an <a>
@@ -89,22 +88,28 @@ type analysis struct {
 	baseHref string
 }
 
-var skipTags = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
-	atom.Svg: true, atom.Math: true, atom.Head: true, atom.Select: true, atom.Textarea: true,
-	atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Button: true, atom.Input: true,
-	atom.Canvas: true, atom.Video: true, atom.Audio: true, atom.Map: true, atom.Form: false,
+// isSkipTag reports elements that never hold visible text.
+func isSkipTag(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Math, atom.Head, atom.Select,
+		atom.Textarea, atom.Iframe, atom.Object, atom.Embed, atom.Button, atom.Input, atom.Canvas, atom.Video,
+		atom.Audio, atom.Map:
+		return true
+	}
+	return false
 }
 
-var blockTags = map[atom.Atom]bool{
-	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true, atom.Center: true,
-	atom.Dd: true, atom.Details: true, atom.Dialog: true, atom.Dir: true, atom.Div: true, atom.Dl: true,
-	atom.Dt: true, atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true, atom.Footer: true,
-	atom.Form: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
-	atom.Header: true, atom.Hgroup: true, atom.Hr: true, atom.Li: true, atom.Main: true, atom.Menu: true,
-	atom.Nav: true, atom.Ol: true, atom.P: true, atom.Pre: true, atom.Section: true, atom.Summary: true,
-	atom.Table: true, atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true, atom.Ul: true,
-	atom.Caption: true, atom.Body: true, atom.Html: true, atom.Frameset: true, atom.Legend: true,
+// isBlockTag reports elements that start a new line.
+func isBlockTag(a atom.Atom) bool {
+	switch a {
+	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Center, atom.Dd, atom.Details, atom.Dialog,
+		atom.Dir, atom.Div, atom.Dl, atom.Dt, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer, atom.Form,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Header, atom.Hgroup, atom.Hr, atom.Li, atom.Main,
+		atom.Menu, atom.Nav, atom.Ol, atom.P, atom.Pre, atom.Section, atom.Summary, atom.Table, atom.Tbody,
+		atom.Thead, atom.Tfoot, atom.Tr, atom.Ul, atom.Caption, atom.Body, atom.Html, atom.Frameset, atom.Legend:
+		return true
+	}
+	return false
 }
 
 func attr(n *html.Node, key string) string {
@@ -128,7 +133,7 @@ func hasAttr(n *html.Node, key string) bool {
 // skipElem reports whether n and its subtree are never text: scripts,
 // styles, form controls and hidden elements.
 func skipElem(n *html.Node) bool {
-	if skipTags[n.DataAtom] {
+	if isSkipTag(n.DataAtom) {
 		return true
 	}
 	for _, a := range n.Attr {
@@ -136,17 +141,33 @@ func skipElem(n *html.Node) bool {
 		case "hidden":
 			return true
 		case "style":
-			v := strings.ToLower(a.Val)
-			if strings.Contains(v, "display") || strings.Contains(v, "visibility") {
-				v = strings.ReplaceAll(v, " ", "")
-				if strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden") {
-					return true
-				}
+			if hiddenStyle(a.Val) {
+				return true
 			}
 		case "aria-hidden":
 			if a.Val == "true" && n.DataAtom != atom.Div && n.DataAtom != atom.Section {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// hiddenStyle reports an inline style with display:none or
+// visibility:hidden, in any case and spacing, without allocating.
+func hiddenStyle(v string) bool {
+	for _, prop := range [...]struct{ name, val string }{{"display", "none"}, {"visibility", "hidden"}} {
+		i := indexFold([]byte(v), prop.name)
+		if i < 0 {
+			continue
+		}
+		rest := strings.TrimLeft(v[i+len(prop.name):], " \t")
+		if !strings.HasPrefix(rest, ":") {
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t")
+		if len(rest) >= len(prop.val) && strings.EqualFold(rest[:len(prop.val)], prop.val) {
+			return true
 		}
 	}
 	return false
@@ -257,12 +278,26 @@ func classifyName(name string) flags {
 // elements and renders the text lines.
 func analyse(root *html.Node) *analysis {
 	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}, classes: map[string]flags{}}
-	a.elems = make([]elem, 0, 1024)
+	a.elems = make([]elem, 0, countElems(root))
 	a.collectHead(root)
 	a.walk(root, -1, false)
 	a.score()
 	a.render()
 	return a
+}
+
+// countElems counts the element nodes under n, to size the table once.
+func countElems(n *html.Node) int {
+	k := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			k++
+		}
+		if c.FirstChild != nil {
+			k += countElems(c)
+		}
+	}
+	return k
 }
 
 // collectHead reads <title>, <meta>, JSON-LD and inline scripts anywhere in
@@ -385,7 +420,7 @@ func (a *analysis) walk(n *html.Node, parent int32, inLink bool) {
 			idx := int32(len(a.elems))
 			a.elems = append(a.elems, elem{n: c, parent: parent, child: -1, last: -1, next: -1, tag: c.DataAtom, own: classify(c, a.classes)})
 			e := &a.elems[idx]
-			if blockTags[c.DataAtom] {
+			if isBlockTag(c.DataAtom) {
 				e.own |= fBlock
 			}
 			if e.own&(fHeading|fTitleish) != 0 && len(a.heads) < 256 {

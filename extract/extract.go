@@ -1028,7 +1028,7 @@ func (x *extractor) pageType() {
 		}
 	}
 	all := ""
-	if vis < 3000 {
+	if vis < 1500 && bodyRunes < 400 {
 		var b bytes.Buffer
 		for _, l := range a.lines {
 			b.WriteString(l.text)
@@ -1040,7 +1040,7 @@ func (x *extractor) pageType() {
 	case vis < 30:
 		rec.PageType = PageBlocked
 		return
-	case vis < 1500 && bodyRunes < 400 && containsAny(all, blockedWords...):
+	case all != "" && containsAny(all, blockedWords...):
 		rec.PageType = PageBlocked
 		return
 	case bodyRunes < 300 && (containsAny(head, errorWords...) || vis < 600 && containsAny(all, "页面不存在", "404 Not Found", "找不到", "不存在或已被删除")):

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -242,7 +243,7 @@ type renderer struct {
 func (a *analysis) render() {
 	r := &renderer{a: a}
 	r.cur.elem = -1
-	a.lines = make([]line, 0, 256)
+	a.lines = make([]line, 0, len(a.elems)/4+16)
 	r.walk(a.root, -1)
 	r.flush()
 }
@@ -272,21 +273,35 @@ func (r *renderer) text(s string, parent int32) {
 		}
 		return
 	}
-	// Append s with its white space folded, straight into the line.
+	// Append s with its white space folded, straight into the line, a
+	// run of non-space text at a time.
 	n := 0
 	space := r.space
-	for _, c := range s {
-		if isSpace(c) {
-			space = true
-			continue
+	start := -1
+	flushRun := func(end int) {
+		if start < 0 {
+			return
 		}
 		if space && r.b.Len() > 0 {
 			r.b.WriteByte(' ')
 		}
 		space = false
-		r.b.WriteRune(c)
-		n++
+		run := s[start:end]
+		r.b.WriteString(run)
+		n += utf8.RuneCountInString(run)
+		start = -1
 	}
+	for i, c := range s {
+		if isSpace(c) {
+			flushRun(i)
+			space = true
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flushRun(len(s))
 	r.space = space
 	if n == 0 {
 		return

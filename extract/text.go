@@ -22,13 +22,34 @@ func isSpace(r rune) bool {
 // countText returns the number of non-space runes of s and how many of them
 // are sentence punctuation.
 func countText(s string) (runes, punct int) {
-	for _, r := range s {
-		if isSpace(r) {
-			continue
-		}
-		runes++
-		if isPunct(r) {
-			punct++
+	// A byte loop: Han characters (lead bytes E4..E9) are counted without
+	// decoding; only the lead bytes that can start a space or punctuation
+	// mark are decoded.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x80:
+			switch c {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				continue
+			case ',', '.', ';', '!', '?', '"', '(', ')':
+				punct++
+			}
+			runes++
+		case c < 0xC0:
+			// continuation byte
+		case c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n - 1
+			if isSpace(r) {
+				continue
+			}
+			runes++
+			if isPunct(r) {
+				punct++
+			}
+		default:
+			runes++
 		}
 	}
 	return runes, punct
@@ -97,13 +118,19 @@ func normDigits(s string) string {
 	}, s)
 }
 
+// hasDigit reports an ASCII or full-width digit in s.
 func hasDigit(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			return true
+		}
+		// U+FF10..U+FF19 is EF BC 90..99 in UTF-8.
+		if c == 0xEF && i+2 < len(s) && s[i+1] == 0xBC && s[i+2] >= 0x90 && s[i+2] <= 0x99 {
 			return true
 		}
 	}
-	return strings.ContainsAny(s, "０１２３４５６７８９")
+	return false
 }
 
 // truncRunes cuts s to at most n runes.

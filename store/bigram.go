@@ -136,7 +136,7 @@ func parseQuery(q string) []queryPart {
 // must match (AND), in column col ("" = any column):
 //
 //	one Han character  卡      -> 卡*        (prefix: bigrams and run ends)
-//	two                逾期    -> 逾期
+//	two                逾期    -> "逾期"
 //	more               信用卡  -> "信用 用卡" (phrase of bigrams)
 //	a word             ETC     -> etc
 func ftsExpr(parts []queryPart, col string) string {

@@ -173,6 +173,12 @@ func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error)
 // Close closes the database. Writes still queued fail with ErrClosed.
 func (db *DB) Close() error {
 	db.stopWriter()
+	if db.w != nil {
+		// Keep the query planner's statistics fresh; cheap when nothing changed.
+		if _, err := db.w.Exec("PRAGMA optimize"); err != nil {
+			db.logger.Warn("store: optimize", "err", err)
+		}
+	}
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())

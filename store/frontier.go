@@ -227,7 +227,9 @@ func (db *DB) Pending(ctx context.Context, runID int64) (int, time.Time, error) 
 	var next sql.NullInt64
 	err := db.r.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM frontier WHERE run_id = ?1 AND state IN ('queued', 'inflight')),
-		(SELECT min(next_try) FROM frontier WHERE run_id = ?1 AND state = 'queued')`, runID).Scan(&n, &next)
+		(SELECT next_try FROM frontier INDEXED BY frontier_pending
+			WHERE run_id = ?1 AND state IN ('queued', 'inflight') AND state = 'queued'
+			ORDER BY next_try LIMIT 1)`, runID).Scan(&n, &next)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: pending run %d: %w", runID, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -95,7 +94,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 				return err
 			}
 		}
-		if links != nil && os.Getenv("X_NOLINKS") == "" {
+		if links != nil {
 			if _, err := db.enqueue(ctx, tx, runID, cfg, links, now); err != nil {
 				return err
 			}
@@ -316,15 +315,12 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		}
 	}
 	if result != finarchive.SaveUnchanged {
-		if os.Getenv("X_NOFTS") == "" {
-			tx.index = append(tx.index, indexDoc{id: id, t: p.titleIdx, b: p.bodyIdx})
-		}
+		tx.index = append(tx.index, indexDoc{id: id, t: p.titleIdx, b: p.bodyIdx})
 		var run any
 		if runID != 0 {
 			run = runID
 		}
-		if os.Getenv("X_NOREV") != "" {
-		} else if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
 			published_raw, author, source, category, breadcrumb, keywords, fetched_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, run, p.hash, rec.Title, rec.Body, p.published, rec.PublishedRaw, rec.Author, rec.Source,
@@ -335,7 +331,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	if err := replaceCards(ctx, tx, id, p.cards, result != finarchive.SaveNew); err != nil {
 		return result, err
 	}
-	if fetched && p.raw != nil && os.Getenv("X_NORAW") == "" {
+	if fetched && p.raw != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data)
 			VALUES (?, ?, ?, 'deflate', ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), p.rawSize, fetchedAt, p.raw); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)

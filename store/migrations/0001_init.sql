@@ -34,8 +34,8 @@ CREATE TABLE pages (
     next_revisit_at    TEXT NOT NULL                   -- fetched_at + revisit_interval_s
 );
 CREATE INDEX pages_published ON pages (published_utc DESC, fetched_at DESC);
-CREATE INDEX pages_site ON pages (site, published_utc DESC);
-CREATE INDEX pages_category ON pages (category, published_utc DESC);
+CREATE INDEX pages_site ON pages (site, published_utc DESC, fetched_at DESC);
+CREATE INDEX pages_category ON pages (category, published_utc DESC, fetched_at DESC);
 CREATE INDEX pages_changed ON pages (changed_at);
 
 -- revisions: every version of every page, oldest first by id; the current
@@ -126,7 +126,7 @@ CREATE TABLE frontier (
     UNIQUE (run_id, url)
 );
 CREATE INDEX frontier_queued ON frontier (run_id, id) WHERE state = 'queued';
-CREATE INDEX frontier_state ON frontier (run_id, state, next_try);
+CREATE INDEX frontier_pending ON frontier (run_id, state, next_try) WHERE state IN ('queued', 'inflight');
 
 -- crawl_lock: at most one row; the crawl that holds the database.
 CREATE TABLE crawl_lock (

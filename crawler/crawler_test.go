@@ -1,0 +1,140 @@
+package crawler_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/testsite"
+)
+
+var _ crawler.Sink = (*store.DB)(nil)
+
+func mustStore(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustRun(t *testing.T, db *store.DB, cfg crawler.Config, seeds ...string) (*crawler.Crawler, error) {
+	t.Helper()
+	id, err := db.StartRun(context.Background(), store.RunSpec{Seeds: seeds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crawler.New(cfg, db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Run(context.Background(), id, seeds)
+	return c, err
+}
+
+func fastConfig() crawler.Config {
+	cfg := crawler.DefaultConfig()
+	cfg.Delay, cfg.Parallelism, cfg.BackoffBase, cfg.Timeout = 0, 4, 10*time.Millisecond, 5*time.Second
+	cfg.Exclude = []string{`/calendar/`, `/refer/`}
+	return cfg
+}
+
+// TestCrawler_Politeness: one request at a time per host with --delay
+// leaves at least the delay between requests, and every request carries
+// the finarchive User-Agent.
+func TestCrawler_Politeness(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	var agents []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		agents = append(agents, r.UserAgent())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/robots.txt" {
+			w.WriteHeader(404)
+			return
+		}
+		fmt.Fprint(w, `<html><body><a href="/a">a</a><a href="/b">b</a><a href="/c">c</a><a href="/d">d</a></body></html>`)
+	}))
+	defer srv.Close()
+	cfg := fastConfig()
+	cfg.Parallelism, cfg.Delay = 1, 60*time.Millisecond
+	if _, err := mustRun(t, mustStore(t), cfg, srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) < 5 {
+		t.Fatalf("%d requests, want at least 5", len(times))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	// times[0] is robots.txt, fetched outside the page slots.
+	for i := 2; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 55*time.Millisecond {
+			t.Errorf("request %d came %v after the previous one; delay is 60ms", i, gap)
+		}
+	}
+	for _, a := range agents {
+		if a != crawler.DefaultUserAgent {
+			t.Errorf("User-Agent %q, want %q", a, crawler.DefaultUserAgent)
+		}
+	}
+}
+
+// TestCrawler_MaxPages stops after the given number of pages.
+func TestCrawler_MaxPages(t *testing.T) {
+	site := testsite.New(testsite.Options{Articles: 30})
+	base, err := site.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	cfg := fastConfig()
+	cfg.MaxPages = 12
+	cfg.Sitemaps = false
+	c, err := mustRun(t, mustStore(t), cfg, base+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Counts().Fetched; got != 12 {
+		t.Errorf("fetched %d pages, want 12", got)
+	}
+}
+
+// TestCrawler_Dedupe: with 16 workers every URL is requested once.
+func TestCrawler_Dedupe(t *testing.T) {
+	site := testsite.New(testsite.Options{Articles: 120})
+	base, err := site.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	cfg := fastConfig()
+	cfg.Parallelism = 16
+	cfg.MaxDepth = 0
+	if _, err := mustRun(t, mustStore(t), cfg, base+"/", base+"/", base); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, c := range site.Requests() {
+		n += c
+		if c > 1 {
+			t.Errorf("%s requested %d times", path, c)
+		}
+	}
+	if n < 150 {
+		t.Errorf("only %d requests: the crawl did not cover the site", n)
+	}
+}

@@ -1,0 +1,130 @@
+package crawler
+
+import (
+	"net/url"
+	"testing"
+	"time"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      bool
+	}{
+		{in: "http://Example.COM", want: "http://example.com/"},
+		{in: "HTTP://example.com:80/a/b.html#frag", want: "http://example.com/a/b.html"},
+		{in: "https://example.com:443/", want: "https://example.com/"},
+		{in: "http://example.com:8080/x", want: "http://example.com:8080/x"},
+		{in: "http://example.com/a/./b/../c.html", want: "http://example.com/a/c.html"},
+		{in: "http://example.com/a/../", want: "http://example.com/"},
+		{in: "http://example.com/list/?page=2&utm_source=x&b=1", want: "http://example.com/list/?page=2&b=1"},
+		{in: "http://example.com/%E8%B4%B7%E6%AC%BE", want: "http://example.com/%E8%B4%B7%E6%AC%BE"},
+		{in: "  http://example.com/x  ", want: "http://example.com/x"},
+		{in: "ftp://example.com/", err: true},
+		{in: "example.com/a", err: true},
+		{in: "http:///nohost", err: true},
+		{in: "ht!tp://bad url", err: true},
+		{in: "", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Normalize(tt.in)
+			if tt.err {
+				if err == nil {
+					t.Fatalf("Normalize(%q) = %q, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Normalize(%q): %v", tt.in, err)
+			}
+			if got != tt.want {
+				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestScope_Allow(t *testing.T) {
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	s, err := NewScope([]string{"www.example.com"}, nil, []string{`/private/`}, 3, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		url    string
+		ok     bool
+		reason string
+	}{
+		{"http://www.example.com/zixun/1.html", true, ""},
+		{"http://other.com/zixun/1.html", false, "out-of-scope"},
+		{"http://www.example.com/private/x", false, "excluded"},
+		{"http://www.example.com/calendar/?month=1989-01", false, "trap-calendar"},
+		{"http://www.example.com/calendar/?month=2028-01", false, "trap-calendar"},
+		{"http://www.example.com/calendar/?month=2023-11", true, ""},
+		{"http://www.example.com/a/b/a/b/a/b/", false, "trap-repeated-path"},
+		{"http://www.example.com/r/?" + string(make([]byte, 300)), false, "trap-long-url"},
+		{"http://www.example.com/list?page=1", true, ""},
+		{"http://www.example.com/list?page=2", true, ""},
+		{"http://www.example.com/list?page=3", true, ""},
+		{"http://www.example.com/list?page=4", false, "trap-pattern-limit"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			u = &url.URL{Scheme: "http", Host: "www.example.com", Path: "/r/", RawQuery: string(make([]byte, 300))}
+		}
+		ok, reason := s.Allow(u, tt.url)
+		if ok != tt.ok || reason != tt.reason {
+			t.Errorf("Allow(%.60q) = %v %q, want %v %q", tt.url, ok, reason, tt.ok, tt.reason)
+		}
+	}
+	if _, err := NewScope(nil, []string{"("}, nil, 0, now); err == nil {
+		t.Error("a bad include pattern was accepted")
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"", time.Time{}},
+		{"5", now.Add(5 * time.Second)},
+		{"-3", now},
+		{"Wed, 25 Nov 2026 10:01:00 GMT", now.Add(time.Minute)},
+		{"soon", time.Time{}},
+	}
+	for _, tt := range tests {
+		if got := retryAfter(tt.in, now); !got.Equal(tt.want) {
+			t.Errorf("retryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAgentToken(t *testing.T) {
+	for in, want := range map[string]string{
+		DefaultUserAgent:        "finarchive",
+		"MyBot":                 "MyBot",
+		"Mozilla/5.0 (X11)":     "Mozilla",
+		"finarchive/1.0 (+url)": "finarchive",
+	} {
+		if got := agentToken(in); got != want {
+			t.Errorf("agentToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCrawler_Backoff(t *testing.T) {
+	c, _ := New(Config{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}, nil, nil, nil)
+	for attempt := 1; attempt <= 8; attempt++ {
+		want := min(100*time.Millisecond<<(attempt-1), time.Second)
+		for range 50 {
+			d := c.backoff(attempt)
+			if d < want/2 || d > want {
+				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt, d, want/2, want)
+			}
+		}
+	}
+}
