@@ -219,13 +219,13 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 }
 
 // loop claims due items and hands them to workers until nothing is left.
-// It claims ahead, up to twice the number of workers, so workers never wait
+// It claims ahead, up to four times the number of workers, so workers never wait
 // on a claim; items claimed but not started when the crawl stops are put
 // back (and a killed process's are reset by the resume).
 func (c *Crawler) loop(ctx context.Context, runID int64) error {
 	workers := c.cfg.Parallelism * max(1, len(c.limited))
 	workers = min(max(workers, 1), 64)
-	work := make(chan finarchive.QueueItem, 2*workers)
+	work := make(chan finarchive.QueueItem, 4*workers)
 	wake := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	var inflight atomic.Int64 // claimed and not yet committed
@@ -269,14 +269,14 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		free := int64(2*workers) - inflight.Load()
+		free := int64(4*workers) - inflight.Load()
 		if c.cfg.MaxPages > 0 {
 			free = min(free, int64(c.cfg.MaxPages)-c.fetched.Load()-inflight.Load())
 			if free <= 0 && inflight.Load() == 0 {
 				return nil // MaxPages reached
 			}
 		}
-		if free <= 0 || (inflight.Load() > int64(workers) && free < int64(workers)/2) {
+		if free <= 0 || (inflight.Load() > int64(workers) && free < int64(workers)) {
 			wait(100 * time.Millisecond)
 			continue
 		}

@@ -49,8 +49,9 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 		TLSHandshakeTimeout: 10 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	col.WithTransport(tr)
-	c.client = &http.Client{Transport: tr, Timeout: c.cfg.Timeout}
+	rt := c.cfg.Gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
+	col.WithTransport(rt)
+	c.client = &http.Client{Transport: rt, Timeout: c.cfg.Timeout}
 	c.robots = newRobots(c.client, c.cfg.UserAgent)
 	col.SetRequestTimeout(c.cfg.Timeout)
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
@@ -110,13 +111,8 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	hdr.Set("User-Agent", c.cfg.UserAgent)
 	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	hdr.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
-	release, err := c.cfg.Gate.Acquire(ctx, u.Host) // nil Gate: no wait
-	if err != nil {
-		return c.sink.Retry(bg, runID, it, "interrupted")
-	}
 	fetchedAt := c.now()
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
-	release()
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
 	contentType := cctx.Get(ctxContentType)
 

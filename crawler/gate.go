@@ -2,6 +2,8 @@ package crawler
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -9,9 +11,9 @@ import (
 // HostGate is per-host politeness shared by several crawlers (the sites of
 // one `schedule` daemon): whatever crawler asks, a host has at most a given
 // number of requests in flight and a minimum gap between two request starts.
-// A crawler waits on it (Config.Gate) before each request, on top of its own
-// per-crawl limits. A nil *HostGate lets every request through. It is safe
-// for concurrent use.
+// A crawler sends all its requests (pages, robots.txt, sitemaps) through
+// it (Config.Gate, see Transport), on top of its own per-crawl limits. A
+// nil *HostGate lets every request through. It is safe for concurrent use.
 type HostGate struct {
 	limit int           // default requests in flight per host
 	gap   time.Duration // default minimum gap between request starts
@@ -111,4 +113,45 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (release func(), er
 		}
 	}
 	return release, nil
+}
+
+// Transport returns rt with every request waiting on the gate for its
+// host first; the request's slot is freed when its response body is closed
+// (or at once when there is no response). On a nil gate it returns rt.
+func (g *HostGate) Transport(rt http.RoundTripper) http.RoundTripper {
+	if g == nil {
+		return rt
+	}
+	return &gatedTransport{gate: g, rt: rt}
+}
+
+type gatedTransport struct {
+	gate *HostGate
+	rt   http.RoundTripper
+}
+
+func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	release, err := t.gate.Acquire(req.Context(), req.URL.Host)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.rt.RoundTrip(req)
+	if err != nil || resp.Body == nil {
+		release()
+		return resp, err
+	}
+	resp.Body = &gatedBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// gatedBody frees its request's slot when closed.
+type gatedBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *gatedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -9,7 +10,8 @@ import (
 )
 
 // notCardLabels name sidebar lists that are not related articles.
-var notCardLabels = []string{"热门", "排行", "热点", "最新", "24小时", "点击榜", "热榜", "最热", "友情链接", "合作伙伴", "专题", "导航", "栏目", "频道", "热搜", "评论"}
+var notCardLabels = []string{"热门", "排行", "热点", "最新", "24小时", "点击榜", "热榜", "最热", "友情链接", "合作伙伴", "专题", "导航", "栏目", "频道", "热搜", "评论",
+	"存档", "归档", "分类", "标签", "链接", "广告", "推广"}
 
 // blockLabel returns the label just before link list i: the last short line
 // before its first line.
@@ -94,12 +96,9 @@ func (x *extractor) cards() {
 			continue
 		}
 		if !related {
-			// Titles of real articles, not a menu of channel names.
-			total := 0
-			for _, c := range cs {
-				total += runeLen(c.Title)
-			}
-			if total < 6*len(cs) {
+			// Titles of real articles on this site, not a menu of channel
+			// names, an archive by month or off-site ads.
+			if len(cs) < 3 || !x.articleLike(cs) {
 				continue
 			}
 			unlabelled++
@@ -115,6 +114,51 @@ func (x *extractor) cards() {
 // formatTags only style their text: a card's snippet goes on through them.
 var formatTags = map[atom.Atom]bool{atom.Em: true, atom.Strong: true, atom.B: true, atom.I: true, atom.U: true,
 	atom.Font: true, atom.Mark: true, atom.Small: true, atom.Sub: true, atom.Sup: true, atom.Code: true}
+
+// articleLike reports whether the cards of an unlabelled block look like
+// articles of the page's site: titles of some length, not dates, links on
+// the same site that are not channel indexes.
+func (x *extractor) articleLike(cs []Card) bool {
+	site := siteKey(x.page.Hostname())
+	total, same, index := 0, 0, 0
+	for _, c := range cs {
+		total += runeLen(c.Title)
+		if len(findDates(c.Title, 1)) > 0 || reEngMonthYear.MatchString(c.Title) {
+			return false
+		}
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			continue
+		}
+		if site == "" || siteKey(u.Hostname()) == site {
+			same++
+		}
+		p := strings.ToLower(u.Path)
+		if p == "" || strings.HasSuffix(p, "/") || strings.Contains(p, "/index.") || strings.Contains(p, "/list") {
+			index++
+		}
+	}
+	n := len(cs)
+	return total >= 8*n && same*2 > n && index*2 < n
+}
+
+// reEngMonthYear matches archive links such as "April 2006".
+var reEngMonthYear = regexp.MustCompile(`(?i)^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}$`)
+
+// siteKey is the registrable part of a host, roughly: its last two labels,
+// or three under a two-letter second level (news.sina.com.cn → sina.com.cn).
+func siteKey(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	parts := strings.Split(host, ".")
+	if len(parts) <= 2 {
+		return host
+	}
+	k := 2
+	if sl := parts[len(parts)-2]; len(sl) <= 3 && (sl == "com" || sl == "net" || sl == "org" || sl == "gov" || sl == "edu" || sl == "co" || sl == "ac") {
+		k = 3
+	}
+	return strings.Join(parts[len(parts)-k:], ".")
+}
 
 // segment is a run of text under one element of a card.
 type segment struct {
@@ -256,7 +300,7 @@ func (x *extractor) readCard(n *html.Node) (Card, bool) {
 		n := runeLen(s.text)
 		if card.Date == "" && n <= 30 {
 			if h, ok := firstDate(s.text, x.opt.FetchedAt, true); ok && runeLen(h.raw)*2 >= n-4 {
-				card.Date = strings.TrimSpace(s.text)
+				card.Date = strings.Trim(s.text, " ()（）[]【】")
 				if v, ok := stripLabel(card.Date, "发布时间", "时间", "日期", "发布于", "发表于"); ok {
 					card.Date = v
 				}

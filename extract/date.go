@@ -33,7 +33,7 @@ type dateHit struct {
 // Date patterns, compiled once. They run on text whose full-width digits and
 // colons were mapped to ASCII (normDigits).
 var (
-	reFull = regexp.MustCompile(`(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?:\s*日)?` +
+	reFull = regexp.MustCompile(`^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?:\s*日)?` +
 		`(?:(?:\s*T\s*|\s*|\s*,\s*)(\d{1,2})\s*(?::|时|点)\s*(\d{1,2})(?:\s*分)?(?:\s*:\s*(\d{1,2})(?:\.\d+)?(?:\s*秒)?)?)?` +
 		`(\s*(?:Z|[+-]\d{2}:?\d{2}))?`)
 	reDMY = regexp.MustCompile(`(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(\s*[AaPp][Mm])?)?`)
@@ -171,22 +171,66 @@ func findDates(s string, max int) []dateHit {
 			pos:  m[0],
 		})
 	}
-	for _, m := range reFull.FindAllStringSubmatchIndex(s, -1) {
+	// The full pattern runs only where a year starts, on a short window.
+	for i := 0; i+4 <= len(s); i++ {
+		if !isYearAt(s, i) {
+			continue
+		}
+		end := min(len(s), i+64)
+		m := reFull.FindStringSubmatchIndex(s[i:end])
+		if m == nil {
+			i += 3
+			continue
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += i
+			}
+		}
 		add(m, 0)
+		i = m[1] - 1
 	}
 	if strings.IndexByte(s, '/') >= 0 {
 		for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
 			add(m, 1)
 		}
 	}
-	for _, m := range reEng.FindAllStringSubmatchIndex(s, -1) {
-		add(m, 2)
+	if hasASCIILetter(s) {
+		for _, m := range reEng.FindAllStringSubmatchIndex(s, -1) {
+			add(m, 2)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
 	if max > 0 && len(out) > max {
 		out = out[:max]
 	}
 	return out
+}
+
+// isYearAt reports four digits at s[i:] starting with 19 or 20 and not
+// inside a longer number.
+func isYearAt(s string, i int) bool {
+	if i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		return false
+	}
+	if !(s[i] == '1' && s[i+1] == '9' || s[i] == '2' && s[i+1] == '0') {
+		return false
+	}
+	for k := i + 2; k < i+4; k++ {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return i+4 == len(s) || s[i+4] < '0' || s[i+4] > '9'
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 func engMonth(s string) int {
@@ -222,6 +266,9 @@ func engMonth(s string) int {
 // firstDate returns the first date of s: a full date, else (when loose) a
 // relative date, a month and day or a year and month, resolved against ref.
 func firstDate(s string, ref time.Time, loose bool) (dateHit, bool) {
+	if !hasDigit(s) && !containsAny(s, "刚刚", "今天", "昨天", "前天") {
+		return dateHit{}, false
+	}
 	if hs := findDates(s, 1); len(hs) > 0 {
 		return hs[0], true
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -81,10 +82,52 @@ func Parse(raw []byte, contentType string) (*goquery.Document, error) {
 	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(text))
 	if err != nil {
-		return nil, fmt.Errorf("extract: parse html: %w", err)
+		// The parser refuses absurdly deep trees; keep the text and drop
+		// the tags below a sane depth rather than lose the page.
+		doc, err = goquery.NewDocumentFromReader(bytes.NewReader(flattenDeep(text, 256)))
+		if err != nil {
+			return nil, fmt.Errorf("extract: parse html: %w", err)
+		}
 	}
 	return doc, nil
 }
+
+// flattenDeep rewrites an HTML document without the start and end tags
+// nested deeper than maxDepth (by a simple count of open tags), keeping all
+// text.
+func flattenDeep(text []byte, maxDepth int) []byte {
+	var out bytes.Buffer
+	out.Grow(len(text))
+	z := html.NewTokenizer(bytes.NewReader(text))
+	depth := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return out.Bytes()
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if voidElements[string(name)] {
+				out.Write(z.Raw())
+				continue
+			}
+			depth++
+			if depth > maxDepth {
+				continue
+			}
+		case html.EndTagToken:
+			depth--
+			if depth >= maxDepth {
+				continue
+			}
+			depth = max(depth, 0)
+		}
+		out.Write(z.Raw())
+	}
+}
+
+var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true}
 
 // lookupCharset maps a charset label to an encoding; gb2312 and gbk (and
 // their aliases) become GB18030. It returns nil for an unknown label.
@@ -179,28 +222,29 @@ func prescanMeta(raw []byte) string {
 	return metaCharsetIn(raw[:min(len(raw), prescanLimit)])
 }
 
-func metaCharsetIn(b []byte) string {
+func metaCharsetIn(raw []byte) string {
+	b := string(raw)
 	for i := 0; i < len(b); {
-		j := indexFold(b[i:], "<meta")
+		j := indexFoldString(b[i:], "<meta")
 		if j < 0 {
 			return ""
 		}
 		start := i + j + len("<meta")
-		end := bytes.IndexByte(b[start:], '>')
+		end := strings.IndexByte(b[start:], '>')
 		if end < 0 {
 			end = len(b) - start
 		}
 		tag := b[start : start+end]
-		if k := indexFold(tag, "charset"); k >= 0 {
-			rest := bytes.TrimLeft(tag[k+len("charset"):], " \t\r\n")
+		if k := indexFoldString(tag, "charset"); k >= 0 {
+			rest := strings.TrimLeft(tag[k+len("charset"):], " \t\r\n")
 			if len(rest) > 0 && rest[0] == '=' {
-				rest = bytes.TrimLeft(rest[1:], " \t\r\n\"'")
+				rest = strings.TrimLeft(rest[1:], " \t\r\n\"'")
 				n := 0
-				for n < len(rest) && (isLabelByte(rest[n])) {
+				for n < len(rest) && isLabelByte(rest[n]) {
 					n++
 				}
 				if n > 0 {
-					return string(rest[:n])
+					return rest[:n]
 				}
 			}
 		}
@@ -214,8 +258,16 @@ func isLabelByte(c byte) bool {
 		(c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
-// indexFold is bytes.Index for an ASCII lower-case needle, ignoring case.
-func indexFold(b []byte, needle string) int {
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// indexFoldString is strings.Index for an ASCII lower-case needle, ignoring
+// case.
+func indexFoldString(b string, needle string) int {
 	n := len(needle)
 	for i := 0; i+n <= len(b); i++ {
 		ok := true

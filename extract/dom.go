@@ -93,7 +93,7 @@ func isSkipTag(a atom.Atom) bool {
 	switch a {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Math, atom.Head, atom.Select,
 		atom.Textarea, atom.Iframe, atom.Object, atom.Embed, atom.Button, atom.Input, atom.Canvas, atom.Video,
-		atom.Audio, atom.Map:
+		atom.Audio, atom.Map, atom.Title:
 		return true
 	}
 	return false
@@ -157,7 +157,7 @@ func skipElem(n *html.Node) bool {
 // visibility:hidden, in any case and spacing, without allocating.
 func hiddenStyle(v string) bool {
 	for _, prop := range [...]struct{ name, val string }{{"display", "none"}, {"visibility", "hidden"}} {
-		i := indexFold([]byte(v), prop.name)
+		i := indexFoldString(v, prop.name)
 		if i < 0 {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -42,8 +43,10 @@ func ExtractBytes(raw []byte, contentType, pageURL string, opt Options) (*Record
 
 // Extract reads the parsed document of pageURL and returns its record, with
 // PageType set; a page that is not an article still gets what was found. It
-// is deterministic, does not modify doc and never panics: on an internal
-// error it returns the fields found so far.
+// is deterministic and never panics: on an internal error it returns the
+// fields found so far. doc is left as it was, but a profile with a drop list
+// detaches the dropped nodes for the duration of the call, so a document
+// must not be extracted by two goroutines at once with such a profile.
 func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record) {
 	rec = &Record{FetchedAt: opt.FetchedAt, Breadcrumb: []string{}, Keywords: []string{}, Cards: []Card{}}
 	if pageURL != nil {
@@ -68,7 +71,7 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 	if opt.Profiles != nil {
 		prof = opt.Profiles.For(pageURL.Hostname())
 	}
-	x := &extractor{opt: opt, base: pageURL, rec: rec, prof: prof}
+	x := &extractor{opt: opt, base: pageURL, page: pageURL, rec: rec, prof: prof}
 	root := doc.Nodes[0]
 	var restore func()
 	if prof != nil && len(prof.dropSel) > 0 {
@@ -116,7 +119,8 @@ func hideNodes(root *html.Node, sels []compiledSel) (restore func()) {
 // extractor holds one extraction's state.
 type extractor struct {
 	opt       Options
-	base      *url.URL
+	page      *url.URL // the page's own URL
+	base      *url.URL // the URL links resolve against (<base href> or page)
 	rec       *Record
 	prof      *Profile
 	a         *analysis
@@ -228,7 +232,7 @@ func (x *extractor) allDated(group []int32) bool {
 
 // ---- title ----
 
-var titleSeps = []string{"_", "|", "｜", " - ", " – ", " — ", "--", "——", " :: ", "-"}
+var titleSeps = []string{"_", "|", "｜", " - ", " – ", " — ", "--", "——", " :: ", "»", " · ", "-"}
 
 // titleParts splits a <title> on its site and channel separators.
 func titleParts(t string) []string {
@@ -299,13 +303,32 @@ func (x *extractor) title() string {
 		x.setTitleLine()
 		return bestText
 	}
-	// 2. og:title or JSON-LD headline, cut at a site suffix.
+	// 2. A line just before the text that the <title> or og:title contains
+	// (old pages set their heading in <font> or <b>).
+	lo := max(x.bodyStart-8, 0)
+	hi := min(x.bodyStart+2, len(a.lines))
+	for i := lo; i < hi; i++ {
+		l := &a.lines[i]
+		if l.runes < 4 || l.runes > 80 || l.link*2 > l.runes || l.inh&(fLinkItem|fComment) != 0 {
+			continue
+		}
+		t := strings.TrimSpace(l.text)
+		for _, r := range refs {
+			if r != "" && strings.Contains(r, t) && runeLen(t) > runeLen(bestText) {
+				bestText, x.titleLine = t, i
+			}
+		}
+	}
+	if bestText != "" {
+		return bestText
+	}
+	// 3. og:title or JSON-LD headline, cut at a site suffix.
 	for _, r := range []string{ld, og} {
 		if r != "" {
 			return titleParts(r)[0]
 		}
 	}
-	// 3. The last <h1> before the body that is not a logo.
+	// 4. The last <h1> before the body that is not a logo.
 	for _, hi := range a.heads {
 		e := &a.elems[hi]
 		if e.tag != atom.H1 || e.inh&(fBad|fLinkItem) != 0 || e.link == e.text {
@@ -320,7 +343,13 @@ func (x *extractor) title() string {
 			return t
 		}
 	}
-	// 4. The longest part of <title>.
+	// 5. The heading line just above the first paragraph, when the <title>
+	// does not name the article (a blog's or a site's name).
+	if t, i := x.titleAboveText(); t != "" {
+		x.titleLine = i
+		return t
+	}
+	// 6. The longest part of <title>.
 	parts := titleParts(docTitle)
 	best := parts[0]
 	if runeLen(best) < 6 {
@@ -331,6 +360,100 @@ func (x *extractor) title() string {
 		}
 	}
 	return best
+}
+
+// titleAboveText finds the heading of the text: the topmost title-like
+// line of the block of plain lines just above the first paragraph (a title,
+// then maybe a byline and a subtitle), with a trailing date cut off.
+func (x *extractor) titleAboveText() (string, int) {
+	a := x.a
+	first := -1
+	for i := x.bodyStart; i < x.bodyEnd; i++ {
+		l := &a.lines[i]
+		if l.runes >= 20 && l.link*3 < l.runes && strings.ContainsAny(l.text, "，。") && a.inRegion(a.reg, l) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return "", -1
+	}
+	best, bestI := "", -1
+	for i := first - 1; i >= max(first-6, 0); i-- {
+		l := &a.lines[i]
+		s := strings.TrimSpace(l.text)
+		if l.link*2 > l.runes || l.inh&(fLinkItem|fComment|fCrumb|fNavLike) != 0 || isBoilerLine(s, l.runes) {
+			// Navigation or boilerplate ends the block, but a blog's title
+			// is often a link to the post itself.
+			if best == "" && l.link*2 > l.runes && l.inh&(fLinkItem|fCrumb|fNavLike) == 0 && l.runes <= 60 &&
+				hanCount(s) >= 4 && !strings.ContainsAny(s, "|｜>»") {
+				best, bestI = s, i
+			}
+			break
+		}
+		if containsAny(s, "发表于", "发布于", "Posted", "posted") {
+			continue
+		}
+		if l.runes < 4 || l.runes > 60 || strings.ContainsAny(s, ">»") || isFieldLine(s) {
+			continue
+		}
+		if strings.ContainsAny(s, "。") || strings.ContainsAny(s[len(s)-1:], ",;:") || hasAnyPrefix(reverseTail(s), "，", "、", "；", "：") {
+			continue
+		}
+		if hs := findDates(s, 1); len(hs) > 0 {
+			// "标题 2005-06-14 03:25:55": keep the part before the date.
+			cut := strings.TrimSpace(normDigits(s)[:hs[0].pos])
+			if runeLen(cut) < 4 || containsAny(cut, metaWords...) {
+				continue
+			}
+			s = cut
+		} else if containsAny(s, "作者", "来源", "编辑", "记者", "通讯员", "实习生", "摄影", "供稿", "编者按") {
+			continue
+		}
+		best, bestI = s, i
+	}
+	return best, bestI
+}
+
+// hanCount counts the Han characters of s.
+func hanCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF {
+			n++
+		}
+	}
+	return n
+}
+
+// reverseTail returns the last rune of s as a string.
+func reverseTail(s string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i]&0xC0 != 0x80 {
+			return s[i:]
+		}
+	}
+	return s
+}
+
+// fieldLabels name the fields of a document's information table.
+var fieldLabels = map[string]bool{"标题": true, "索引号": true, "分类": true, "主题分类": true, "发文机关": true,
+	"发文字号": true, "成文日期": true, "发布日期": true, "作者": true, "来源": true, "编辑": true, "关键词": true,
+	"主题词": true, "发布机构": true, "文号": true, "日期": true, "时间": true}
+
+// isFieldLine reports a "label：value" line of an information table.
+func isFieldLine(s string) bool {
+	i := strings.IndexAny(s, ":：")
+	if i <= 0 {
+		return false
+	}
+	label := strings.Map(func(r rune) rune {
+		if isSpace(r) {
+			return -1
+		}
+		return r
+	}, s[:i])
+	return fieldLabels[label]
 }
 
 func (x *extractor) setTitleLine() {
@@ -447,22 +570,24 @@ func (x *extractor) body() string {
 // boilerplate, bylines, link lists and the title.
 func (x *extractor) bodyLines(regs []region) []string {
 	a := x.a
+	seen := 0
 	var out []string
 	for i := range a.lines {
 		l := &a.lines[i]
-		root := int32(-1)
+		root, in := int32(-1), false
 		for _, r := range regs {
 			if a.inRegion(r, l) {
-				root = r.root
+				root, in = r.root, true
 				if !r.run {
 					root = a.elems[r.root].parent
 				}
 				break
 			}
 		}
-		if root < -1 || !x.inAny(regs, l) {
+		if !in {
 			continue
 		}
+		seen++
 		above := flags(0)
 		if root >= 0 {
 			above = a.elems[root].inh
@@ -483,20 +608,20 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if isBoilerLine(s, l.runes) {
 			continue
 		}
-		if len(out) < 3 && isMetaLine(s, l.runes) || isStampLine(s, l.runes) {
+		if seen <= 5 && isMetaLine(s, l.runes) || isStampLine(s, l.runes) {
 			continue
 		}
 		// A line that is mostly a link: an inline "推荐阅读" item.
 		if l.link*10 >= l.runes*6 && l.runes < 80 {
 			continue
 		}
-		if l.runes <= 60 && (hasAnyPrefix(s, "作者：", "作者:", "来源：", "来源:", "编辑：", "编辑:", "本文来源") || strings.HasPrefix(s, "当前位置")) && len(out) < 3 {
+		if l.runes <= 60 && (hasAnyPrefix(s, "作者：", "作者:", "来源：", "来源:", "编辑：", "编辑:", "本文来源") || strings.HasPrefix(s, "当前位置")) && seen <= 5 {
 			continue
 		}
 		out = append(out, s)
 	}
-	// Trailing bylines and counters.
-	for len(out) > 0 {
+	// Trailing bylines and counters (a few lines at most).
+	for pops := 0; len(out) > 0 && pops < 3; pops++ {
 		s := out[len(out)-1]
 		n := int32(runeLen(s))
 		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源")
@@ -507,15 +632,6 @@ func (x *extractor) bodyLines(regs []region) []string {
 		break
 	}
 	return out
-}
-
-func (x *extractor) inAny(regs []region, l *line) bool {
-	for _, r := range regs {
-		if x.a.inRegion(r, l) {
-			return true
-		}
-	}
-	return false
 }
 
 // ---- date ----
@@ -607,7 +723,7 @@ func (x *extractor) findDate() {
 		return
 	}
 	// The URL's date.
-	if h, found := urlDate(x.base); found && x.notFuture(h) {
+	if h, found := urlDate(x.page); found && x.notFuture(h) {
 		x.setDate(h)
 	}
 }
@@ -721,16 +837,15 @@ var reScriptDate = []string{"publish_time", "publishtime", "pubtime", "pubdate",
 // scriptDate finds a publish date assigned in an inline script.
 func scriptDate(scripts []string) (dateHit, bool) {
 	for _, s := range scripts {
-		low := strings.ToLower(s)
 		for _, k := range reScriptDate {
 			for off := 0; ; {
-				i := strings.Index(low[off:], k)
+				i := indexFoldString(s[off:], k)
 				if i < 0 {
 					break
 				}
 				i += off
 				off = i + len(k)
-				if i > 0 && isIdentByte(low[i-1]) || off < len(low) && isIdentByte(low[off]) {
+				if i > 0 && isIdentByte(lowerByte(s[i-1])) || off < len(s) && isIdentByte(lowerByte(s[off])) {
 					continue
 				}
 				rest := s[off:min(len(s), off+60)]
@@ -783,12 +898,15 @@ func urlDate(u *url.URL) (dateHit, bool) {
 
 // ---- author, source ----
 
-var authorLabels = []string{"作者", "撰文", "文/", "文 /", "记者", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
+// reSignoff matches a closing byline: （记者 张三 李四 北京报道）.
+var reSignoff = regexp.MustCompile(`[（(]\s*(?:本报)?(?:记者\s*)?(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)\s+\p{Han}{2,8}报道\s*[）)]\s*$`)
+
+var authorLabels = []string{"作者", "撰文", "执笔人", "执笔", "文/", "文 /", "记者", "实习生", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
 
 // labelValue cuts the value after a label: up to the next label or wide gap.
 func labelValue(s string) string {
 	s = strings.TrimLeft(s, " :：/")
-	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处"}
+	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处", "发表"}
 	end := len(s)
 	for _, st := range stops {
 		if i := strings.Index(s, st); i >= 0 && i < end {
@@ -800,16 +918,25 @@ func labelValue(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	s = strings.Trim(s, " ,，;；:：/")
-	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”") {
+	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”=\"'<>") {
 		return ""
 	}
-	return s
+	// Several names: keep the leading ones ("彭冲 山东冠县报道" is a name
+	// and a dateline).
+	if f := strings.Fields(s); len(f) > 1 {
+		k := 1
+		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") {
+			k++
+		}
+		s = strings.Join(f[:k], " ")
+	}
+	return strings.TrimSuffix(s, "报道")
 }
 
 func (x *extractor) authorSource() {
 	a := x.a
 	lo, hi := x.zone()
-	ranges := [][2]int{{lo, hi}, {max(x.bodyEnd-4, lo), min(x.bodyEnd+6, len(a.lines))}}
+	ranges := [][2]int{{lo, max(hi, min(x.bodyStart+10, x.bodyEnd))}, {max(x.bodyEnd-4, lo), min(x.bodyEnd+6, len(a.lines))}}
 	var author, source, editor string
 	for _, rg := range ranges {
 		for i := rg[0]; i < rg[1]; i++ {
@@ -818,16 +945,24 @@ func (x *extractor) authorSource() {
 				continue
 			}
 			s := l.text
+			if author == "" && l.runes <= 60 {
+				// A forum or blog signature: "name 发表于 2005-9-15 11:46".
+				if j := strings.Index(s, "发表于"); j > 0 {
+					if f := strings.Fields(s[:j]); len(f) > 0 {
+						author = labelValue(f[len(f)-1])
+					}
+				}
+			}
 			for _, lab := range authorLabels {
 				if author != "" {
 					break
 				}
 				if j := strings.Index(s, lab); j >= 0 {
 					rest := s[j+len(lab):]
-					if (lab == "记者" || lab == "通讯员") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "）", ")", "：")) {
+					if (lab == "记者" || lab == "通讯员" || lab == "实习生") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "）", ")", "：")) {
 						continue
 					}
-					if lab != "记者" && lab != "通讯员" && lab != "文/" && lab != "文 /" {
+					if lab != "记者" && lab != "通讯员" && lab != "实习生" && lab != "文/" && lab != "文 /" {
 						r := strings.TrimLeft(rest, " ")
 						if !hasAnyPrefix(r, ":", "：") {
 							continue
@@ -857,6 +992,14 @@ func (x *extractor) authorSource() {
 						}
 					}
 				}
+			}
+		}
+	}
+	if author == "" {
+		// A news sign-off at the end: （姚峰 上海报道）.
+		for i := x.bodyEnd - 1; i >= x.bodyStart && i >= x.bodyEnd-3 && author == ""; i-- {
+			if m := reSignoff.FindStringSubmatch(a.lines[i].text); m != nil {
+				author = strings.Join(strings.Fields(m[1]), " ")
 			}
 		}
 	}
@@ -970,7 +1113,7 @@ func (x *extractor) crumbsKeywords() {
 		if !ok {
 			continue
 		}
-		if kw := splitKeywords(s, true); len(kw) > 0 {
+		if kw := splitKeywords(s, false); len(kw) > 0 {
 			x.rec.Keywords = kw
 			return
 		}
@@ -1021,10 +1164,13 @@ func (x *extractor) pageType() {
 	}
 	bodyRunes := runeLen(rec.Body)
 	vis := int(a.total)
-	head := rec.Title + " " + a.title
-	for _, hi := range a.heads {
-		if a.elems[hi].tag == atom.H1 {
-			head += " " + collapse(nodeText(a.elems[hi].n))
+	head := ""
+	if bodyRunes < 300 {
+		head = rec.Title + " " + a.title
+		for _, hi := range a.heads {
+			if a.elems[hi].tag == atom.H1 {
+				head += " " + collapse(nodeText(a.elems[hi].n))
+			}
 		}
 	}
 	all := ""
@@ -1047,7 +1193,7 @@ func (x *extractor) pageType() {
 		rec.PageType = PageError
 		return
 	}
-	u := x.base
+	u := x.page
 	path := strings.ToLower(u.Path)
 	q := u.Query()
 	search := strings.Contains(path, "search") || strings.Contains(path, "/s/") || strings.HasSuffix(path, "/s") ||

@@ -182,3 +182,34 @@ func mustURL(tb testing.TB, s string) *url.URL {
 	}
 	return u
 }
+
+// TestExtractBytes_Robust covers inputs that must not lose the page or
+// fail: trees deeper than the parser accepts, empty and binary input, a
+// body made only of dated lines.
+func TestExtractBytes_Robust(t *testing.T) {
+	deep := strings.Repeat("<div>", 2000) + "<p>深层嵌套的正文内容，必须保留下来，不能丢失。这里再写一些文字让它足够长。</p>" + strings.Repeat("</div>", 2000)
+	rec, err := extract.ExtractBytes([]byte(deep), "text/html", "http://x.example/a/1.html", extract.Options{})
+	if err != nil {
+		t.Fatalf("deep tree: %v", err)
+	}
+	if !strings.Contains(rec.Body, "深层嵌套的正文内容") {
+		t.Errorf("deep tree: body %q", rec.Body)
+	}
+	for _, raw := range []string{"", "\x00\x01\x02\xff", "<html><body><script>render()</script><div id=app></div></body></html>"} {
+		rec, err := extract.ExtractBytes([]byte(raw), "", "http://x.example/", extract.Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if rec.PageType != extract.PageBlocked || rec.ContentHash == "" {
+			t.Errorf("%q: type %q hash %q, want blocked with a hash", raw, rec.PageType, rec.ContentHash)
+		}
+	}
+	lines := strings.Repeat("<p>2023-11-23 14:05 来源：某某网 作者：张三，这是一段正文。</p>", 30)
+	rec, _ = extract.ExtractBytes([]byte(lines), "text/html; charset=utf-8", "http://x.example/a/2.html", extract.Options{})
+	if n := strings.Count(rec.Body, "\n") + 1; n < 20 {
+		t.Errorf("dated lines: body has %d lines, want at least 20", n)
+	}
+	if rec := extract.Extract(nil, nil, extract.Options{}); rec.PageType != extract.PageBlocked {
+		t.Errorf("nil document: type %q", rec.PageType)
+	}
+}

@@ -198,3 +198,28 @@ func TestExtract_Profile(t *testing.T) {
 		t.Errorf("profile leaked into the document: %q", truncate(plain.Body, 60))
 	}
 }
+
+func TestExtract_ProfileDrop(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "seedlike.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := extract.ParseProfiles([]byte(`[{"name":"d","hosts":["*.kabao.example"],"drop":[".tips", ".art-content > ol"]}]`), "d.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "https://www.kabao.example/zixun/12345.html"
+	with, _ := extract.ExtractBytes(raw, "", u, extract.Options{FetchedAt: fetched, Profiles: p})
+	without, _ := extract.ExtractBytes(raw, "", u, extract.Options{FetchedAt: fetched})
+	for _, gone := range []string{"温馨提示", "登录网上银行。"} {
+		if strings.Contains(with.Body, gone) {
+			t.Errorf("dropped text %q still in body", gone)
+		}
+		if !strings.Contains(without.Body, gone) {
+			t.Errorf("text %q missing without the profile", gone)
+		}
+	}
+	if !strings.Contains(with.Body, "k宝证书可以通过网上银行或银行网点进行更新。") {
+		t.Errorf("body lost its text: %q", with.Body)
+	}
+}

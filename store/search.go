@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -46,12 +45,12 @@ type SearchHit struct {
 }
 
 // candidateLimit bounds how many matches of each of the two candidate
-// queries (title only, any column) are ranked; see Search.
+// queries (title index, full index) are ranked; see Search.
 const candidateLimit = 500
 
 // Search runs a full-text query over titles and bodies. Results are ranked
 // by a BM25-like score in which a match in the title outweighs any number of
-// matches in the body. To keep queries on very common characters fast, the
+// matches in the body. To keep queries on very common words fast, the
 // ranking looks at the newest candidateLimit pages matching in the title and
 // the newest candidateLimit matching anywhere: exact when fewer match.
 func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error) {
@@ -62,11 +61,13 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 	if opt.Limit <= 0 {
 		opt.Limit = 20
 	}
+	expr := ftsExpr(parts, "")
 	scores := map[int64]float64{}
-	for _, col := range []string{"t", ""} {
-		if err := db.searchCandidates(ctx, ftsExpr(parts, col), opt, scores); err != nil {
-			return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
-		}
+	if err := db.searchCandidates(ctx, "search", "pcaly", expr, opt, scores); err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+	}
+	if err := db.searchCandidates(ctx, "search_title", "pcy", expr, opt, scores); err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
 	}
 	type scored struct {
 		id   int64
@@ -109,10 +110,11 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 	return hits, nil
 }
 
-// searchCandidates runs one MATCH expression and adds the score of each
-// row it returns to scores (keeping the higher score of a row seen twice).
-func (db *DB) searchCandidates(ctx context.Context, expr string, opt SearchOptions, scores map[int64]float64) error {
-	q := "SELECT search.docid, matchinfo(search, 'pcnalx') FROM search"
+// searchCandidates runs expr on the FTS table (search or search_title) and
+// adds the score of each row it returns to scores, keeping the higher score
+// of a row seen twice.
+func (db *DB) searchCandidates(ctx context.Context, table, mi, expr string, opt SearchOptions, scores map[int64]float64) error {
+	q := "SELECT " + table + ".docid, matchinfo(" + table + ", '" + mi + "') FROM " + table
 	args := []any{expr}
 	var where []string
 	if opt.Site != "" {
@@ -124,13 +126,13 @@ func (db *DB) searchCandidates(ctx context.Context, expr string, opt SearchOptio
 		args = append(args, fmtTime(opt.Since))
 	}
 	if len(where) > 0 {
-		q += " JOIN pages p ON p.id = search.docid"
+		q += " JOIN pages p ON p.id = " + table + ".docid"
 	}
-	q += " WHERE search MATCH ?"
+	q += " WHERE " + table + " MATCH ?"
 	for _, w := range where {
 		q += " AND " + w
 	}
-	q += fmt.Sprintf(" ORDER BY search.docid DESC LIMIT %d", candidateLimit)
+	q += fmt.Sprintf(" ORDER BY %s.docid DESC LIMIT %d", table, candidateLimit)
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -138,50 +140,75 @@ func (db *DB) searchCandidates(ctx context.Context, expr string, opt SearchOptio
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var mi []byte
-		if err := rows.Scan(&id, &mi); err != nil {
+		var blob []byte
+		if err := rows.Scan(&id, &blob); err != nil {
 			return err
 		}
-		if r := rankMatchinfo(mi); r > scores[id] {
+		var r float64
+		if table == "search" {
+			r = rankMatchinfo(blob)
+		} else {
+			r = rankTitle(blob)
+		}
+		if r > scores[id] {
 			scores[id] = r
 		}
 	}
 	return rows.Err()
 }
 
-// rankMatchinfo scores one row from its matchinfo 'pcnalx' blob: for each
-// phrase, idf × (title term + body term), where the title term is
-// 2·tf/(tf+0.5) (≥ 1.33 for one hit) and the body term a BM25 saturation,
-// always < 1, so a title hit outranks any number of body hits.
+// Scoring. For each query part, the title term is 2·tf/(tf+0.5) (≥ 1.33
+// for one hit) and the body term a BM25 saturation tf/(tf+1.2·(0.25 +
+// 0.75·len/avglen)), always < 1: a title hit outranks any number of body
+// hits. A page's rank is the sum over the parts.
+
+func titleTerm(hits float64) float64 {
+	if hits <= 0 {
+		return 0
+	}
+	return 2 * hits / (hits + 0.5)
+}
+
+// rankMatchinfo scores a row of the full index from matchinfo 'pcaly'.
 func rankMatchinfo(mi []byte) float64 {
 	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[4*i:])) }
-	if len(mi) < 12 {
+	if len(mi) < 8 {
 		return 0
 	}
 	p, c := int(u(0)), int(u(1))
-	if c != 2 || len(mi) < 4*(3+2*c+3*p*c) {
+	if c != 2 || len(mi) < 4*(2+2*c+p*c) {
 		return 0
 	}
-	n := u(2)
-	avgBody, lenBody := u(3+1), u(3+c+1)
+	avgBody, lenBody := u(2+1), u(2+c+1)
 	if avgBody <= 0 {
 		avgBody = 1
 	}
-	x := 3 + 2*c
+	y := 2 + 2*c
 	score := 0.0
 	for i := range p {
-		tHits, tDocs := u(x+3*(i*c)), u(x+3*(i*c)+2)
-		bHits, bDocs := u(x+3*(i*c+1)), u(x+3*(i*c+1)+2)
-		df := max(tDocs, bDocs)
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		s := 0.0
-		if tHits > 0 {
-			s += 2 * tHits / (tHits + 0.5)
-		}
+		tHits, bHits := u(y+i*c), u(y+i*c+1)
+		score += titleTerm(tHits)
 		if bHits > 0 {
-			s += bHits / (bHits + 1.2*(0.25+0.75*lenBody/avgBody))
+			score += bHits / (bHits + 1.2*(0.25+0.75*lenBody/avgBody))
 		}
-		score += idf * s
+	}
+	return score
+}
+
+// rankTitle scores a row of the title index from matchinfo 'pcy': the
+// title terms alone (the body's hits are not known there).
+func rankTitle(mi []byte) float64 {
+	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[4*i:])) }
+	if len(mi) < 8 {
+		return 0
+	}
+	p, c := int(u(0)), int(u(1))
+	if c != 1 || len(mi) < 4*(2+p) {
+		return 0
+	}
+	score := 0.0
+	for i := range p {
+		score += titleTerm(u(2 + i))
 	}
 	return score
 }

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,7 +35,7 @@ func TestDB_Search(t *testing.T) {
 		want []string // URLs, in rank order
 		mark string   // a marked match the first snippet must contain
 	}{
-		{"one character", store.SearchOptions{Query: "卡"}, []string{"https://a.example/2", "https://a.example/1", "https://b.example/4"}, "\x02卡\x03"},
+		{"one character", store.SearchOptions{Query: "卡"}, []string{"https://a.example/1", "https://a.example/2", "https://b.example/4"}, "\x02卡\x03"},
 		{"one character at a run's end", store.SearchOptions{Query: "盾"}, []string{"https://b.example/3"}, "\x02盾\x03"},
 		{"two characters", store.SearchOptions{Query: "逾期"}, []string{"https://a.example/1"}, "\x02逾期\x03"},
 		{"four characters", store.SearchOptions{Query: "提前还款"}, []string{"https://b.example/4"}, "\x02提前还款\x03"},
@@ -45,7 +47,7 @@ func TestDB_Search(t *testing.T) {
 		{"title above body", store.SearchOptions{Query: "信用卡"}, []string{"https://a.example/1", "https://b.example/4"}, "\x02信用卡\x03"},
 		{"site filter", store.SearchOptions{Query: "信用卡", Site: "b.example"}, []string{"https://b.example/4"}, ""},
 		{"since filter", store.SearchOptions{Query: "信用卡", Since: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}, nil, ""},
-		{"limit", store.SearchOptions{Query: "卡", Limit: 1}, []string{"https://a.example/2"}, ""},
+		{"limit", store.SearchOptions{Query: "卡", Limit: 1}, []string{"https://a.example/1"}, ""},
 		{"no results", store.SearchOptions{Query: "比特币"}, nil, ""},
 		{"FTS syntax is text", store.SearchOptions{Query: `"信用卡" -逾期 (*) ^`}, []string{"https://a.example/1"}, ""},
 		{"FTS operators are words", store.SearchOptions{Query: `信用卡 OR NEAR AND NOT`}, nil, ""},
@@ -170,5 +172,40 @@ func TestDB_Reextracted(t *testing.T) {
 	}
 	if _, err := db.Reextracted(ctx, "https://a.example/none", article("x", "t", "b")); err == nil {
 		t.Error("Reextracted of an unknown page succeeded")
+	}
+}
+
+// TestDB_Search_titleBeyondCandidates checks an old page with the words in
+// its title still ranks first when more than the candidate window of newer
+// pages have them in the body only.
+func TestDB_Search_titleBeyondCandidates(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	run := MustStartRun(t, db, store.RunSpec{})
+	mustComplete(t, db, run, fetched("https://a.example/title", article("https://a.example/title", "大额存单利率表", "见下表。"), time.Now()))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < 600; i += 4 {
+				u := fmt.Sprintf("https://a.example/body/%d", i)
+				rec := article(u, "理财常识", "大额存单利率比定期存款高，大额存单利率每年调整。")
+				if _, err := db.Complete(ctx, run, fetched(u, rec, time.Now())); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	hits, err := db.Search(ctx, store.SearchOptions{Query: "大额存单利率", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 5 || hits[0].URL != "https://a.example/title" {
+		t.Fatalf("first of %d hits: %+v", len(hits), hits[0])
+	}
+	if hits[0].Rank <= hits[1].Rank {
+		t.Errorf("title hit rank %v <= body hit rank %v", hits[0].Rank, hits[1].Rank)
 	}
 }

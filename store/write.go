@@ -58,7 +58,10 @@ func (tx *wtx) unindex(ctx context.Context, id int64) error {
 			return nil
 		}
 	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM search WHERE docid = ?", id)
+	if _, err := tx.ExecContext(ctx, "DELETE FROM search WHERE docid = ?", id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM search_title WHERE docid = ?", id)
 	return err
 }
 
@@ -68,18 +71,26 @@ func (tx *wtx) flushIndex(ctx context.Context) error {
 		return nil
 	}
 	slices.SortFunc(tx.index, func(a, b indexDoc) int { return cmp.Compare(a.id, b.id) })
-	var q strings.Builder
+	var q, qt strings.Builder
 	q.WriteString("INSERT INTO search (docid, t, b) VALUES ")
+	qt.WriteString("INSERT INTO search_title (docid, t) VALUES ")
 	args := make([]any, 0, 3*len(tx.index))
+	targs := make([]any, 0, 2*len(tx.index))
 	for i, d := range tx.index {
 		if i > 0 {
 			q.WriteByte(',')
+			qt.WriteByte(',')
 		}
 		q.WriteString("(?, ?, ?)")
+		qt.WriteString("(?, ?)")
 		args = append(args, d.id, d.t, d.b)
+		targs = append(targs, d.id, d.t)
 	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("index pages: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, qt.String(), targs...); err != nil {
+		return fmt.Errorf("index titles: %w", err)
 	}
 	tx.index = tx.index[:0]
 	return nil
@@ -211,12 +222,4 @@ func (db *DB) stopWriter() {
 	}
 	db.closeOnce.Do(func() { close(db.closing) })
 	<-db.writerDone
-}
-
-// errorf wraps err as "store: <what>: err", keeping nil nil.
-func errorf(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("store: "+format+": %w", append(args, err)...)
 }

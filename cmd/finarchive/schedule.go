@@ -272,63 +272,92 @@ func (d *daemon) loop(ctx context.Context, j *siteJob) {
 		if sleepUntil(ctx, start) != nil {
 			return
 		}
-		if late := wallNow().Sub(start); late > max(time.Minute, j.jitter) {
-			log.Warn("missed slot: catch-up run", "slot", start.Format(time.RFC3339), "late", late.Round(time.Second))
-			slot = wallNow()
+		var missed bool
+		if slot, missed = catchUp(slot, start, wallNow()); missed {
+			log.Warn("missed slot (daemon stopped or machine asleep): one catch-up run", "slot", start.Format(time.RFC3339))
 		}
 		d.runOnce(ctx, j, log)
 		if ctx.Err() != nil {
 			return
 		}
-		end := wallNow()
-		next := j.sched.Next(slot)
-		if !next.After(end) {
-			log.Warn("run overran its slot: next run starts now", "slot", next.Format(time.RFC3339))
-			next = end
+		var overran bool
+		if slot, overran = nextSlot(j.sched, slot, wallNow()); overran {
+			log.Warn("run overran its next slot: the next run starts now, after it")
 		}
-		slot = next
 	}
 }
 
+// lateTolerance is how late a wake-up may be before its slot counts as
+// missed (the machine slept, or the process was stopped).
+const lateTolerance = time.Minute
+
+// catchUp returns the slot a run that starts now stands for: its own when
+// on time (start is the slot plus jitter), or now when the slot was missed,
+// so the following slot is counted from now and missed ones are not run
+// one after the other.
+func catchUp(slot, start, now time.Time) (time.Time, bool) {
+	if now.Sub(start) > lateTolerance {
+		return now, true
+	}
+	return slot, false
+}
+
+// nextSlot returns the slot after a run of slot that ended at end: the
+// schedule's next one, or end itself when that has already passed (the run
+// overran it), so an overrunning run delays the next one instead of
+// overlapping or stacking up runs.
+func nextSlot(sched schedule, slot, end time.Time) (time.Time, bool) {
+	next := sched.Next(slot)
+	if !next.After(end) {
+		return end, true
+	}
+	return next, false
+}
+
 // firstSlot is when a site first runs: at once when it has no run in its
-// database yet or its schedule's slot after the last run has passed (one
-// catch-up run), else that slot.
+// database yet, when its last run did not finish (it is resumed), or when
+// its schedule's slot after the last run has passed (one catch-up run);
+// else that slot.
 func (d *daemon) firstSlot(ctx context.Context, j *siteJob, log *slog.Logger) time.Time {
 	now := wallNow()
 	last, err := lastSiteRun(ctx, j.site)
-	if err != nil || last.IsZero() {
+	if err != nil || last.ID == 0 {
 		return now
 	}
-	next := j.sched.Next(last)
+	if last.Status == finarchive.RunRunning || last.Status == finarchive.RunInterrupted {
+		log.Info("last run did not finish: resuming it now", "run", last.ID, "status", last.Status)
+		return now
+	}
+	next := j.sched.Next(last.StartedAt)
 	if !next.After(now) {
-		log.Info("missed slot since the last run: catch-up run", "last_run", last.Format(time.RFC3339),
+		log.Info("missed slot since the last run: catch-up run", "last_run", last.StartedAt.Format(time.RFC3339),
 			"missed", next.Format(time.RFC3339))
 		return now
 	}
 	return next
 }
 
-// lastSiteRun returns when the newest run with the site's seeds started
-// (zero when there is none or no database yet).
-func lastSiteRun(ctx context.Context, s *siteConfig) (time.Time, error) {
+// lastSiteRun returns the newest run with the site's seeds (zero when there
+// is none or no database yet).
+func lastSiteRun(ctx context.Context, s *siteConfig) (finarchive.Run, error) {
 	if _, err := os.Stat(s.DB); err != nil {
-		return time.Time{}, nil
+		return finarchive.Run{}, nil
 	}
 	db, err := store.OpenReadOnly(ctx, s.DB)
 	if err != nil {
-		return time.Time{}, err
+		return finarchive.Run{}, err
 	}
 	defer db.Close()
 	runs, err := db.Runs(ctx)
 	if err != nil {
-		return time.Time{}, err
+		return finarchive.Run{}, err
 	}
 	for _, r := range runs {
 		if sameSeeds(r.Seeds, s.Seeds) {
-			return r.StartedAt, nil
+			return r, nil
 		}
 	}
-	return time.Time{}, nil
+	return finarchive.Run{}, nil
 }
 
 func sameSeeds(a, b []string) bool {

@@ -168,12 +168,13 @@ func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig,
 		n := &f.Sites[i]
 		s := defaults
 		label := fmt.Sprintf("site #%d", i+1)
+		if name := mapValue(n, "name"); name != "" {
+			label = fmt.Sprintf("site %q", name)
+		}
 		if err := decodeSite(n, &s); err != nil {
 			return nil, &configError{file: path, site: label, line: n.Line, err: err}
 		}
-		if s.Name != "" {
-			label = fmt.Sprintf("site %q", s.Name)
-		} else {
+		if s.Name == "" {
 			s.Name = fmt.Sprintf("site%d", i+1)
 		}
 		if names[s.Name] {
@@ -186,6 +187,19 @@ func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig,
 		sites = append(sites, s)
 	}
 	return sites, nil
+}
+
+// mapValue returns the scalar value of key in a mapping node ("" if none).
+func mapValue(n *yaml.Node, key string) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
 }
 
 // decodeSite decodes one mapping over s: keys it does not set keep s's
@@ -206,7 +220,11 @@ func decodeSite(n *yaml.Node, s *siteConfig) error {
 		one.Kind, one.Tag = yaml.MappingNode, "!!map"
 		one.Content = []*yaml.Node{k, v}
 		if err := one.Decode(s); err != nil {
-			return fmt.Errorf("%s: line %d: %w", k.Value, v.Line, yamlErr(err))
+			err = yamlErr(err)
+			if !strings.HasPrefix(err.Error(), "line ") {
+				err = fmt.Errorf("line %d: %w", v.Line, err)
+			}
+			return fmt.Errorf("%s: %w", k.Value, err)
 		}
 	}
 	return nil

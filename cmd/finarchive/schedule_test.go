@@ -25,8 +25,25 @@ import (
 
 // scheduleFlags for a loopback site: no delay, quick retries, no traps.
 func fastSchedule(db string) []string {
-	return []string{"schedule", "--db", db, "--delay", "0", "--parallelism", "4", "--retries", "1",
+	return []string{"schedule", "--db", db, "--jitter", "0", "--delay", "0", "--parallelism", "4", "--retries", "1",
 		"--backoff", "20ms", "--backoff-max", "100ms", "--timeout", "5s", "--exclude", "/calendar/|/refer/|/big\\.html"}
+}
+
+// runSchedule runs the program in-process like runCLI, but gives up after
+// a minute, so a schedule that never ends fails instead of hanging.
+func runSchedule(t testing.TB, args ...string) (stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errb strings.Builder
+	err := run(ctx, args, strings.NewReader(""), &out, &errb)
+	if ctx.Err() != nil {
+		t.Fatalf("schedule %s did not end by itself:\n%s", strings.Join(args, " "), errb.String())
+	}
+	if err != nil {
+		errb.WriteString("finarchive: " + err.Error() + "\n")
+	}
+	return errb.String(), exitCode(err)
 }
 
 // mustRuns returns the runs of an archive, oldest first.
@@ -43,6 +60,26 @@ func mustRuns(t testing.TB, path string) []finarchive.Run {
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].ID < runs[j].ID })
 	return runs
+}
+
+// mustIntegrity runs the store's integrity check (PRAGMA integrity_check,
+// full-text index included) on an archive.
+func mustIntegrity(t testing.TB, path string) {
+	t.Helper()
+	db, err := store.OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.IntegrityCheck(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+// ended reports whether a run went to its end: finished, or failed for
+// some URLs only (the test site has broken links on purpose).
+func ended(r finarchive.Run) bool {
+	return r.Status == finarchive.RunFinished || r.Status == finarchive.RunFailed
 }
 
 // checkDisjoint fails when two runs' [started, finished] intervals overlap.
@@ -73,7 +110,7 @@ func TestSchedule_Every(t *testing.T) {
 	site, base := MustStartSite(t, testsite.Options{Articles: 30})
 	db := filepath.Join(t.TempDir(), "a.db")
 	args := append(fastSchedule(db), "--every", "1s", "--max-runs", "3", "--adaptive=false", base+"/")
-	_, stderr, code := runCLI(t, args...)
+	stderr, code := runSchedule(t, args...)
 	if code != 0 {
 		t.Fatalf("schedule: exit %d\n%s", code, stderr)
 	}
@@ -105,9 +142,14 @@ func TestSchedule_Every(t *testing.T) {
 			t.Errorf("run log line lacks %s:\n%s", key, stderr)
 		}
 	}
+	for _, r := range runs {
+		if !ended(r) {
+			t.Errorf("run %d is %s, want finished (or failed: the site has broken links)", r.ID, r.Status)
+		}
+	}
 	rout, _, _ := runCLI(t, "runs", "--db", db)
-	if got := strings.Count(rout, "finished"); got != 3 {
-		t.Errorf("runs lists %d finished runs, want 3:\n%s", got, rout)
+	if got := strings.Count(rout, "finished") + strings.Count(rout, "failed"); got != 3 {
+		t.Errorf("runs lists %d ended runs, want 3:\n%s", got, rout)
 	}
 }
 
@@ -159,7 +201,7 @@ sites:
     db: %[3]s
     min-revisit: 1h
 `, srv.URL, filepath.Join(dir, "full.db"), filepath.Join(dir, "adaptive.db")))
-	_, stderr, code := runCLI(t, "schedule", "--config", cfg, "--max-runs", "2")
+	stderr, code := runSchedule(t, "schedule", "--config", cfg, "--max-runs", "2")
 	if code != 0 {
 		t.Fatalf("schedule: exit %d\n%s", code, stderr)
 	}
@@ -211,9 +253,9 @@ func TestSchedule_SIGTERM(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != finarchive.RunInterrupted {
 		t.Fatalf("runs after SIGTERM: %+v, want one interrupted run\n%s", runs, out)
 	}
-	integrityCheck(t, db)
+	mustIntegrity(t, db)
 
-	_, stderr, code := runCLI(t, append(fastSchedule(db), "--every", "1h", "--max-runs", "1", base+"/")...)
+	stderr, code := runSchedule(t, append(fastSchedule(db), "--every", "1h", "--max-runs", "1", base+"/")...)
 	if code != 0 {
 		t.Fatalf("next schedule: exit %d\n%s", code, stderr)
 	}
@@ -222,8 +264,8 @@ func TestSchedule_SIGTERM(t *testing.T) {
 	}
 	runs = mustRuns(t, db)
 	logRuns(t, "resumed", runs)
-	if len(runs) != 1 || runs[0].Status != finarchive.RunFinished {
-		t.Errorf("after the next slot: %d runs, last %q; want the one run, finished", len(runs), runs[len(runs)-1].Status)
+	if len(runs) != 1 || !ended(runs[0]) {
+		t.Errorf("after the next slot: %d runs, last %q; want the one run, ended", len(runs), runs[len(runs)-1].Status)
 	}
 	if got, want := len(exportAll(t, db)), site.Articles(); got != want {
 		t.Errorf("archive has %d articles, want %d", got, want)
@@ -242,7 +284,7 @@ func TestSchedule_Locked(t *testing.T) {
 	waitRequests(site, 5, 20*time.Second)
 
 	sched := append(fastSchedule(db), "--every", "1h", "--max-runs", "1", base+"/")
-	_, stderr, code := runCLI(t, sched...)
+	stderr, code := runSchedule(t, sched...)
 	if code != 0 {
 		t.Fatalf("schedule while locked: exit %d\n%s", code, stderr)
 	}
@@ -260,7 +302,7 @@ func TestSchedule_Locked(t *testing.T) {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Skipf("the crawl ended before it was killed: %s", out)
 	}
-	_, stderr, code = runCLI(t, sched...)
+	stderr, code = runSchedule(t, sched...)
 	if code != 0 {
 		t.Fatalf("schedule after the kill: exit %d\n%s", code, stderr)
 	}
@@ -269,8 +311,8 @@ func TestSchedule_Locked(t *testing.T) {
 	}
 	runs := mustRuns(t, db)
 	logRuns(t, "stale lock", runs)
-	if last := runs[len(runs)-1]; last.Status != finarchive.RunFinished {
-		t.Errorf("last run is %s, want finished", last.Status)
+	if last := runs[len(runs)-1]; !ended(last) {
+		t.Errorf("last run is %s, want finished (or failed for some URLs)", last.Status)
 	}
 	if got, want := len(exportAll(t, db)), site.Articles(); got != want {
 		t.Errorf("archive has %d articles, want %d", got, want)
@@ -297,7 +339,7 @@ func TestSchedule_WaitLock(t *testing.T) {
 			}
 		}
 	}()
-	_, stderr, code := runCLI(t, append(fastSchedule(db), "--every", "1h", "--max-runs", "1", "--wait", base+"/")...)
+	stderr, code := runSchedule(t, append(fastSchedule(db), "--every", "1h", "--max-runs", "1", "--wait", base+"/")...)
 	wg.Wait()
 	if code != 0 {
 		t.Fatalf("schedule --wait: exit %d\n%s", code, stderr)
@@ -461,3 +503,81 @@ func TestSiteConfig_Schedule(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSchedule_Slots walks the slot rules through a day of simulated time:
+// an overrunning run delays the next one (no overlap, no stacking), and a
+// long sleep gives one catch-up run, not a burst.
+func TestSchedule_Slots(t *testing.T) {
+	t0 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	hourly := everySchedule(time.Hour)
+	cron3, err := (&siteConfig{Cron: "CRON_TZ=UTC 0 */3 * * *"}).schedule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		sched schedule
+		// each step: how late the run starts after its slot, how long it takes
+		steps [][2]time.Duration
+		want  []time.Time // start of each run
+	}{
+		{"on time", hourly, [][2]time.Duration{{0, 10 * time.Minute}, {0, 10 * time.Minute}, {0, 0}},
+			[]time.Time{t0, t0.Add(time.Hour), t0.Add(2 * time.Hour)}},
+		{"overrun", hourly, [][2]time.Duration{{0, 150 * time.Minute}, {0, 10 * time.Minute}, {0, 0}},
+			// runs 00:00-02:30; the 01:00 and 02:00 slots collapse into one run at 02:30, then 03:30
+			[]time.Time{t0, t0.Add(150 * time.Minute), t0.Add(210 * time.Minute)}},
+		{"asleep", hourly, [][2]time.Duration{{0, time.Minute}, {72 * time.Hour, time.Minute}, {0, 0}},
+			// the 01:00 slot is woken up 3 days late: one run then, the next an hour after it
+			[]time.Time{t0, t0.Add(73 * time.Hour), t0.Add(74 * time.Hour)}},
+		{"cron overrun", cron3, [][2]time.Duration{{0, 4 * time.Hour}, {0, time.Minute}, {0, 0}},
+			[]time.Time{t0, t0.Add(4 * time.Hour), t0.Add(6 * time.Hour)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			slot := t0
+			var starts []time.Time
+			for _, st := range tc.steps {
+				start := slot.Add(st[0])
+				var missed bool
+				slot, missed = catchUp(slot, slot, start)
+				if missed != (st[0] > lateTolerance) {
+					t.Errorf("run at %s: missed = %v", start, missed)
+				}
+				starts = append(starts, start)
+				slot, _ = nextSlot(tc.sched, slot, start.Add(st[1]))
+			}
+			for i := range starts {
+				if !starts[i].Equal(tc.want[i]) {
+					t.Errorf("run %d starts %s, want %s", i+1, starts[i].Format("Jan 2 15:04"), tc.want[i].Format("Jan 2 15:04"))
+				}
+				if i > 0 && starts[i].Before(starts[i-1].Add(tc.steps[i-1][1])) {
+					t.Errorf("run %d starts before run %d ends", i+1, i)
+				}
+			}
+		})
+	}
+}
+
+// TestSchedule_FailingSite: a site whose database cannot be opened logs its
+// error, and the other site still runs.
+func TestSchedule_FailingSite(t *testing.T) {
+	_, base := MustStartSite(t, testsite.Options{Articles: 5})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "s.yaml")
+	good := filepath.Join(dir, "good.db")
+	writeFile(t, cfg, fmt.Sprintf(`
+defaults: {every: 1h, jitter: 0s, delay: 0s, exclude: ['/calendar/|/refer/|/big\.html']}
+sites:
+  - {name: broken, seeds: [%[1]s/], db: %[2]s}
+  - {name: good, seeds: [%[1]s/], db: %[3]s}
+`, base, filepath.Join(dir, "no", "such", "dir", "x.db"), good))
+	stderr, code := runSchedule(t, "schedule", "--config", cfg, "--max-runs", "1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "site=broken") || !strings.Contains(stderr, "level=ERROR") {
+		t.Errorf("the broken site's error is not logged:\n%s", stderr)
+	}
+	if runs := mustRuns(t, good); len(runs) != 1 || !ended(runs[0]) {
+		t.Errorf("good site: %d runs, want 1 ended", len(runs))
+	}
+}
