@@ -154,6 +154,9 @@ func TestDevSet(t *testing.T) {
 			t.Fatalf("%s: %v", p.id, err)
 		}
 		var s devScore
+		if rec.PageType != extract.PageArticle {
+			t.Errorf("%s: page type %q, want article", p.id, rec.PageType)
+		}
 		s.f1 = bodyF1(rec.Body, p.truth.Body)
 		refText, refDate := reference(p.raw, pageURL)
 		s.refF1 = bodyF1(refText, p.truth.Body)

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -131,6 +132,8 @@ type extractor struct {
 	date      dateHit
 	hasDate   bool
 	linkLists []int32
+	prose     int // runes of the body's sentence-like lines (see proseStats)
+	stops     int // sentence ends in the body
 }
 
 func (x *extractor) run() {
@@ -1163,18 +1166,22 @@ func (x *extractor) pageType() {
 		return
 	}
 	bodyRunes := runeLen(rec.Body)
+	x.prose, x.stops = proseStats(rec.Body)
 	vis := int(a.total)
+	// The headline: the <title>, the title found and the page's h1..h3. A
+	// block or error page says what it is there.
 	head := ""
-	if bodyRunes < 300 {
-		head = rec.Title + " " + a.title
+	if bodyRunes < 400 && vis < 1500 {
+		head = rec.Title + "\n" + a.title
 		for _, hi := range a.heads {
-			if a.elems[hi].tag == atom.H1 {
-				head += " " + collapse(nodeText(a.elems[hi].n))
+			switch a.elems[hi].tag {
+			case atom.H1, atom.H2, atom.H3:
+				head += "\n" + collapse(nodeText(a.elems[hi].n))
 			}
 		}
 	}
 	all := ""
-	if vis < 1500 && bodyRunes < 400 {
+	if vis < 300 {
 		var b bytes.Buffer
 		for _, l := range a.lines {
 			b.WriteString(l.text)
@@ -1183,14 +1190,15 @@ func (x *extractor) pageType() {
 		all = b.String()
 	}
 	switch {
-	case vis < 30:
-		rec.PageType = PageBlocked
-		return
-	case all != "" && containsAny(all, blockedWords...):
+	case head != "" && x.blocked(head, all):
 		rec.PageType = PageBlocked
 		return
 	case bodyRunes < 300 && (containsAny(head, errorWords...) || vis < 600 && containsAny(all, "页面不存在", "404 Not Found", "找不到", "不存在或已被删除")):
 		rec.PageType = PageError
+		return
+	case vis < 30:
+		// An empty shell (a script-rendered app root) or a bare page.
+		rec.PageType = PageBlocked
 		return
 	}
 	u := x.page
@@ -1212,6 +1220,74 @@ func (x *extractor) pageType() {
 	}
 }
 
+// blocked tells a captcha or 访问过于频繁 page, short by the caller's check,
+// from an article that mentions such words in passing (a tip to keep one's
+// 验证码 secret): the block words must be the page's message, its headline
+// (with hardly any prose under it), or its main text when that text is no
+// article (a sentence or two), or anywhere on a tiny page without prose.
+func (x *extractor) blocked(head, all string) bool {
+	if containsAny(head, blockedWords...) && x.prose < 120 {
+		return true
+	}
+	if x.articleProse() {
+		return false
+	}
+	return containsAny(x.rec.Body, blockedWords...) || containsAny(all, blockedWords...)
+}
+
+// articleProse reports whether the body holds the running prose of an
+// article: at least a few sentences' worth of sentence-like text.
+func (x *extractor) articleProse() bool {
+	return x.prose >= 50 && x.stops >= 2
+}
+
+// proseStats measures the sentence-like text of body: the runes of its
+// lines that hold sentence punctuation (，。；！？ or their ASCII forms) and
+// have at least 8 runes, and the number of sentence ends (。！？, and ASCII
+// . ! ? before a space or the end of a line).
+func proseStats(body string) (runes, stops int) {
+	lineRunes, punct := 0, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\n':
+			if punct && lineRunes >= 8 {
+				runes += lineRunes
+			}
+			lineRunes, punct = 0, false
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		case c == ',' || c == ';':
+			punct = true
+		case c == '.' || c == '!' || c == '?':
+			if i+1 == len(body) || body[i+1] == ' ' || body[i+1] == '\n' {
+				punct = true
+				stops++
+			}
+		case c == 0xEF || c == 0xE3:
+			r, n := utf8.DecodeRuneInString(body[i:])
+			i += n - 1
+			switch r {
+			case '。', '！', '？':
+				punct = true
+				stops++
+			case '，', '；':
+				punct = true
+			case 0x3000:
+				continue
+			}
+		case c >= 0x80 && c < 0xC0:
+			continue
+		}
+		lineRunes++
+	}
+	if punct && lineRunes >= 8 {
+		runes += lineRunes
+	}
+	return runes, stops
+}
+
 // isArticle weighs the main text against the link lists of the page.
 func (x *extractor) isArticle() bool {
 	a := x.a
@@ -1219,7 +1295,6 @@ func (x *extractor) isArticle() bool {
 		return false
 	}
 	text := 0
-	punct := 0
 	for i := x.bodyStart; i < x.bodyEnd; i++ {
 		if l := &a.lines[i]; a.inRegion(a.reg, l) {
 			text += int(l.runes - l.link)
@@ -1236,6 +1311,11 @@ func (x *extractor) isArticle() bool {
 	switch {
 	case body < 40:
 		return false
+	case !x.articleProse() && !(x.prose >= 20 && x.stops >= 1 && x.hasDate && x.titleElem >= 0):
+		// No running prose: a headline over a table of numbers (a
+		// calendar), a link to copy, a one-line notice. A short dated
+		// news flash under its own heading still counts.
+		return false
 	case listText > 4*text && body < 500 && !x.hasDate:
 		return false
 	case listText > 6*text && body < 300:
@@ -1243,7 +1323,6 @@ func (x *extractor) isArticle() bool {
 	case body >= 200:
 		return true
 	default:
-		_ = punct
 		return x.hasDate || x.titleElem >= 0 || strings.ContainsAny(x.rec.Body, "。，！？")
 	}
 }

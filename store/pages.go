@@ -290,10 +290,6 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, fmt.Errorf("insert page: %w", err)
 		}
 	case finarchive.SaveChanged:
-		// The index entry must go while the old text is still in pages.
-		if err := tx.unindex(ctx, id); err != nil {
-			return result, fmt.Errorf("unindex page: %w", err)
-		}
 		q := `UPDATE pages SET site = ?, title = ?, body = ?, published = ?, published_utc = ?, published_raw = ?,
 			author = ?, source = ?, category = ?, breadcrumb = ?, keywords = ?, content_hash = ?, changed_at = ?`
 		args := []any{p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
@@ -315,18 +311,23 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		}
 	}
 	if result != finarchive.SaveUnchanged {
-		tx.index = append(tx.index, indexDoc{id: id, t: p.titleIdx, b: p.bodyIdx})
 		var run any
 		if runID != 0 {
 			run = runID
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
+		res, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
 			published_raw, author, source, category, breadcrumb, keywords, fetched_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, run, p.hash, rec.Title, rec.Body, p.published, rec.PublishedRaw, rec.Author, rec.Source,
-			rec.Category, p.breadcrumb, p.keywords, fetchedAt); err != nil {
+			rec.Category, p.breadcrumb, p.keywords, fetchedAt)
+		if err != nil {
 			return result, fmt.Errorf("insert revision: %w", err)
 		}
+		rev, err := res.LastInsertId()
+		if err != nil {
+			return result, fmt.Errorf("insert revision: %w", err)
+		}
+		tx.addIndex(id, rev, p.titleIdx, p.bodyIdx)
 	}
 	if err := replaceCards(ctx, tx, id, p.cards, result != finarchive.SaveNew); err != nil {
 		return result, err

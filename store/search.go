@@ -114,7 +114,10 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 // adds the score of each row it returns to scores, keeping the higher score
 // of a row seen twice.
 func (db *DB) searchCandidates(ctx context.Context, table, mi, expr string, opt SearchOptions, scores map[int64]float64) error {
-	q := "SELECT " + table + ".docid, matchinfo(" + table + ", '" + mi + "') FROM " + table
+	// docid is a revision id; rows of revisions that are no longer their
+	// page's newest are stale (see 0003_contentless_search.sql).
+	q := "SELECT r.page_id, matchinfo(" + table + ", '" + mi + "') FROM " + table +
+		" CROSS JOIN revisions r ON r.id = " + table + ".docid"
 	args := []any{expr}
 	var where []string
 	if opt.Site != "" {
@@ -126,9 +129,9 @@ func (db *DB) searchCandidates(ctx context.Context, table, mi, expr string, opt 
 		args = append(args, fmtTime(opt.Since))
 	}
 	if len(where) > 0 {
-		q += " JOIN pages p ON p.id = " + table + ".docid"
+		q += " CROSS JOIN pages p ON p.id = r.page_id"
 	}
-	q += " WHERE " + table + " MATCH ?"
+	q += " WHERE " + table + " MATCH ? AND NOT EXISTS (SELECT 1 FROM revisions n WHERE n.page_id = r.page_id AND n.id > r.id)"
 	for _, w := range where {
 		q += " AND " + w
 	}
@@ -288,4 +291,53 @@ func indexRunes(s, sub []rune, from int) int {
 		}
 	}
 	return -1
+}
+
+// rebuildSearchSQL empties the search index and indexes each page's current
+// revision, as migration 3 does.
+var rebuildSearchSQL = []string{
+	"DROP TABLE search",
+	"DROP TABLE search_title",
+	`CREATE VIRTUAL TABLE search USING fts4 (content="", prefix="3", t, b)`,
+	`CREATE VIRTUAL TABLE search_title USING fts4 (content="", t)`,
+	`INSERT INTO search (docid, t, b)
+	SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body)
+	FROM pages p JOIN revisions r ON r.id = (SELECT max(id) FROM revisions WHERE page_id = p.id)
+	ORDER BY r.id`,
+	`INSERT INTO search_title (docid, t)
+	SELECT r.id, fa_bigrams(p.title)
+	FROM pages p JOIN revisions r ON r.id = (SELECT max(id) FROM revisions WHERE page_id = p.id)
+	ORDER BY r.id`,
+}
+
+// SearchIndexRows returns how many rows the search index holds and how
+// many of them are stale (the revision they index has been replaced by a
+// newer one): a changed page leaves its old row behind until RebuildSearch.
+func (db *DB) SearchIndexRows(ctx context.Context) (rows, stale int, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT count(*), count(*) - (SELECT count(*) FROM pages) FROM search_docsize`).Scan(&rows, &stale)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: search index rows: %w", err)
+	}
+	return rows, max(stale, 0), nil
+}
+
+// RebuildSearch rebuilds the search index from the pages, in one
+// transaction, dropping the stale rows changed pages leave behind (see
+// SearchIndexRows). Searches keep working on the old index meanwhile.
+func (db *DB) RebuildSearch(ctx context.Context) error {
+	err := db.write(ctx, func(tx *wtx) error {
+		// Rows other requests of the batch queued are in pages by now:
+		// the rebuild indexes them.
+		tx.index = tx.index[:0]
+		for _, q := range rebuildSearchSQL {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: rebuild search index: %w", err)
+	}
+	return nil
 }

@@ -42,27 +42,24 @@ type wtx struct {
 	index []indexDoc
 }
 
-// indexDoc is a page's search index row, in bigram form.
+// indexDoc is the search index row of a page's new revision, in bigram
+// form: docid = the revision's id (see 0003_contentless_search.sql).
 type indexDoc struct {
-	id   int64
-	t, b string
+	page, rev int64
+	t, b      string
 }
 
-// unindex removes page id from the search index, or from the rows still
-// waiting to go in. It must run before the page's row changes: FTS4 reads
-// the old text from search_src to delete it.
-func (tx *wtx) unindex(ctx context.Context, id int64) error {
+// addIndex queues the index row of page's new revision rev. A row of the
+// same page still waiting (a page saved twice in one batch) is replaced:
+// it would only be stale.
+func (tx *wtx) addIndex(page, rev int64, t, b string) {
 	for i, d := range tx.index {
-		if d.id == id {
+		if d.page == page {
 			tx.index = append(tx.index[:i], tx.index[i+1:]...)
-			return nil
+			break
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM search WHERE docid = ?", id); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, "DELETE FROM search_title WHERE docid = ?", id)
-	return err
+	tx.index = append(tx.index, indexDoc{page: page, rev: rev, t: t, b: b})
 }
 
 // flushIndex inserts the waiting index rows, by docid, in one statement.
@@ -70,7 +67,7 @@ func (tx *wtx) flushIndex(ctx context.Context) error {
 	if len(tx.index) == 0 {
 		return nil
 	}
-	slices.SortFunc(tx.index, func(a, b indexDoc) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(tx.index, func(a, b indexDoc) int { return cmp.Compare(a.rev, b.rev) })
 	var q, qt strings.Builder
 	q.WriteString("INSERT INTO search (docid, t, b) VALUES ")
 	qt.WriteString("INSERT INTO search_title (docid, t) VALUES ")
@@ -83,8 +80,8 @@ func (tx *wtx) flushIndex(ctx context.Context) error {
 		}
 		q.WriteString("(?, ?, ?)")
 		qt.WriteString("(?, ?)")
-		args = append(args, d.id, d.t, d.b)
-		targs = append(targs, d.id, d.t)
+		args = append(args, d.rev, d.t, d.b)
+		targs = append(targs, d.rev, d.t)
 	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("index pages: %w", err)

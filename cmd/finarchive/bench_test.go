@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
@@ -66,6 +67,12 @@ func bareColly(tb testing.TB, base, dbPath string) (pages int, elapsed time.Dura
 
 // finarchiveCrawl crawls with the real crawler and store, same limits.
 func finarchiveCrawl(tb testing.TB, base, dbPath string) (pages int, elapsed time.Duration) {
+	counts, elapsed := finarchiveCrawlSpec(tb, base, dbPath, store.RunSpec{})
+	return counts.Fetched, elapsed
+}
+
+// finarchiveCrawlSpec crawls into dbPath (new or not) with a run spec.
+func finarchiveCrawlSpec(tb testing.TB, base, dbPath string, spec store.RunSpec) (counts finarchive.RunCounts, elapsed time.Duration) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
@@ -76,7 +83,8 @@ func finarchiveCrawl(tb testing.TB, base, dbPath string) (pages int, elapsed tim
 	cfg.Parallelism, cfg.Delay, cfg.MaxDepth, cfg.Sitemaps = 16, 0, 0, false
 	cfg.Exclude = benchExclude
 	cfg.MaxRetries = 0
-	runID, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{base + "/"}})
+	spec.Seeds = []string{base + "/"}
+	runID, err := db.StartRun(ctx, spec)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -85,12 +93,15 @@ func finarchiveCrawl(tb testing.TB, base, dbPath string) (pages int, elapsed tim
 		tb.Fatal(err)
 	}
 	start := time.Now()
-	counts, err := cr.Run(ctx, runID, []string{base + "/"})
+	counts, err = cr.Run(ctx, runID, []string{base + "/"})
 	elapsed = time.Since(start)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return counts.Fetched, elapsed
+	if err := db.FinishRun(ctx, runID, "finished", counts, ""); err != nil {
+		tb.Fatal(err)
+	}
+	return counts, elapsed
 }
 
 // BenchmarkCrawl_VsBareColly crawls a 5,000-article test site on loopback
