@@ -794,9 +794,18 @@ func refineDate(meta, vis dateHit) dateHit {
 	}
 	my, mm, md := meta.t.Date()
 	vy, vm, vd := vis.t.Date()
-	if (meta.prec <= precDay || meta.t.Hour()+meta.t.Minute()+meta.t.Second() == 0) && vis.prec >= precMinute &&
-		my == vy && mm == vm && md == vd {
+	dayOnly := meta.prec <= precDay || meta.t.Hour()+meta.t.Minute()+meta.t.Second() == 0
+	if dayOnly && vis.prec >= precMinute && my == vy && mm == vm && md == vd {
 		return vis
+	}
+	// A machine date without a time of day that is a day off the labelled
+	// date the page shows: a CMS field kept at midnight in another zone or
+	// set on the day after. The reader's date is the one on the page.
+	if dayOnly && vis.prec >= precDay {
+		d := time.Date(vy, vm, vd, 0, 0, 0, 0, time.UTC).Sub(time.Date(my, mm, md, 0, 0, 0, 0, time.UTC))
+		if d == 24*time.Hour || d == -24*time.Hour {
+			return vis
+		}
 	}
 	if meta.prec < precMinute || vis.prec < precMinute {
 		return meta

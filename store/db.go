@@ -91,11 +91,23 @@ type connector struct {
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c connector) Driver() driver.Driver                        { return c.drv }
 
-func newConnector(dsn string) connector {
+// walCheckpointPages is the writer's wal_autocheckpoint: the WAL is copied
+// back into the database when it reaches this many pages (SQLite's default
+// is 1,000). Fewer, larger checkpoints copy a page written by many
+// transactions (index interior pages, the full-text index's segment
+// directory) once instead of many times.
+const walCheckpointPages = 8000
+
+func newConnector(dsn string, writer bool) connector {
 	return connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			if err := c.RegisterFunc("fa_bigrams", indexText, true); err != nil {
 				return fmt.Errorf("store: register fa_bigrams: %w", err)
+			}
+			if writer {
+				if _, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walCheckpointPages), nil); err != nil {
+					return fmt.Errorf("store: set wal_autocheckpoint: %w", err)
+				}
 			}
 			return nil
 		},
@@ -125,7 +137,7 @@ func newDB(path string, opts []Option) *DB {
 // up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := newDB(path, opts)
-	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536")))
+	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536"), true))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
@@ -134,7 +146,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.w.Close()
 		return nil, err
 	}
-	db.r = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_query_only=1")))
+	db.r = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_query_only=1"), false))
 	db.r.SetMaxOpenConns(8)
 	db.r.SetMaxIdleConns(8)
 	db.startWriter()
@@ -150,7 +162,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 // current: write methods return ErrReadOnly.
 func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := newDB(path, opts)
-	db.r = sql.OpenDB(newConnector(dsn(path, "&mode=ro&_query_only=1")))
+	db.r = sql.OpenDB(newConnector(dsn(path, "&mode=ro&_query_only=1"), false))
 	db.r.SetMaxOpenConns(8)
 	db.r.SetMaxIdleConns(8)
 	var v int

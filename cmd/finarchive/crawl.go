@@ -334,7 +334,8 @@ func (a *app) showProgress(ctx context.Context, cr *crawler.Crawler, db *store.D
 		defer close(finished)
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
-		lastLog, lastSave := time.Now(), time.Now()
+		lastLog, lastSave, lastQueue := time.Now(), time.Now(), time.Time{}
+		queued := 0
 		for {
 			select {
 			case <-done:
@@ -342,6 +343,13 @@ func (a *app) showProgress(ctx context.Context, cr *crawler.Crawler, db *store.D
 			case <-tick.C:
 			}
 			p := cr.Progress()
+			if time.Since(lastQueue) >= time.Second {
+				if n, _, err := db.Pending(ctx, runID); err == nil {
+					queued = n
+				}
+				lastQueue = time.Now()
+			}
+			p.Queued = queued
 			rate := float64(p.Fetched) / max(p.Elapsed.Seconds(), 0.001)
 			line := fmt.Sprintf("pages %d · articles %d · queued %d · errors %d · %.1f pages/s",
 				p.Fetched, p.Articles, p.Queued, p.Errors, rate)

@@ -78,7 +78,7 @@ interrupted and the next run resumes them) and schedule exits 0.`,
 	fl.StringVar(&f.cron, "cron", "", `run a crawl on this cron expression (e.g. "30 3 * * *", "CRON_TZ=Asia/Shanghai 0 */6 * * *", @daily)`)
 	fl.StringVar(&f.tz, "tz", "", "time zone of --cron (e.g. Asia/Shanghai; default: local time)")
 	fl.DurationVar(&f.jitter, "jitter", 0, "delay each start by a random time up to this (default: 10% of the interval, at most 5m)")
-	fl.StringVar(&f.config, "config", "", "YAML file listing the sites to crawl, each on its own schedule (see docs/schedule.md)")
+	fl.StringVar(&f.config, "config", "", "YAML file listing the sites to crawl, each on its own schedule (see README.md: schedule)")
 	fl.IntVar(&f.maxRuns, "max-runs", 0, "exit after this many scheduled slots per site, skipped ones included (0 = run until stopped)")
 	fl.BoolVar(&f.lockWait, "wait", false, "when another process crawls a database, wait for it instead of skipping the slot")
 	// Scheduled runs are adaptive: that is what makes a daily run cheap.
