@@ -278,13 +278,12 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 		return c.complete(ctx, runID, f)
 	}
 	target := base.ResolveReference(ref)
-	canon, err := normalizeURL(target)
+	canon, tu, err := normalizeURL(target)
 	if err != nil {
 		c.fail("bad-redirect")
 		f.Failed = fmt.Sprintf("redirect to bad URL: %v", err)
 		return c.complete(ctx, runID, f)
 	}
-	tu, _ := url.Parse(canon)
 	if it.Depth == 0 && !c.scope.InHost(tu) {
 		// A seed that moved (http→https, www.) takes its new host into scope.
 		c.scopeMu.Lock()
@@ -355,12 +354,11 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 		if err != nil {
 			return
 		}
-		canon, err := normalizeURL(u)
+		canon, cu, err := normalizeURL(u)
 		if err != nil || seen[canon] {
 			return
 		}
 		seen[canon] = true
-		cu, _ := url.Parse(canon)
 		if ok, _ := c.scope.Allow(cu, canon); !ok {
 			return
 		}

@@ -23,20 +23,22 @@ func Normalize(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("malformed URL %q: %w", raw, err)
 	}
-	return normalizeURL(u)
+	canon, _, err := normalizeURL(u)
+	return canon, err
 }
 
-func normalizeURL(u *url.URL) (string, error) {
+// normalizeURL returns the canonical string and its parsed form.
+func normalizeURL(u *url.URL) (string, *url.URL, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
 		if scheme == "" {
-			return "", fmt.Errorf("URL %q has no scheme (want http:// or https://)", u.String())
+			return "", nil, fmt.Errorf("URL %q has no scheme (want http:// or https://)", u.String())
 		}
-		return "", fmt.Errorf("URL %q: unsupported scheme %q", u.String(), scheme)
+		return "", nil, fmt.Errorf("URL %q: unsupported scheme %q", u.String(), scheme)
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return "", fmt.Errorf("URL %q has no host", u.String())
+		return "", nil, fmt.Errorf("URL %q has no host", u.String())
 	}
 	port := u.Port()
 	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
@@ -45,7 +47,7 @@ func normalizeURL(u *url.URL) (string, error) {
 	n := url.URL{Scheme: scheme, Host: host}
 	if port != "" {
 		if _, err := strconv.Atoi(port); err != nil {
-			return "", fmt.Errorf("URL %q: bad port %q", u.String(), port)
+			return "", nil, fmt.Errorf("URL %q: bad port %q", u.String(), port)
 		}
 		n.Host = host + ":" + port
 	}
@@ -60,13 +62,15 @@ func normalizeURL(u *url.URL) (string, error) {
 			p += "/"
 		}
 	}
-	if err := n.UnmarshalBinary([]byte(n.Scheme + "://" + n.Host + p)); err != nil {
-		return "", fmt.Errorf("URL %q: bad path: %w", u.String(), err)
+	path, err := url.PathUnescape(p)
+	if err != nil {
+		return "", nil, fmt.Errorf("URL %q: bad path: %w", u.String(), err)
 	}
+	n.Path, n.RawPath = path, p
 	if u.RawQuery != "" {
 		n.RawQuery = stripTracking(u.RawQuery)
 	}
-	return n.String(), nil
+	return n.String(), &n, nil
 }
 
 // stripTracking removes utm_* parameters, keeping the order of the others.
@@ -125,15 +129,19 @@ func NewScope(hosts []string, include, exclude []string, maxPerPattern int, now 
 	return s, nil
 }
 
-// InHost reports whether the URL's host is in scope.
+// InHost reports whether the URL's host is in scope. Canonical URLs have
+// lower-case hosts already, so the common case is one map lookup.
 func (s *Scope) InHost(u *url.URL) bool {
-	return s.hosts[strings.ToLower(u.Host)] || s.hosts[strings.ToLower(u.Hostname())]
+	if s.hosts[u.Host] {
+		return true
+	}
+	h := strings.ToLower(u.Host)
+	return s.hosts[h] || s.hosts[strings.ToLower(u.Hostname())]
 }
 
 var (
-	digitsRe  = regexp.MustCompile(`[0-9]+`)
-	yearRe    = regexp.MustCompile(`(?:^|[^0-9])((?:19|20|21)[0-9]{2})[-/_.]?(?:0[1-9]|1[0-2])(?:[^0-9]|$)`)
-	segmentRe = regexp.MustCompile(`/([^/]+)`)
+	digitsRe = regexp.MustCompile(`[0-9]+`)
+	yearRe   = regexp.MustCompile(`(?:^|[^0-9])((?:19|20|21)[0-9]{2})[-/_.]?(?:0[1-9]|1[0-2])(?:[^0-9]|$)`)
 )
 
 // Allow reports whether a canonical URL is followed, and if not, why. It is
@@ -192,14 +200,18 @@ func queryKeys(q string) string {
 // repeatedSegments reports a path that repeats one segment three times or
 // more (a/b/a/b/a/b...), the shape of relative-link loops.
 func repeatedSegments(p string) bool {
-	segs := segmentRe.FindAllStringSubmatch(p, -1)
-	if len(segs) < 3 {
+	if strings.Count(p, "/") < 4 {
 		return false
 	}
-	seen := map[string]int{}
-	for _, s := range segs {
-		seen[s[1]]++
-		if seen[s[1]] >= 3 {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for i, a := range segs {
+		n := 1
+		for _, b := range segs[i+1:] {
+			if a == b && a != "" {
+				n++
+			}
+		}
+		if n >= 3 {
 			return true
 		}
 	}
