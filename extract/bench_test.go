@@ -3,6 +3,8 @@ package extract_test
 import (
 	"bytes"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	"github.com/PuerkitoBio/goquery"
 	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/testsite"
 	"golang.org/x/net/html"
 )
 
@@ -34,6 +37,24 @@ func benchSet(b *testing.B, set string) []benchPage {
 		a, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
 		c, _ := filepath.Glob(filepath.Join("testdata", "testsite", "*.html"))
 		files = append(a, c...)
+	case "testsite":
+		// The pages a crawl of the test site extracts: its 40 articles and
+		// its home, list and search pages, rendered in process.
+		s := testsite.New(testsite.Options{Articles: 40})
+		paths := []string{"/", "/list/", "/wenda/", "/list/daikuan/", "/search/?q=%E8%B4%B7%E6%AC%BE", "/calendar/?month=2023-11"}
+		for i := 0; i < s.Articles(); i++ {
+			u, _ := url.Parse(s.ArticleURL(siteBase, i))
+			paths = append(paths, u.RequestURI())
+		}
+		var out []benchPage
+		for _, p := range paths {
+			rr := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rr, httptest.NewRequest(http.MethodGet, siteBase+p, nil))
+			raw := rr.Body.Bytes()
+			text, _, _ := extract.Decode(raw, rr.Header().Get("Content-Type"))
+			out = append(out, benchPage{url: mustURL(b, siteBase+p), raw: raw, text: text})
+		}
+		return out
 	}
 	var out []benchPage
 	for _, f := range files {
@@ -53,7 +74,7 @@ func perPage(b *testing.B, n int) {
 
 // BenchmarkExtract times Extract alone (the documents are parsed once).
 func BenchmarkExtract(b *testing.B) {
-	for _, set := range []string{"devset", "testdata"} {
+	for _, set := range []string{"devset", "testdata", "testsite"} {
 		b.Run(set, func(b *testing.B) {
 			pages := benchSet(b, set)
 			docs := make([]*goquery.Document, len(pages))

@@ -132,7 +132,7 @@ type extractor struct {
 	date      dateHit
 	hasDate   bool
 	linkLists []int32
-	prose     int // runes of the body's sentence-like lines (see proseStats)
+	prose     int // runes of the body's sentence-like lines, up to 120 or so (see proseStats)
 	stops     int // sentence ends in the body
 }
 
@@ -1175,7 +1175,7 @@ func (x *extractor) pageType() {
 		return
 	}
 	bodyRunes := runeLen(rec.Body)
-	x.prose, x.stops = proseStats(rec.Body)
+	x.prose, x.stops = proseStats(rec.Body, 120)
 	vis := int(a.total)
 	// The headline: the <title>, the title found and the page's h1..h3. A
 	// block or error page says what it is there.
@@ -1205,8 +1205,9 @@ func (x *extractor) pageType() {
 	case bodyRunes < 300 && (containsAny(head, errorWords...) || vis < 600 && containsAny(all, "页面不存在", "404 Not Found", "找不到", "不存在或已被删除")):
 		rec.PageType = PageError
 		return
-	case vis < 30:
-		// An empty shell (a script-rendered app root) or a bare page.
+	case vis < 30 && !x.hasHeading():
+		// An empty shell (a script-rendered app root) or a bare page; a
+		// heading over a line of text is a (short) page of its own.
 		rec.PageType = PageBlocked
 		return
 	}
@@ -1232,16 +1233,30 @@ func (x *extractor) pageType() {
 // blocked tells a captcha or 访问过于频繁 page, short by the caller's check,
 // from an article that mentions such words in passing (a tip to keep one's
 // 验证码 secret): the block words must be the page's message, its headline
-// (with hardly any prose under it), or its main text when that text is no
+// (with hardly any prose under it and no dated article), or its main text when that text is no
 // article (a sentence or two), or anywhere on a tiny page without prose.
 func (x *extractor) blocked(head, all string) bool {
-	if containsAny(head, blockedWords...) && x.prose < 120 {
+	if containsAny(head, blockedWords...) && x.prose < 120 && !(x.articleProse() && x.hasDate) {
 		return true
 	}
 	if x.articleProse() {
 		return false
 	}
 	return containsAny(x.rec.Body, blockedWords...) || containsAny(all, blockedWords...)
+}
+
+// hasHeading reports whether the page has an h1..h3 with text.
+func (x *extractor) hasHeading() bool {
+	a := x.a
+	for _, hi := range a.heads {
+		switch e := &a.elems[hi]; e.tag {
+		case atom.H1, atom.H2, atom.H3:
+			if e.text > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // articleProse reports whether the body holds the running prose of an
@@ -1253,8 +1268,9 @@ func (x *extractor) articleProse() bool {
 // proseStats measures the sentence-like text of body: the runes of its
 // lines that hold sentence punctuation (，。；！？ or their ASCII forms) and
 // have at least 8 runes, and the number of sentence ends (。！？, and ASCII
-// . ! ? before a space or the end of a line).
-func proseStats(body string) (runes, stops int) {
+// . ! ? before a space or the end of a line). It stops counting once runes
+// reach enough with two sentence ends: no caller needs to know more.
+func proseStats(body string, enough int) (runes, stops int) {
 	lineRunes, punct := 0, false
 	for i := 0; i < len(body); i++ {
 		c := body[i]
@@ -1262,6 +1278,9 @@ func proseStats(body string) (runes, stops int) {
 		case c == '\n':
 			if punct && lineRunes >= 8 {
 				runes += lineRunes
+				if runes >= enough && stops >= 2 {
+					return runes, stops
+				}
 			}
 			lineRunes, punct = 0, false
 			continue

@@ -132,6 +132,18 @@ var goldenCases = []goldenCase{
 	{"notfound", "https://www.kabao.example/zixun/99999.html", "text/html; charset=utf-8"},
 	{"captcha", "https://www.kabao.example/zixun/12346.html", "text/html; charset=utf-8"},
 	{"search", "https://www.kabao.example/search?q=%E8%AF%81%E4%B9%A6", "text/html; charset=utf-8"},
+	// An article that mentions 验证码 in its title and tips is no block page.
+	{"tip-article", "https://www.kabao.example/yinhangka/20231008.html", "text/html; charset=utf-8"},
+	// A headline over a table of day numbers is no article.
+	{"calendar", "https://www.kabao.example/calendar/?month=2023-11", "text/html; charset=utf-8"},
+	// A one-line notice under a heading is no article.
+	{"notice", "https://www.kabao.example/member/index.html", "text/html; charset=utf-8"},
+	// A block message inside the site's shell is a block page.
+	{"block-shell", "https://www.kabao.example/zixun/12347.html", "text/html; charset=utf-8"},
+	// A tiny "not found" page served with 200 is an error, not a block.
+	{"soft404", "https://www.kabao.example/zixun/12348.html", "text/html; charset=utf-8"},
+	// A date-only machine date a day off the labelled date the page shows.
+	{"date-dayoff", "https://www.gov.example/zc/202201/t20220128_1.html", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the

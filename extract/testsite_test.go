@@ -47,7 +47,7 @@ func TestExtract_TestsiteAll(t *testing.T) {
 	fails := 0
 	for v := 0; v <= 3; v++ {
 		s.SetVersion(v)
-		for i := 0; i < n && fails < 10000; i++ {
+		for i := 0; i < n && fails < 10; i++ {
 			want := s.TruthOf(siteBase, i)
 			got, code := sitePage(t, s, pathOf(t, s.ArticleURL(siteBase, i)))
 			if code != http.StatusOK {

@@ -288,6 +288,13 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 	if err := db.FinishRun(bg, runID, res.Status, counts, res.Error); err != nil {
 		return res, err
 	}
+	if res.Status == finarchive.RunFinished || res.Status == finarchive.RunFailed {
+		// The run is over: drop its queue, keeping the failed URLs for the
+		// next run to retry, so the file does not grow with every run.
+		if _, err := db.DeleteFrontier(bg, runID); err != nil {
+			a.log.Warn("drop finished run's frontier", "run", runID, "err", err)
+		}
+	}
 	if res.Status == finarchive.RunInterrupted {
 		return res, withCode(exitInterrupted, errors.New("crawl interrupted"))
 	}
