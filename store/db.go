@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -51,12 +52,16 @@ type DB struct {
 	runs map[int64]runConfig // per-run settings Enqueue and Complete need
 
 	flaters sync.Pool // *flate.Writer
+	known   *knownURLs
 
 	// The writer goroutine (see write.go).
-	writes     chan *writeReq
-	closing    chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	pending      []indexDoc   // index rows not yet written; writer goroutine only
+	pendingSince time.Time    // when the oldest of pending was queued
+	pendingN     atomic.Int64 // len(pending), for Search
+	writes       chan *writeReq
+	closing      chan struct{}
+	writerDone   chan struct{}
+	closeOnce    sync.Once
 }
 
 // Option configures Open and OpenReadOnly.
@@ -126,6 +131,7 @@ func newDB(path string, opts []Option) *DB {
 		logger: slog.New(slog.DiscardHandler),
 		now:    time.Now,
 		runs:   make(map[int64]runConfig),
+		known:  newKnownURLs(),
 	}
 	for _, o := range opts {
 		o(db)
@@ -143,6 +149,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db.w.SetConnMaxLifetime(0)
 	db.w.SetConnMaxIdleTime(0)
 	if err := db.migrate(ctx); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	if err := db.catchUpIndex(ctx); err != nil {
 		db.w.Close()
 		return nil, err
 	}

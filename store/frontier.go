@@ -138,16 +138,20 @@ func (db *DB) Enqueue(ctx context.Context, runID int64, items []finarchive.Queue
 	for len(items) > 0 {
 		part := items[:min(chunk, len(items))]
 		items = items[len(part):]
-		js := encodeItems(part)
+		part, hs := db.known.filter(runID, part)
 		var n int
-		err = db.write(ctx, func(tx *wtx) error {
-			var err error
-			n, err = db.enqueue(ctx, tx, runID, cfg, js, fmtTime(db.now()))
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("store: enqueue run %d: %w", runID, err)
+		if len(part) > 0 {
+			js := encodeItems(part)
+			err = db.write(ctx, func(tx *wtx) error {
+				var err error
+				n, err = db.enqueue(ctx, tx, runID, cfg, js, fmtTime(db.now()))
+				return err
+			})
+			if err != nil {
+				return total, fmt.Errorf("store: enqueue run %d: %w", runID, err)
+			}
 		}
+		db.known.add(runID, hs)
 		total += n
 	}
 	return total, nil
@@ -279,6 +283,7 @@ func (db *DB) DeleteFrontier(ctx context.Context, runID int64) (int, error) {
 		return 0, ErrReadOnly
 	}
 	res, err := db.w.ExecContext(ctx, "DELETE FROM frontier WHERE run_id = ? AND state <> 'failed'", runID)
+	db.known.forget(runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete frontier of run %d: %w", runID, err)
 	}

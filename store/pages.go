@@ -73,9 +73,16 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		state, lastErr = StateFailed, f.Failed
 	}
 	now := fmtTime(db.now())
-	var links []byte
+	var (
+		links      []byte
+		linkHashes []uint64
+	)
 	if len(f.Links) > 0 {
-		links = encodeItems(f.Links)
+		var fresh []finarchive.QueueItem
+		fresh, linkHashes = db.known.filter(runID, f.Links)
+		if len(fresh) > 0 {
+			links = encodeItems(fresh)
+		}
 	}
 	err = db.write(ctx, func(tx *wtx) error {
 		result = rejected
@@ -115,6 +122,11 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	})
 	if err != nil {
 		return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", canonical, err)
+	}
+	if canonical != f.Item.URL {
+		db.known.add(runID, linkHashes, canonical) // inserted above
+	} else {
+		db.known.add(runID, linkHashes)
 	}
 	return result, nil
 }
@@ -328,6 +340,19 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, fmt.Errorf("insert revision: %w", err)
 		}
 		tx.addIndex(id, rev, p.titleIdx, p.bodyIdx)
+	}
+	if result == finarchive.SaveUnchanged && fetched && p.raw != nil {
+		// The same content from the same bytes: the stored raw response and
+		// cards stand; only the raw's fetch time moves. (DEFLATE output is
+		// deterministic, so equal inputs give equal blobs.)
+		res, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ? AND size = ? AND content_type = ? AND data = ?",
+			fetchedAt, id, p.rawSize, p.rawType, p.raw)
+		if err != nil {
+			return result, fmt.Errorf("touch raw: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return result, nil
+		}
 	}
 	if err := replaceCards(ctx, tx, id, p.cards, result != finarchive.SaveNew); err != nil {
 		return result, err

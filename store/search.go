@@ -61,6 +61,9 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 	if opt.Limit <= 0 {
 		opt.Limit = 20
 	}
+	if err := db.flushSearch(ctx); err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+	}
 	expr := ftsExpr(parts, "")
 	scores := map[int64]float64{}
 	if err := db.searchCandidates(ctx, "search", "pcaly", expr, opt, scores); err != nil {
@@ -298,8 +301,8 @@ func indexRunes(s, sub []rune, from int) int {
 var rebuildSearchSQL = []string{
 	"DROP TABLE search",
 	"DROP TABLE search_title",
-	`CREATE VIRTUAL TABLE search USING fts4 (content="", prefix="3", t, b)`,
-	`CREATE VIRTUAL TABLE search_title USING fts4 (content="", t)`,
+	`CREATE VIRTUAL TABLE search USING fts4 (content="", prefix="3", order=desc, t, b)`,
+	`CREATE VIRTUAL TABLE search_title USING fts4 (content="", order=desc, t)`,
 	`INSERT INTO search (docid, t, b)
 	SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body)
 	FROM pages p JOIN revisions r ON r.id = (SELECT max(id) FROM revisions WHERE page_id = p.id)
@@ -314,6 +317,9 @@ var rebuildSearchSQL = []string{
 // many of them are stale (the revision they index has been replaced by a
 // newer one): a changed page leaves its old row behind until RebuildSearch.
 func (db *DB) SearchIndexRows(ctx context.Context) (rows, stale int, err error) {
+	if err := db.flushSearch(ctx); err != nil {
+		return 0, 0, fmt.Errorf("store: search index rows: %w", err)
+	}
 	err = db.r.QueryRowContext(ctx, `SELECT count(*), count(*) - (SELECT count(*) FROM pages) FROM search_docsize`).Scan(&rows, &stale)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: search index rows: %w", err)

@@ -8,13 +8,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Group commit. The crawler's workers call Complete, Enqueue, Claim and
 // Retry concurrently; each call becomes a writeReq for the one writer
 // goroutine, which runs all the requests waiting at that moment (up to
-// maxBatch) in one transaction. A batch costs one commit and one flush of
-// the full-text index's pending terms instead of one per page. If any
+// maxBatch) in one transaction. A batch costs one commit instead of one per
+// page (the search index waits for still larger batches: see "Deferred
+// indexing" below). If any
 // request of a batch fails, the batch rolls back and each request runs again
 // alone, so one bad request never takes others down and each caller gets
 // its own error. A request's fn may therefore run twice: it must set its
@@ -32,15 +34,32 @@ type writeReq struct {
 	done chan error
 }
 
-// wtx is a write transaction of one or more requests. Pages to add to the
-// search index wait in index until the end: FTS4 writes its pending terms
-// out as a new segment at every statement that opens a statement journal
-// (any multi-row or vtab write), so the index rows are inserted by one
-// last statement, making one segment per transaction, not one per page.
+// wtx is a write transaction of one or more requests. The search index
+// rows of the pages it saves join the rows still pending from earlier
+// transactions in index; see inWriteTx.
 type wtx struct {
 	*sql.Tx
-	index []indexDoc
+	index    []indexDoc
+	flushNow bool // write the pending index rows at the end of this transaction
 }
+
+// Deferred indexing. Writing the full-text index costs about as much as
+// all the rest of saving a page, and the cost per page falls by half when
+// many pages go in at once: FTS4 writes one segment per statement and
+// merges segments 16 at a time, so larger segments mean less merging. The
+// index rows of saved pages therefore wait in memory (DB.pending) and go
+// in by one statement at the end of the transaction in which indexBatch of
+// them are waiting or the oldest has waited indexDelay, or when the writer
+// is idle that long, on Close, before a Search through this DB, and
+// on RebuildSearch. A page is searchable at most indexDelay after it was
+// saved. Rows lost by a crash are recovered on the next Open: the docid is
+// the revision id and rows go in in id order, so the current revisions
+// newer than the index's largest docid are exactly those missing
+// (catchUpIndex).
+const (
+	indexBatch = 512
+	indexDelay = time.Second
+)
 
 // indexDoc is the search index row of a page's new revision, in bigram
 // form: docid = the revision's id (see 0003_contentless_search.sql).
@@ -93,17 +112,78 @@ func (tx *wtx) flushIndex(ctx context.Context) error {
 	return nil
 }
 
-// inWriteTx runs fns in one write transaction, adds their pages to the
-// search index and commits, or rolls back if any fails.
+// inWriteTx runs fns in one write transaction and commits, or rolls back if
+// any fails; it writes the pending index rows when they are due (see
+// indexBatch). It runs on the writer goroutine only, which owns
+// db.pending.
 func (db *DB) inWriteTx(ctx context.Context, fns ...func(tx *wtx) error) error {
-	return db.inTx(ctx, func(sqlTx *sql.Tx) error {
-		tx := &wtx{Tx: sqlTx}
+	// A copy: a rolled-back transaction must leave db.pending as it was.
+	tx := &wtx{index: slices.Clone(db.pending)}
+	err := db.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx.Tx = sqlTx
 		for _, fn := range fns {
 			if err := fn(tx); err != nil {
 				return err
 			}
 		}
-		return tx.flushIndex(ctx)
+		if len(tx.index) > 0 && (tx.flushNow || len(tx.index) >= indexBatch || db.indexDue()) {
+			return tx.flushIndex(ctx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(db.pending) == 0 && len(tx.index) > 0 {
+		db.pendingSince = time.Now()
+	}
+	db.pending = tx.index
+	db.pendingN.Store(int64(len(tx.index)))
+	return nil
+}
+
+// indexDue reports whether the oldest pending index row has waited
+// indexDelay.
+func (db *DB) indexDue() bool {
+	return len(db.pending) > 0 && time.Since(db.pendingSince) >= indexDelay
+}
+
+// flushIndexNow writes the pending index rows from the writer goroutine.
+func (db *DB) flushIndexNow() {
+	if len(db.pending) == 0 {
+		return
+	}
+	if err := db.inWriteTx(context.Background(), func(tx *wtx) error { tx.flushNow = true; return nil }); err != nil {
+		db.logger.Warn("store: write search index", "pages", len(db.pending), "err", err)
+		db.pendingSince = time.Now() // try again in indexDelay, not at once
+	}
+}
+
+// flushSearch makes the pages saved so far searchable (see indexDelay).
+func (db *DB) flushSearch(ctx context.Context) error {
+	if db.w == nil || db.pendingN.Load() == 0 {
+		return nil
+	}
+	return db.write(ctx, func(tx *wtx) error { tx.flushNow = true; return nil })
+}
+
+// catchUpIndex indexes the current revisions newer than the index's
+// largest docid: the rows a crash lost before they were written.
+func (db *DB) catchUpIndex(ctx context.Context) error {
+	const cur = `FROM revisions r JOIN pages p ON p.id = r.page_id
+		WHERE r.id > (SELECT coalesce(max(docid), 0) FROM %s_docsize)
+		AND NOT EXISTS (SELECT 1 FROM revisions n WHERE n.page_id = r.page_id AND n.id > r.id)
+		ORDER BY r.id`
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO search (docid, t, b) SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body) "+
+			fmt.Sprintf(cur, "search")); err != nil {
+			return fmt.Errorf("store: catch up search index: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO search_title (docid, t) SELECT r.id, fa_bigrams(p.title) "+
+			fmt.Sprintf(cur, "search_title")); err != nil {
+			return fmt.Errorf("store: catch up search index: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -143,21 +223,34 @@ func (db *DB) write(ctx context.Context, fn func(tx *wtx) error) error {
 func (db *DB) writer() {
 	defer close(db.writerDone)
 	batch := make([]*writeReq, 0, maxBatch)
+	timer := time.NewTimer(indexDelay)
+	timer.Stop()
 	for {
+		var due <-chan time.Time
+		if len(db.pending) > 0 {
+			timer.Reset(max(0, indexDelay-time.Since(db.pendingSince)))
+			due = timer.C
+		}
 		select {
 		case r := <-db.writes:
 			batch = append(batch[:0], r)
+		case <-due:
+			db.flushIndexNow()
+			continue
 		case <-db.closing:
-			// Fail whatever is still queued.
+			timer.Stop()
+			// Fail whatever is still queued, and write the index.
 			for {
 				select {
 				case r := <-db.writes:
 					r.done <- ErrClosed
 				default:
+					db.flushIndexNow()
 					return
 				}
 			}
 		}
+		timer.Stop()
 	fill:
 		for len(batch) < maxBatch {
 			select {

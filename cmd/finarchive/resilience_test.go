@@ -84,8 +84,10 @@ func TestCrawl_Recrawl(t *testing.T) {
 	}
 	t.Logf("first crawl: %d requests, %d bytes; unchanged re-crawl: %d requests, %d bytes, %d 304s",
 		first.Requests, first.Bytes, second.Requests, second.Bytes, second.NotModified)
-	if second.Bytes*2 > first.Bytes {
-		t.Errorf("unchanged re-crawl fetched %d bytes, first crawl %d: conditional GET is not saving", second.Bytes, first.Bytes)
+	// (Site byte counts include a variable part of the deliberately oversize
+	// page, cut off when the crawler drops it, so the 304 count is the check.)
+	if second.NotModified < int64(site.Articles())*9/10 {
+		t.Errorf("the site answered %d 304s, want most of %d articles", second.NotModified, site.Articles())
 	}
 
 	site.SetVersion(1)
