@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,6 +105,13 @@ func finarchiveCrawlSpec(tb testing.TB, base, dbPath string, spec store.RunSpec)
 	return counts, elapsed
 }
 
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkCrawl_VsBareColly crawls a 5,000-article test site on loopback
 // with both crawlers in the same run and reports pages/s and the ratio.
 //
@@ -119,9 +127,14 @@ func BenchmarkCrawl_VsBareColly(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		site.ResetRequests()
+		c0 := cpuTime()
 		bp, bd := bareColly(b, base, filepath.Join(dir, "bare.db"))
 		site.ResetRequests()
+		c1 := cpuTime()
 		fp, fd := finarchiveCrawl(b, base, filepath.Join(dir, "fa.db"))
+		c2 := cpuTime()
+		b.Logf("CPU per page (site included): bare %.2f ms, finarchive %.2f ms",
+			float64((c1-c0).Microseconds())/1000/float64(bp), float64((c2-c1).Microseconds())/1000/float64(fp))
 		bare += float64(bp) / bd.Seconds()
 		fa += float64(fp) / fd.Seconds()
 		b.Logf("bare colly: %d pages in %s (%.0f pages/s); finarchive: %d pages in %s (%.0f pages/s); ratio %.2f",
