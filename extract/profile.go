@@ -146,9 +146,9 @@ func BuiltinProfiles() *Profiles {
 func LoadProfiles(file string) (*Profiles, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("profile %s: %w", filepath.Base(file), err)
+		return nil, fmt.Errorf("profile %s: %w", file, err)
 	}
-	return ParseProfiles(data, filepath.Base(file))
+	return ParseProfiles(data, file)
 }
 
 // ParseProfiles reads profiles from data: JSON when name ends in .json,

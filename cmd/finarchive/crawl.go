@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -294,6 +295,7 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 		if _, err := db.DeleteFrontier(bg, runID); err != nil {
 			a.log.Warn("drop finished run's frontier", "run", runID, "err", err)
 		}
+		compactSearch(bg, db, a.log)
 	}
 	if res.Status == finarchive.RunInterrupted {
 		return res, withCode(exitInterrupted, errors.New("crawl interrupted"))
@@ -302,6 +304,21 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 		return res, runErr
 	}
 	return res, nil
+}
+
+// compactSearch rebuilds the search index when changed pages have left
+// many stale rows in it (the index is append-only between rebuilds).
+func compactSearch(ctx context.Context, db *store.DB, log *slog.Logger) {
+	rows, stale, err := db.SearchIndexRows(ctx)
+	if err != nil || stale < 1000 || stale*4 < rows {
+		return
+	}
+	start := time.Now()
+	if err := db.RebuildSearch(ctx); err != nil {
+		log.Warn("rebuild search index", "err", err)
+		return
+	}
+	log.Info("search index rebuilt", "stale_rows", stale, "took", time.Since(start).Round(time.Millisecond))
 }
 
 func addCounts(a, b finarchive.RunCounts) finarchive.RunCounts {
