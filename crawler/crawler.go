@@ -373,6 +373,15 @@ func (c *Crawler) backoff(attempt int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
+// response counts one response received (fetched), with its body size.
+func (c *Crawler) response(bytes int) {
+	c.fetched.Add(1)
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	c.counts.Fetched++
+	c.counts.Bytes += int64(bytes)
+}
+
 func (c *Crawler) skip(reason string) {
 	c.countsMu.Lock()
 	defer c.countsMu.Unlock()

@@ -123,7 +123,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	if resp == nil {
 		switch {
 		case errors.Is(reqErr, colly.ErrAbortedAfterHeaders):
-			c.fetched.Add(1)
+			c.response(0)
 			reason := cctx.Get(ctxAbort)
 			if strings.HasPrefix(reason, "oversize") {
 				c.log.Warn("page failed", "url", it.URL, "reason", reason)
@@ -138,11 +138,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		return c.retry(bg, runID, it, "network", fmt.Sprintf("fetch: %v", reqErr), time.Time{})
 	}
 
-	c.fetched.Add(1)
-	c.countsMu.Lock()
-	c.counts.Fetched++
-	c.counts.Bytes += int64(len(resp.Body))
-	c.countsMu.Unlock()
+	c.response(len(resp.Body))
 	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode, ContentType: contentType, FetchedAt: fetchedAt,
 		ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified")}
 	status := resp.StatusCode
@@ -181,10 +177,12 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		f.Failed = reason
 		return c.complete(bg, runID, f)
 	}
-	if contentType == "" && !strings.HasPrefix(http.DetectContentType(resp.Body), "text/html") {
-		c.skip("not-html")
-		f.Skipped = "not-html: sniffed " + http.DetectContentType(resp.Body)
-		return c.complete(bg, runID, f)
+	if contentType == "" {
+		if sniffed := http.DetectContentType(resp.Body); !strings.HasPrefix(sniffed, "text/html") {
+			c.skip("not-html")
+			f.Skipped = "not-html: sniffed " + sniffed
+			return c.complete(bg, runID, f)
+		}
 	}
 
 	doc, err := extract.Parse(resp.Body, contentType)
