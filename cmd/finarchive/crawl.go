@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ func addCrawlFlags(cmd *cobra.Command, f *crawlFlags) {
 
 // parseSize reads 10MiB, 512KiB, 1MB, 2048.
 func parseSize(s string) (int64, error) {
+	orig := s
 	s = strings.TrimSpace(s)
 	units := []struct {
 		suffix string
@@ -104,9 +106,9 @@ func parseSize(s string) (int64, error) {
 			break
 		}
 	}
-	var n int64
-	if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 10MiB)", s)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 10MiB, 512KiB or a number of bytes)", orig)
 	}
 	return n * mult, nil
 }
