@@ -1245,6 +1245,51 @@ func (x *extractor) blocked(head, all string) bool {
 	return containsAny(x.rec.Body, blockedWords...) || containsAny(all, blockedWords...)
 }
 
+// titleLinksElsewhere reports whether the record's title is the text of a
+// link to another page inside the main text region, next to at least one
+// more title-like link (six runes or more) to another page: the region is
+// an index of articles (a list page, a blog's front page), not an article.
+// Only called when the title did not come from a heading.
+func (x *extractor) titleLinksElsewhere() bool {
+	a := x.a
+	title := x.rec.Title
+	if title == "" || a.best < 0 {
+		return false
+	}
+	self := *x.page
+	self.Fragment = ""
+	titled, others := false, 0
+	for i := a.reg.lo; i < a.reg.hi && int(i) < len(a.elems); i++ {
+		e := &a.elems[i]
+		if e.tag != atom.A || e.link < 6 {
+			continue
+		}
+		href := ""
+		for _, at := range e.n.Attr {
+			if at.Key == "href" {
+				href = strings.TrimSpace(at.Val)
+			}
+		}
+		if href == "" || strings.HasPrefix(href, "#") {
+			continue
+		}
+		u, err := x.base.Parse(href)
+		if err != nil {
+			continue
+		}
+		u.Fragment = ""
+		if u.String() == self.String() {
+			continue
+		}
+		if !titled && collapse(nodeText(e.n)) == title {
+			titled = true
+		} else {
+			others++
+		}
+	}
+	return titled && others >= 1
+}
+
 // hasHeading reports whether the page has an h1..h3 with text.
 func (x *extractor) hasHeading() bool {
 	a := x.a
@@ -1338,6 +1383,10 @@ func (x *extractor) isArticle() bool {
 	}
 	switch {
 	case body < 40:
+		return false
+	case x.titleElem < 0 && x.titleLinksElsewhere():
+		// The headline is a link to another page: the first item of an
+		// index (a list page, a blog's front page), not this page's article.
 		return false
 	case !x.articleProse() && !(x.prose >= 20 && x.stops >= 1 && x.hasDate && x.titleElem >= 0):
 		// No running prose: a headline over a table of numbers (a

@@ -144,6 +144,9 @@ var goldenCases = []goldenCase{
 	{"soft404", "https://www.kabao.example/zixun/12348.html", "text/html; charset=utf-8"},
 	// A date-only machine date a day off the labelled date the page shows.
 	{"date-dayoff", "https://www.gov.example/zc/202201/t20220128_1.html", "text/html; charset=utf-8"},
+	// A list page of only two items, headline-less: its first item's link
+	// is no title of this page.
+	{"list-small", "http://127.0.0.1:38973/list/xinyongka/", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the

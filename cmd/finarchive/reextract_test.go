@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/testsite"
+)
+
+// TestReextract_Profile: after a crawl, reextract with a profile that pins
+// the title changes the stored records from the raw pages alone — the
+// site sees no request — and keeps the old version in history.
+func TestReextract_Profile(t *testing.T) {
+	site, base := MustStartSite(t, testsite.Options{Articles: 12})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	if _, e, code := runCLI(t, append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")...); code != 0 && code != exitPartial {
+		t.Fatalf("crawl: exit %d: %s", code, e)
+	}
+	u, _ := url.Parse(base)
+	profile := filepath.Join(dir, "p.yaml")
+	// Pin the title to the breadcrumb's last link: a visible, checkable change.
+	if err := os.WriteFile(profile, []byte("profiles:\n  - name: test\n    hosts: [\""+u.Hostname()+"\"]\n    title: \"h1\"\n    author: \"title\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site.ResetRequests()
+	out, e, code := runCLI(t, "reextract", "--db", db, "--profile", profile)
+	if code != 0 {
+		t.Fatalf("reextract: exit %d: %s", code, e)
+	}
+	if n := site.Stats().Requests; n != 0 {
+		t.Errorf("reextract sent %d requests; it must fetch nothing", n)
+	}
+	if !strings.Contains(out, "12 changed") {
+		t.Errorf("reextract summary: %q, want 12 changed (the author now comes from <title>)", out)
+	}
+	p := filepath.Join(dir, "h.jsonl")
+	if _, e, code := runCLI(t, "export", "--db", db, "--format", "jsonl", "--history", "-o", p); code != 0 {
+		t.Fatalf("export: %s", e)
+	}
+	b, _ := os.ReadFile(p)
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r struct {
+			extract.Record
+			History []json.RawMessage `json:"history"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Author == "" || len(r.History) != 1 {
+			t.Errorf("%s: author %q, %d earlier versions; want the profile's author and 1", r.URL, r.Author, len(r.History))
+		}
+	}
+}
+
+// TestExtractCmd: `extract` prints the record of a saved page, decoding a
+// GBK page whose charset is only in its <meta>.
+func TestExtractCmd(t *testing.T) {
+	site, base := MustStartSite(t, testsite.Options{Articles: 8})
+	for i := 0; i < 4; i++ {
+		pageURL := site.ArticleURL(base, i)
+		resp, err := http.Get(pageURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		file := filepath.Join(t.TempDir(), "page.html")
+		if err := os.WriteFile(file, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, e, code := runCLI(t, "extract", "--url", pageURL, "--fetched-at", "2024-01-15T12:00:00+08:00", file)
+		if code != 0 {
+			t.Fatalf("extract %s: exit %d: %s", pageURL, code, e)
+		}
+		var rec extract.Record
+		if err := json.Unmarshal([]byte(out), &rec); err != nil {
+			t.Fatalf("extract output is not a record: %v\n%s", err, out)
+		}
+		want := site.TruthOf(base, i)
+		if d := compareRecord(rec, want); len(d) > 0 {
+			t.Errorf("%s (%s):\n  %s", pageURL, site.TemplateOf(i), strings.Join(d, "\n  "))
+		}
+	}
+	if _, _, code := runCLI(t, "extract", filepath.Join(t.TempDir(), "missing.html")); code != exitError {
+		t.Errorf("extract of a missing file: exit %d, want %d", code, exitError)
+	}
+}
