@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -176,8 +177,8 @@ func TestDB_Open_migratesV2(t *testing.T) {
 			return strings.Join(strings.Split(s, ""), " ")
 		}, true)
 	}}
-	sql.Register("sqlite3_v2_test", drv)
-	old, err := sql.Open("sqlite3_v2_test", path)
+	old := sql.OpenDB(driverConnector{drv: drv, dsn: path})
+	var err error
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,3 +268,13 @@ func TestDB_Open_catchesUpIndex(t *testing.T) {
 	}
 	plainIntegrityCheck(t, path)
 }
+
+// driverConnector opens dsn with a driver that is not registered by name,
+// so a test can run any number of times in one process (-count).
+type driverConnector struct {
+	drv *sqlite3.SQLiteDriver
+	dsn string
+}
+
+func (c driverConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c driverConnector) Driver() driver.Driver                        { return c.drv }
