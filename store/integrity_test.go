@@ -178,10 +178,6 @@ func TestDB_Open_migratesV2(t *testing.T) {
 		}, true)
 	}}
 	old := sql.OpenDB(driverConnector{drv: drv, dsn: path})
-	var err error
-	if err != nil {
-		t.Fatal(err)
-	}
 	page := func(i int, title, body string) string {
 		return fmt.Sprintf(`INSERT INTO pages (url, site, title, body, content_hash, first_seen_at, fetched_at, changed_at,
 			revisit_interval_s, next_revisit_at) VALUES ('https://a.example/%d', 'a.example', '%s', '%s', 'h',
