@@ -167,14 +167,6 @@ func copyMap(m map[string]int) map[string]int {
 	return out
 }
 
-// SeedError is a seed that cannot be crawled at all (malformed URL).
-type SeedError struct {
-	Seed string
-	Err  error
-}
-
-func (e *SeedError) Error() string { return fmt.Sprintf("seed %q: %v", e.Seed, e.Err) }
-
 // Run crawls from seeds into run runID of the sink until the frontier is
 // empty, MaxPages is reached, or ctx is cancelled (then in-flight URLs are
 // put back and ctx.Err() is returned, so the run can be resumed). Seeds
