@@ -168,16 +168,11 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
+	db, closeDB, err := a.openLocked(ctx, f.db, f.wait)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	release, err := lockDB(ctx, db, f.db, f.wait)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer closeDB()
 
 	job := &crawlJob{db: db, cfg: f.cfg, seeds: args, profiles: profiles, resume: f.resume,
 		spec:     store.RunSpec{Adaptive: f.adaptive, MinRevisit: f.minRevisit, MaxRevisit: f.maxRevisit},
@@ -195,17 +190,24 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	return nil
 }
 
-// lockDB takes the database's crawl lock, waiting or not.
-func lockDB(ctx context.Context, db *store.DB, path string, wait bool) (func() error, error) {
-	owner := fmt.Sprintf("finarchive crawl (pid %d)", os.Getpid())
-	release, err := db.Lock(ctx, owner, wait)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, withCode(exitLocked, fmt.Errorf("%s is being crawled by another process: %w (pass --wait to wait for it)", path, err))
-	}
+// openLocked opens the archive for writing and takes its crawl lock,
+// waiting for another holder or not. The returned func releases the lock
+// and closes the archive.
+func (a *app) openLocked(ctx context.Context, path string, wait bool) (*store.DB, func(), error) {
+	db, err := store.Open(ctx, path, store.WithLogger(a.log))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return release, nil
+	owner := fmt.Sprintf("finarchive (pid %d)", os.Getpid())
+	release, err := db.Lock(ctx, owner, wait)
+	if err != nil {
+		db.Close()
+		if errors.Is(err, store.ErrLocked) {
+			return nil, nil, withCode(exitLocked, fmt.Errorf("%s is being crawled by another process: %w (pass --wait to wait for it)", path, err))
+		}
+		return nil, nil, err
+	}
+	return db, func() { _ = release(); db.Close() }, nil
 }
 
 // runCrawl starts or resumes a run and crawls it to the end. The returned

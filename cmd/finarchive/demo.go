@@ -43,16 +43,11 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 	defer site.Close()
 	fmt.Fprintf(a.stdout, "demo site listening on %s\n", base)
 
-	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
+	db, closeDB, err := a.openLocked(ctx, f.db, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	release, err := lockDB(ctx, db, f.db, true)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer closeDB()
 
 	cfg := crawler.DefaultConfig()
 	cfg.Delay = 0 // our own server on loopback

@@ -37,16 +37,11 @@ func (a *app) reextract(ctx context.Context, f *reextractFlags) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	db, err := store.Open(ctx, f.db, store.WithLogger(a.log))
+	db, closeDB, err := a.openLocked(ctx, f.db, f.wait)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	release, err := lockDB(ctx, db, f.db, f.wait)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer closeDB()
 	counts := map[finarchive.SaveResult]int{}
 	failed := 0
 	err = db.RawPages(ctx, func(p store.RawPage) error {
