@@ -128,6 +128,7 @@ type extractor struct {
 	bodyStart int // line range of the main text node
 	bodyEnd   int
 	titleLine int // line of the title heading, -1 if none
+	titleEnd  int // last line of a heading set over several lines (>= titleLine)
 	titleElem int32
 	date      dateHit
 	hasDate   bool
@@ -141,7 +142,7 @@ func (x *extractor) run() {
 	if a.best >= 0 {
 		a.reg = x.firstPost(a.reg)
 	}
-	x.titleLine, x.titleElem = -1, -1
+	x.titleLine, x.titleElem, x.titleEnd = -1, -1, -1
 	x.bodyStart, x.bodyEnd = 0, 0
 	if a.best >= 0 {
 		first := true
@@ -304,6 +305,9 @@ func (x *extractor) title() string {
 	}
 	if bestText != "" {
 		x.setTitleLine()
+		if x.titleLine >= 0 {
+			return x.joinTitleLines(bestText, refs)
+		}
 		return bestText
 	}
 	// 2. A line just before the text that the <title> or og:title contains
@@ -323,7 +327,7 @@ func (x *extractor) title() string {
 		}
 	}
 	if bestText != "" {
-		return bestText
+		return x.joinTitleLines(bestText, refs)
 	}
 	// 3. og:title or JSON-LD headline, cut at a site suffix.
 	for _, r := range []string{ld, og} {
@@ -350,7 +354,7 @@ func (x *extractor) title() string {
 	// does not name the article (a blog's or a site's name).
 	if t, i := x.titleAboveText(); t != "" {
 		x.titleLine = i
-		return t
+		return x.joinTitleLines(t, refs)
 	}
 	// 6. The longest part of <title>.
 	parts := titleParts(docTitle)
@@ -363,6 +367,29 @@ func (x *extractor) title() string {
 		}
 	}
 	return best
+}
+
+// joinTitleLines extends a title line with the lines after it while a
+// reference (the <title>, og:title, headline) still contains the joined
+// text: old government pages set a long heading as several centred lines.
+func (x *extractor) joinTitleLines(title string, refs []string) string {
+	a := x.a
+	for _, r := range refs {
+		if r == "" || !strings.Contains(r, title) {
+			continue
+		}
+		joined := title
+		for j := x.titleLine + 1; j < min(x.titleLine+6, len(a.lines)); j++ {
+			t := strings.TrimSpace(a.lines[j].text)
+			if t == "" || !strings.Contains(r, joined+t) {
+				break
+			}
+			joined += t
+			x.titleEnd = j
+		}
+		return joined
+	}
+	return title
 }
 
 // titleAboveText finds the heading of the text: the topmost title-like
@@ -602,7 +629,7 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if s == "" {
 			continue
 		}
-		if i == x.titleLine || (len(out) == 0 && s == x.rec.Title) {
+		if i == x.titleLine || (i > x.titleLine && i <= x.titleEnd) || (len(out) == 0 && s == x.rec.Title) {
 			continue
 		}
 		if l.runes <= 30 && hasAnyPrefix(s, noticeLabels...) && len(out) > 0 {
