@@ -85,7 +85,7 @@ func integrityCheck(t testing.TB, db string) {
 // twice, and passes PRAGMA integrity_check.
 func TestCrawl_KillAndResume(t *testing.T) {
 	bin := MustBuild(t)
-	site, base := MustStartSite(t, testsite.Options{Articles: 120, Delay: 3 * time.Millisecond})
+	site, base := MustStartSite(t, testsite.Options{Articles: 120, Delay: 5 * time.Millisecond})
 	db := filepath.Join(t.TempDir(), "a.db")
 	args := append(fastCrawl(db)[1:], "--max-depth", "0", "--exclude", "/calendar/|/refer/")
 	first := append([]string{"crawl"}, append(args, base+"/")...)
@@ -140,7 +140,7 @@ func TestCrawl_KillAndResume(t *testing.T) {
 // says how to resume; the resume completes the archive.
 func TestCrawl_Interrupt(t *testing.T) {
 	bin := MustBuild(t)
-	site, base := MustStartSite(t, testsite.Options{Articles: 80, Delay: 3 * time.Millisecond})
+	site, base := MustStartSite(t, testsite.Options{Articles: 80, Delay: 5 * time.Millisecond})
 	db := filepath.Join(t.TempDir(), "a.db")
 	cmd, out := startCrawl(t, bin, append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")...)
 	waitRequests(site, 30, 20*time.Second)
