@@ -546,6 +546,11 @@ func isBoilerLine(s string, runes int32) bool {
 // the body ends there.
 var noticeLabels = []string{"反侵权公告", "版权声明", "免责声明", "特别声明", "郑重声明", "版权说明", "法律声明"}
 
+// commentLabels head the comment section under an article: the text ends
+// there.
+var commentLabels = []string{"最新评论", "网友评论", "发表评论", "参与评论", "我要评论", "相关评论", "全部评论", "热门评论",
+	"用户评论", "读者评论", "评论区", "精彩评论", "网友留言", "我要留言", "发表留言"}
+
 // metaWords mark the byline under a heading.
 var metaWords = []string{"来源", "作者", "编辑", "发布", "时间", "浏览", "阅读", "点击", "字号", "评论", "日期", "记者", "人气", "投稿", "出处"}
 
@@ -633,6 +638,9 @@ func (x *extractor) bodyLines(regs []region) []string {
 			continue
 		}
 		if l.runes <= 30 && hasAnyPrefix(s, noticeLabels...) && len(out) > 0 {
+			break
+		}
+		if l.runes <= 20 && hasAnyPrefix(strings.TrimLeft(s, " 【[『"), commentLabels...) && len(out) > 0 {
 			break
 		}
 		if isBoilerLine(s, l.runes) {
@@ -938,6 +946,10 @@ func urlDate(u *url.URL) (dateHit, bool) {
 // ---- author, source ----
 
 // reSignoff matches a closing byline: （记者 张三 李四 北京报道）.
+// reNameSignoff is a sign-off of two or more names alone: （常书香 马丹阳）.
+// One name alone is left out: （完）, （待续） and the like look the same.
+var reNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3}(?:\s+\p{Han}{2,3})+)\s*[）)]\s*$`)
+
 var reSignoff = regexp.MustCompile(`[（(]\s*(?:本报)?(?:记者\s*)?(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)\s+\p{Han}{2,8}报道\s*[）)]\s*$`)
 
 var authorLabels = []string{"作者", "撰文", "执笔人", "执笔", "文/", "文 /", "记者", "实习生", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
@@ -1036,8 +1048,11 @@ func (x *extractor) authorSource() {
 	}
 	if author == "" {
 		// A news sign-off at the end: （姚峰 上海报道）.
-		for i := x.bodyEnd - 1; i >= x.bodyStart && i >= x.bodyEnd-3 && author == ""; i-- {
-			if m := reSignoff.FindStringSubmatch(a.lines[i].text); m != nil {
+		lines := strings.Split(x.rec.Body, "\n")
+		for i := len(lines) - 1; i >= 0 && i >= len(lines)-3 && author == ""; i-- {
+			if m := reSignoff.FindStringSubmatch(lines[i]); m != nil {
+				author = strings.Join(strings.Fields(m[1]), " ")
+			} else if m := reNameSignoff.FindStringSubmatch(lines[i]); m != nil {
 				author = strings.Join(strings.Fields(m[1]), " ")
 			}
 		}

@@ -149,6 +149,8 @@ var goldenCases = []goldenCase{
 	{"list-small", "http://127.0.0.1:38973/list/xinyongka/", "text/html; charset=utf-8"},
 	// A government notice whose heading is set as three centred lines.
 	{"split-title", "http://www.gov.example/zcwj/202303/t20230315_1.html", "text/html; charset=utf-8"},
+	// A news page signed off with two names in brackets, then comments.
+	{"news-signoff", "https://finance.example.com/bank/20230612/1.html", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the
