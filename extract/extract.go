@@ -1065,7 +1065,7 @@ func (x *extractor) authorSource() {
 		if author == "" {
 			author = collapse(a.meta["article:author"])
 		}
-		if strings.Contains(author, "://") {
+		if strings.Contains(author, "://") || siteList(author) {
 			author = ""
 		}
 	}
@@ -1074,6 +1074,16 @@ func (x *extractor) authorSource() {
 	}
 	x.rec.Author = author
 	x.rec.Source = source
+}
+
+// siteList reports a meta author that names the site, not a person: a
+// domain, or a comma list like "www.yunnan.cn,云南日报报业集团,云南网".
+func siteList(s string) bool {
+	l := strings.ToLower(s)
+	if strings.Contains(l, "www.") || strings.Contains(l, ".com") || strings.Contains(l, ".cn") || strings.Contains(l, ".net") {
+		return true
+	}
+	return strings.Count(s, ",")+strings.Count(s, "，") >= 2
 }
 
 // ---- breadcrumb, category, keywords ----
