@@ -151,6 +151,8 @@ var goldenCases = []goldenCase{
 	{"split-title", "http://www.gov.example/zcwj/202303/t20230315_1.html", "text/html; charset=utf-8"},
 	// A news page signed off with two names in brackets, then comments.
 	{"news-signoff", "https://finance.example.com/bank/20230612/1.html", "text/html; charset=utf-8"},
+	// A meta author naming the site (a domain and a comma list): no author.
+	{"meta-author-site", "https://www.caijing.example.cn/licai/20230201/1.html", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the
