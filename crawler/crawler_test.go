@@ -138,3 +138,44 @@ func TestCrawler_Dedupe(t *testing.T) {
 		t.Errorf("only %d requests: the crawl did not cover the site", n)
 	}
 }
+
+// TestCrawler_Sitemap: a page linked from nowhere but the sitemap that
+// robots.txt names is crawled; a sitemap index is followed.
+func TestCrawler_Sitemap(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprintf(w, "User-agent: *\nDisallow:\nSitemap: %s/sitemap-index.xml\n", srv.URL)
+		case "/sitemap-index.xml":
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>%s/sitemap-1.xml</loc></sitemap></sitemapindex>`, srv.URL)
+		case "/sitemap-1.xml":
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>%s/orphan.html</loc></url><url><loc>https://elsewhere.example/x</loc></url></urlset>`, srv.URL)
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<html><head><title>信用卡年费怎么免</title></head><body><h1>信用卡年费怎么免</h1>
+<p>信用卡年费的减免方式各家银行不尽相同，常见的是一年内刷卡满一定次数即可免除次年年费。</p>
+<p>部分高端卡需要达到一定的消费金额，或者使用积分兑换年费，具体以发卡银行的规定为准。</p></body></html>`)
+		}
+	}))
+	defer srv.Close()
+	cfg := fastConfig()
+	if _, err := mustRun(t, mustStore(t), cfg, srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["/orphan.html"] != 1 {
+		t.Errorf("/orphan.html fetched %d times, want 1 (listed only in the sitemap)", seen["/orphan.html"])
+	}
+	if seen["/robots.txt"] != 1 {
+		t.Errorf("robots.txt fetched %d times, want 1", seen["/robots.txt"])
+	}
+}
