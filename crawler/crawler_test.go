@@ -179,3 +179,37 @@ func TestCrawler_Sitemap(t *testing.T) {
 		t.Errorf("robots.txt fetched %d times, want 1", seen["/robots.txt"])
 	}
 }
+
+// TestCrawler_MetaRefresh: a <meta http-equiv="refresh"> page is followed
+// like a redirect, not taken for an empty block page.
+func TestCrawler_MetaRefresh(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/robots.txt", "/sitemap.xml":
+			w.WriteHeader(http.StatusNotFound)
+		case "/":
+			fmt.Fprint(w, `<html><head><meta http-equiv="Refresh" content="0; URL='/zixun/'"></head><body></body></html>`)
+		default:
+			fmt.Fprint(w, `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p></body></html>`)
+		}
+	}))
+	defer srv.Close()
+	c, err := mustRun(t, mustStore(t), fastConfig(), srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["/zixun/"] != 1 || seen["/"] != 1 {
+		t.Errorf("requests %v: want / and its refresh target /zixun/ once each", seen)
+	}
+	if got := c.Counts().SkippedBy["meta-refresh"]; got != 1 {
+		t.Errorf("skipped by meta-refresh: %d, want 1 (counts %+v)", got, c.Counts())
+	}
+}

@@ -193,6 +193,16 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	}
 	rec := extract.Extract(doc, u, extract.Options{FetchedAt: fetchedAt, Profiles: c.profiles})
 	f.Links = c.links(doc, u, it.Depth+1)
+	if rec.PageType != extract.PageArticle {
+		// A <meta http-equiv="refresh"> page is a redirect: follow it as one
+		// (same depth), rather than taking its empty body for a block page.
+		if target, ok := c.metaRefresh(doc, u); ok {
+			c.skip("meta-refresh")
+			f.Skipped = "meta refresh to " + target
+			f.Links = append(f.Links, finarchive.QueueItem{URL: target, Depth: it.Depth})
+			return c.complete(bg, runID, f)
+		}
+	}
 	switch rec.PageType {
 	case extract.PageArticle:
 		f.Record = rec
@@ -363,6 +373,41 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 		out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
 	})
 	return out
+}
+
+// metaRefresh returns the in-scope target of a page's
+// <meta http-equiv="refresh" content="N; url=...">, if any.
+func (c *Crawler) metaRefresh(doc *goquery.Document, page *url.URL) (string, bool) {
+	var content string
+	doc.Find("meta[http-equiv]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if strings.EqualFold(strings.TrimSpace(s.AttrOr("http-equiv", "")), "refresh") {
+			content = s.AttrOr("content", "")
+			return false
+		}
+		return true
+	})
+	_, rest, ok := strings.Cut(content, ";")
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 4 || !strings.EqualFold(rest[:4], "url=") {
+		return "", false
+	}
+	ref, err := page.Parse(strings.Trim(strings.TrimSpace(rest[4:]), `'"`))
+	if err != nil {
+		return "", false
+	}
+	canon, cu, err := normalizeURL(ref)
+	if err != nil || canon == page.String() {
+		return "", false
+	}
+	c.scopeMu.Lock()
+	defer c.scopeMu.Unlock()
+	if ok, _ := c.scope.Allow(cu, canon); !ok {
+		return "", false
+	}
+	return canon, true
 }
 
 // retryAfter parses a Retry-After value (seconds or an HTTP date).
