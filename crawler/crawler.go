@@ -76,7 +76,6 @@ type Progress struct {
 	Fetched  int64
 	Articles int64 // new, changed or unchanged articles
 	Errors   int64 // failed URLs
-	Queued   int
 	Elapsed  time.Duration
 }
 
@@ -103,10 +102,6 @@ type Crawler struct {
 
 	countsMu sync.Mutex
 	counts   finarchive.RunCounts
-	fetched  atomic.Int64
-	articles atomic.Int64
-	errs     atomic.Int64
-	queued   atomic.Int64
 	start    time.Time
 }
 
@@ -142,8 +137,11 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 
 // Progress returns a snapshot of the running crawl.
 func (c *Crawler) Progress() Progress {
-	return Progress{Fetched: c.fetched.Load(), Articles: c.articles.Load(), Errors: c.errs.Load(),
-		Queued: int(c.queued.Load()), Elapsed: time.Since(c.start)}
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	n := c.counts
+	return Progress{Fetched: int64(n.Fetched), Articles: int64(n.New + n.Changed + n.Unchanged + n.NotModified),
+		Errors: int64(n.Failed), Elapsed: time.Since(c.start)}
 }
 
 // Counts returns the run's figures so far.
@@ -266,7 +264,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		}
 		free := int64(4*workers) - inflight.Load()
 		if c.cfg.MaxPages > 0 {
-			free = min(free, int64(c.cfg.MaxPages)-c.fetched.Load()-inflight.Load())
+			free = min(free, int64(c.cfg.MaxPages)-int64(c.Progress().Fetched)-inflight.Load())
 			if free <= 0 && inflight.Load() == 0 {
 				return nil // MaxPages reached
 			}
@@ -294,7 +292,6 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 				}
 				return fmt.Errorf("crawler: pending: %w", err)
 			}
-			c.queued.Store(int64(n))
 			if n == 0 {
 				return nil
 			}
@@ -367,7 +364,6 @@ func (c *Crawler) backoff(attempt int) time.Duration {
 
 // response counts one response received (fetched), with its body size.
 func (c *Crawler) response(bytes int) {
-	c.fetched.Add(1)
 	c.countsMu.Lock()
 	defer c.countsMu.Unlock()
 	c.counts.Fetched++
@@ -385,7 +381,6 @@ func (c *Crawler) skip(reason string) {
 }
 
 func (c *Crawler) fail(reason string) {
-	c.errs.Add(1)
 	c.countsMu.Lock()
 	defer c.countsMu.Unlock()
 	c.counts.Failed++
@@ -407,8 +402,5 @@ func (c *Crawler) saved(res finarchive.SaveResult, notModified bool) {
 		c.counts.Changed++
 	case res == finarchive.SaveUnchanged:
 		c.counts.Unchanged++
-	}
-	if res == finarchive.SaveNew || res == finarchive.SaveChanged || res == finarchive.SaveUnchanged {
-		c.articles.Add(1)
 	}
 }

@@ -377,15 +377,14 @@ func (a *app) showProgress(ctx context.Context, cr *crawler.Crawler, db *store.D
 				}
 				lastQueue = time.Now()
 			}
-			p.Queued = queued
 			rate := float64(p.Fetched) / max(p.Elapsed.Seconds(), 0.001)
 			line := fmt.Sprintf("pages %d · articles %d · queued %d · errors %d · %.1f pages/s",
-				p.Fetched, p.Articles, p.Queued, p.Errors, rate)
+				p.Fetched, p.Articles, queued, p.Errors, rate)
 			if bar != nil {
 				bar.Describe(line)
 				_ = bar.Add(0)
 			} else if time.Since(lastLog) >= 10*time.Second {
-				a.log.Info("progress", "run", runID, "pages", p.Fetched, "articles", p.Articles, "queued", p.Queued,
+				a.log.Info("progress", "run", runID, "pages", p.Fetched, "articles", p.Articles, "queued", queued,
 					"errors", p.Errors, "rate", fmt.Sprintf("%.1f/s", rate))
 				lastLog = time.Now()
 			}
