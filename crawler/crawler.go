@@ -213,11 +213,12 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 // on a claim; items claimed but not started when the crawl stops are put
 // back (and a killed process's are reset by the resume).
 func (c *Crawler) loop(ctx context.Context, runID int64) error {
-	// Twice the per-host parallelism: a worker waiting for its commit does
-	// not leave an HTTP slot idle; colly's limit rule still caps requests in
-	// flight per host at Parallelism.
-	workers := 2 * c.cfg.Parallelism * max(1, len(c.limited))
-	workers = min(max(workers, 1), 128)
+	// Eight times the per-host parallelism: workers waiting for their
+	// commit (the store gathers a dozen or so completions per transaction,
+	// waiting up to a few ms for them) do not leave HTTP slots idle; colly's
+	// limit rule still caps requests in flight per host at Parallelism.
+	workers := 8 * c.cfg.Parallelism * max(1, len(c.limited))
+	workers = min(max(workers, 1), 512)
 	work := make(chan finarchive.QueueItem, 4*workers)
 	wake := make(chan struct{}, 1)
 	var wg sync.WaitGroup

@@ -62,6 +62,7 @@ type DB struct {
 	closing      chan struct{}
 	writerDone   chan struct{}
 	closeOnce    sync.Once
+	txs, reqs    atomic.Int64 // committed write transactions and the requests in them
 }
 
 // Option configures Open and OpenReadOnly.

@@ -393,6 +393,60 @@ func TestDB_Enqueue_concurrent(t *testing.T) {
 	}
 }
 
+// TestDB_groupCommit: completions from many goroutines share transactions
+// (and all land); one caller writing request after request gets a
+// transaction each, without waiting for company that never comes.
+func TestDB_groupCommit(t *testing.T) {
+	ctx := context.Background()
+	complete := func(db *store.DB, run int64, i int) {
+		u := fmt.Sprintf("https://a.example/news/%d.html", i)
+		f := &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 200,
+			Record: article(u, fmt.Sprintf("标题%d", i), fmt.Sprintf("正文第%d篇。", i)), FetchedAt: time.Now()}
+		if res, err := db.Complete(ctx, run, f); err != nil || res != finarchive.SaveNew {
+			t.Errorf("Complete %d = %q, %v", i, res, err)
+		}
+	}
+
+	db := MustOpenDB(t)
+	run := MustStartRun(t, db, store.RunSpec{})
+	r0, t0 := db.WriteStats()
+	for i := range 50 {
+		complete(db, run, i)
+	}
+	r1, t1 := db.WriteStats()
+	if r1-r0 != 50 || t1-t0 != 50 {
+		t.Errorf("one caller: %d requests in %d transactions, want 50 in 50", r1-r0, t1-t0)
+	}
+
+	// Like a crawl's workers: each spends a while on a page (fetch,
+	// parse) between completions, so few are queued at any one moment.
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				time.Sleep(time.Millisecond)
+				complete(db, run, 1000+w*each+i)
+			}
+		}()
+	}
+	wg.Wait()
+	r2, t2 := db.WriteStats()
+	if r2-r1 != workers*each {
+		t.Errorf("concurrent: %d requests committed, want %d", r2-r1, workers*each)
+	}
+	t.Logf("concurrent: %d requests in %d transactions", r2-r1, t2-t1)
+	// A transaction holds several of them, not one or two.
+	if t2-t1 > (r2-r1)/2 {
+		t.Errorf("concurrent: %d requests in %d transactions: not batched", r2-r1, t2-t1)
+	}
+	if n, err := db.Count(ctx); err != nil || n != 50+workers*each {
+		t.Errorf("Count = %d, %v; want %d", n, err, 50+workers*each)
+	}
+}
+
 func TestDB_Claim_concurrent(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)

@@ -14,16 +14,31 @@ import (
 // Group commit. The crawler's workers call Complete, Enqueue, Claim and
 // Retry concurrently; each call becomes a writeReq for the one writer
 // goroutine, which runs all the requests waiting at that moment (up to
-// maxBatch) in one transaction. A batch costs one commit instead of one per
-// page (the search index waits for still larger batches: see "Deferred
-// indexing" below). If any
-// request of a batch fails, the batch rolls back and each request runs again
+// maxBatch, and after commitDelay when callers are many) in one
+// transaction. A batch costs one commit instead of one per page (the search
+// index waits for still larger batches: see "Deferred indexing" below). If
+// any request of a batch fails, the batch rolls back and each request runs again
 // alone, so one bad request never takes others down and each caller gets
 // its own error. A request's fn may therefore run twice: it must set its
 // results from scratch each time.
 
 // maxBatch bounds the requests in one transaction.
 const maxBatch = 64
+
+// commitDelay is how long a batch may wait for more requests once several
+// callers are seen writing at once (PostgreSQL's commit_delay and
+// commit_siblings, in one rule). Without it a batch holds whatever was
+// queued at the moment the writer came free: one or two of a crawl's
+// completions, so every page paid for its own commit. Waiting up to 2 ms
+// gathers about a dozen (measured on the benchmark crawl: 4,591
+// transactions for 5,882 pages before, about 550 after).
+//
+// The wait is cut short when the batch holds as many requests as the
+// largest batch of late (peak, decaying): callers that write in a tight
+// loop are then all in it, and nobody else is coming. A lone caller,
+// writing one request after another, never waits: nothing queues up while
+// its request runs.
+const commitDelay = 2 * time.Millisecond
 
 // ErrClosed is returned by writes on a closed DB.
 var ErrClosed = errors.New("store: database closed")
@@ -225,6 +240,8 @@ func (db *DB) writer() {
 	batch := make([]*writeReq, 0, maxBatch)
 	timer := time.NewTimer(indexDelay)
 	timer.Stop()
+	concurrent := false
+	peak := 0.0 // recent largest batch, decaying by a twentieth per batch
 	for {
 		var due <-chan time.Time
 		if len(db.pending) > 0 {
@@ -251,18 +268,54 @@ func (db *DB) writer() {
 			}
 		}
 		timer.Stop()
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-db.writes:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = db.fill(batch, concurrent, int(peak))
 		db.runBatch(batch)
+		// Requests that queued up while this batch ran mean several
+		// callers are writing: the next batch waits for its siblings. A
+		// wait that gathered nothing means they have gone.
+		concurrent = len(db.writes) > 0 || (concurrent && len(batch) > 1)
+		peak = max(float64(len(batch)), peak*0.95)
 		clear(batch)
 	}
+}
+
+// fill adds the requests already waiting to batch, up to maxBatch. When
+// concurrent, it then waits up to commitDelay for more, until the batch
+// holds enough (as many as the recent peak).
+func (db *DB) fill(batch []*writeReq, concurrent bool, enough int) []*writeReq {
+	enough = min(max(enough, 2), maxBatch)
+	for len(batch) < maxBatch {
+		select {
+		case r := <-db.writes:
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		break
+	}
+	if !concurrent || len(batch) >= enough {
+		return batch
+	}
+	wait := time.NewTimer(commitDelay)
+	defer wait.Stop()
+	for len(batch) < enough {
+		select {
+		case r := <-db.writes:
+			batch = append(batch, r)
+		case <-wait.C:
+			return batch
+		}
+	}
+	// Enough: take what else is already queued, without waiting.
+	for len(batch) < maxBatch {
+		select {
+		case r := <-db.writes:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (db *DB) runBatch(batch []*writeReq) {
@@ -278,7 +331,12 @@ func (db *DB) runBatch(batch []*writeReq) {
 	case 0:
 		return
 	case 1:
-		live[0].done <- db.inWriteTx(live[0].ctx, live[0].fn)
+		err := db.inWriteTx(live[0].ctx, live[0].fn)
+		if err == nil {
+			db.txs.Add(1)
+			db.reqs.Add(1)
+		}
+		live[0].done <- err
 		return
 	}
 	fns := make([]func(*wtx) error, len(live))
@@ -287,6 +345,8 @@ func (db *DB) runBatch(batch []*writeReq) {
 	}
 	err := db.inWriteTx(context.Background(), fns...)
 	if err == nil {
+		db.txs.Add(1)
+		db.reqs.Add(int64(len(live)))
 		for _, r := range live {
 			r.done <- nil
 		}
@@ -294,8 +354,20 @@ func (db *DB) runBatch(batch []*writeReq) {
 	}
 	db.logger.Debug("store: batch failed, running its requests one by one", "requests", len(live), "err", err)
 	for _, r := range live {
-		r.done <- db.inWriteTx(r.ctx, r.fn)
+		err := db.inWriteTx(r.ctx, r.fn)
+		if err == nil {
+			db.txs.Add(1)
+			db.reqs.Add(1)
+		}
+		r.done <- err
 	}
+}
+
+// WriteStats says how many write requests (Complete, Enqueue, Claim …) have
+// committed through this DB and in how many transactions: their ratio is
+// how well group commit is batching.
+func (db *DB) WriteStats() (requests, transactions int64) {
+	return db.reqs.Load(), db.txs.Load()
 }
 
 // startWriter starts the writer goroutine; Close stops it.
