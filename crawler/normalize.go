@@ -97,9 +97,10 @@ type Scope struct {
 	exclude []*regexp.Regexp
 	// MaxQueryLen rejects URLs with a longer query string (ever-growing queries).
 	maxQueryLen int
-	// maxPerPattern bounds how many URLs of one query-bearing shape are followed.
+	// maxPerPattern bounds how many distinct URLs of one query-bearing
+	// shape are followed; patterns holds those admitted so far, by shape.
 	maxPerPattern int
-	patterns      map[string]int
+	patterns      map[string]map[string]struct{}
 	yearMin       int
 	yearMax       int
 }
@@ -108,7 +109,7 @@ type Scope struct {
 // against the whole canonical URL; a bad pattern is an error naming it.
 func NewScope(hosts []string, include, exclude []string, maxPerPattern int, now time.Time) (*Scope, error) {
 	s := &Scope{hosts: map[string]bool{}, maxQueryLen: 256, maxPerPattern: maxPerPattern,
-		patterns: map[string]int{}, yearMin: 1990, yearMax: now.Year() + 1}
+		patterns: map[string]map[string]struct{}{}, yearMin: 1990, yearMax: now.Year() + 1}
 	for _, h := range hosts {
 		s.hosts[strings.ToLower(h)] = true
 	}
@@ -179,10 +180,20 @@ func (s *Scope) Allow(u *url.URL, canonical string) (bool, string) {
 		}
 	}
 	if u.RawQuery != "" && s.maxPerPattern > 0 {
+		// Distinct URLs count, not links: every page of a site may link to
+		// the same ?page=2, and articles at show.php?id=N are linked again
+		// and again.
 		pat := u.Host + digitsRe.ReplaceAllString(u.EscapedPath(), "N") + "?" + queryKeys(u.RawQuery)
-		s.patterns[pat]++
-		if s.patterns[pat] > s.maxPerPattern {
-			return false, "trap-pattern-limit"
+		admitted := s.patterns[pat]
+		if _, ok := admitted[canonical]; !ok {
+			if len(admitted) >= s.maxPerPattern {
+				return false, "trap-pattern-limit"
+			}
+			if admitted == nil {
+				admitted = map[string]struct{}{}
+				s.patterns[pat] = admitted
+			}
+			admitted[canonical] = struct{}{}
 		}
 	}
 	return true, ""

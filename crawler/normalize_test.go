@@ -65,9 +65,13 @@ func TestScope_Allow(t *testing.T) {
 		{"http://www.example.com/a/b/a/b/a/b/", false, "trap-repeated-path"},
 		{"http://www.example.com/r/?" + string(make([]byte, 300)), false, "trap-long-url"},
 		{"http://www.example.com/list?page=1", true, ""},
+		{"http://www.example.com/list?page=1", true, ""}, // linked again: still one URL
+		{"http://www.example.com/list?page=2", true, ""},
 		{"http://www.example.com/list?page=2", true, ""},
 		{"http://www.example.com/list?page=3", true, ""},
 		{"http://www.example.com/list?page=4", false, "trap-pattern-limit"},
+		{"http://www.example.com/list?page=1", true, ""}, // admitted before the limit
+		{"http://www.example.com/list?page=5", false, "trap-pattern-limit"},
 	}
 	for _, tt := range tests {
 		u, err := url.Parse(tt.url)
