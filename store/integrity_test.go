@@ -186,6 +186,7 @@ func TestDB_Open_migratesV2(t *testing.T) {
 	}
 	for _, q := range []string{migs[0], page(1, "公积金贷款", "公积金贷款额度怎么算"), "PRAGMA user_version = 1",
 		migs[1], page(2, "信用卡逾期", "逾期还款影响征信"), "INSERT INTO search (docid, t, b) SELECT rowid, t, b FROM search_src WHERE rowid = 2",
+		`INSERT INTO revisions (page_id, content_hash, title, body, fetched_at) VALUES (2, 'g', '信用卡逾期', '旧正文', '2023-12-01T00:00:00.000Z')`,
 		`INSERT INTO revisions (page_id, content_hash, title, body, fetched_at) VALUES (2, 'h', '信用卡逾期', '逾期还款影响征信', '2024-01-01T00:00:00.000Z')`,
 		"PRAGMA user_version = 2"} {
 		if _, err := old.Exec(q); err != nil {
@@ -200,7 +201,7 @@ func TestDB_Open_migratesV2(t *testing.T) {
 
 	db := MustOpenPath(t, path)
 	ctx := context.Background()
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 3 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 4 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	plainIntegrityCheck(t, path)
@@ -214,8 +215,23 @@ func TestDB_Open_migratesV2(t *testing.T) {
 		}
 	}
 	// Page 1 had no revision: the migration gave it one.
-	if revs, err := db.Revisions(ctx, "https://a.example/1"); err != nil || len(revs) != 1 {
-		t.Errorf("revisions of page 1: %d, %v", len(revs), err)
+	if revs, err := db.Revisions(ctx, "https://a.example/1"); err != nil || len(revs) != 1 || revs[0].Body != "公积金贷款额度怎么算" {
+		t.Errorf("revisions of page 1: %+v, %v", revs, err)
+	}
+	// Migration 4: history keeps the old body; the current one is stored
+	// once, in pages.
+	revs, err := db.Revisions(ctx, "https://a.example/2")
+	if err != nil || len(revs) != 2 || revs[0].Body != "旧正文" || revs[1].Body != "逾期还款影响征信" {
+		t.Errorf("revisions of page 2: %+v, %v", revs, err)
+	}
+	plain, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	var nulls, kept int
+	if err := plain.QueryRow("SELECT count(*) FILTER (WHERE body IS NULL), count(*) FILTER (WHERE body IS NOT NULL) FROM revisions").Scan(&nulls, &kept); err != nil || nulls != 2 || kept != 1 {
+		t.Errorf("revision bodies: %d NULL, %d stored, %v; want 2 and 1", nulls, kept, err)
 	}
 }
 

@@ -302,6 +302,13 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, fmt.Errorf("insert page: %w", err)
 		}
 	case finarchive.SaveChanged:
+		// The current revision's body is the page's (NULL in revisions,
+		// see 0004_revision_body_once.sql): keep it there before the page
+		// takes the new one.
+		if _, err := tx.ExecContext(ctx, `UPDATE revisions SET body = (SELECT body FROM pages WHERE id = ?1)
+			WHERE page_id = ?1 AND body IS NULL`, id); err != nil {
+			return result, fmt.Errorf("keep old body: %w", err)
+		}
 		q := `UPDATE pages SET site = ?, title = ?, body = ?, published = ?, published_utc = ?, published_raw = ?,
 			author = ?, source = ?, category = ?, breadcrumb = ?, keywords = ?, content_hash = ?, changed_at = ?`
 		args := []any{p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
@@ -330,7 +337,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		res, err := tx.ExecContext(ctx, `INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
 			published_raw, author, source, category, breadcrumb, keywords, fetched_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, run, p.hash, rec.Title, rec.Body, p.published, rec.PublishedRaw, rec.Author, rec.Source,
+			id, run, p.hash, rec.Title, nil, p.published, rec.PublishedRaw, rec.Author, rec.Source,
 			rec.Category, p.breadcrumb, p.keywords, fetchedAt)
 		if err != nil {
 			return result, fmt.Errorf("insert revision: %w", err)

@@ -141,7 +141,10 @@ type Revision struct {
 	FetchedAt    time.Time  `json:"fetched_at"` // when this version was first fetched
 }
 
-const revisionColumns = `content_hash, title, body, published, published_raw, author, source, category, breadcrumb, keywords, fetched_at`
+// revisionColumns are read from revisions r joined to their page p: a
+// NULL body is the page's current one (see 0004_revision_body_once.sql).
+const revisionColumns = `r.content_hash, r.title, coalesce(r.body, p.body), r.published, r.published_raw, r.author,
+	r.source, r.category, r.breadcrumb, r.keywords, r.fetched_at`
 
 func scanRevision(s scanner) (Revision, error) {
 	var (
@@ -172,11 +175,11 @@ func scanRevision(s scanner) (Revision, error) {
 // revisions returns the page's revisions oldest first, leaving out the
 // newest (the current version) when skipCurrent is set.
 func (db *DB) revisions(ctx context.Context, pageID int64, skipCurrent bool) ([]Revision, error) {
-	q := "SELECT " + revisionColumns + " FROM revisions WHERE page_id = ?1"
+	q := "SELECT " + revisionColumns + " FROM revisions r JOIN pages p ON p.id = r.page_id WHERE r.page_id = ?1"
 	if skipCurrent {
-		q += " AND id < (SELECT max(id) FROM revisions WHERE page_id = ?1)"
+		q += " AND r.id < (SELECT max(id) FROM revisions WHERE page_id = ?1)"
 	}
-	rows, err := db.r.QueryContext(ctx, q+" ORDER BY id", pageID)
+	rows, err := db.r.QueryContext(ctx, q+" ORDER BY r.id", pageID)
 	if err != nil {
 		return nil, err
 	}

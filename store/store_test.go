@@ -263,7 +263,8 @@ func TestDB_Complete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(revs) != 2 || revs[0].Title != rec.Title || revs[1].Title != changed.Title {
+	if len(revs) != 2 || revs[0].Title != rec.Title || revs[1].Title != changed.Title ||
+		revs[0].Body != rec.Body || revs[1].Body != changed.Body {
 		t.Fatalf("revisions = %+v", revs)
 	}
 	if !revs[0].FetchedAt.Equal(t0) || !revs[1].FetchedAt.Equal(t0.Add(2*time.Hour)) {
