@@ -15,6 +15,8 @@ import (
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/gocolly/colly/v2"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Context keys of a colly request.
@@ -348,31 +350,89 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 			base = b
 		}
 	}
+	origin := base.Scheme + "://" + base.Host
 	seen := map[string]bool{}
 	var out []finarchive.QueueItem
 	c.scopeMu.Lock()
 	defer c.scopeMu.Unlock()
-	doc.Find("a[href], area[href]").Each(func(_ int, s *goquery.Selection) {
-		href := strings.TrimSpace(s.AttrOr("href", ""))
-		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") ||
-			strings.HasPrefix(strings.ToLower(href), "mailto:") {
-			return
-		}
-		u, err := base.Parse(href)
-		if err != nil {
-			return
-		}
-		canon, cu, err := normalizeURL(u)
-		if err != nil || seen[canon] {
-			return
-		}
-		seen[canon] = true
-		if ok, _ := c.scope.Allow(cu, canon); !ok {
-			return
-		}
-		out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
-	})
+	for _, root := range doc.Nodes {
+		eachLink(root, func(href string) {
+			href = strings.TrimSpace(href)
+			if href == "" || href[0] == '#' || hasPrefixFold(href, "javascript:") || hasPrefixFold(href, "mailto:") {
+				return
+			}
+			canon, ok := c.resolveLink(base, origin, href)
+			if !ok || seen[canon] {
+				return
+			}
+			seen[canon] = true
+			out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
+		})
+	}
 	return out
+}
+
+// eachLink calls fn with the href of every <a href> and <area href> under
+// n, in document order.
+func eachLink(n *html.Node, fn func(href string)) {
+	if n.Type == html.ElementNode && (n.DataAtom == atom.A || n.DataAtom == atom.Area) {
+		for _, a := range n.Attr {
+			if a.Key == "href" && a.Namespace == "" {
+				fn(a.Val)
+				break
+			}
+		}
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		eachLink(ch, fn)
+	}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// linkCacheSize bounds the link cache; it is emptied when full.
+const linkCacheSize = 1 << 16
+
+// linkResult is a cached link decision: the canonical URL and whether the
+// scope follows it.
+type linkResult struct {
+	canon string
+	ok    bool
+}
+
+// resolveLink resolves href against base, normalises it and asks the scope
+// whether to follow it. Decisions are cached by (origin, href) for absolute
+// and root-relative links (relative ones by their base too): a site's
+// pages repeat the same navigation, list and card links, and the scope's
+// answer for a URL never changes within a crawl (see Scope.Allow). Called
+// with scopeMu held.
+func (c *Crawler) resolveLink(base *url.URL, origin, href string) (string, bool) {
+	var key string
+	switch {
+	case strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://"):
+		key = href
+	case href[0] == '/' && !strings.HasPrefix(href, "//"):
+		key = origin + href
+	default:
+		key = base.String() + "\x00" + href
+	}
+	if r, ok := c.linkCache[key]; ok {
+		return r.canon, r.ok
+	}
+	var r linkResult
+	if u, err := base.Parse(href); err == nil {
+		if canon, cu, err := normalizeURL(u); err == nil {
+			r.canon = canon
+			r.ok, _ = c.scope.Allow(cu, canon)
+		}
+	}
+	if len(c.linkCache) >= linkCacheSize {
+		clear(c.linkCache)
+	}
+	c.linkCache[key] = r
+	return r.canon, r.ok
 }
 
 // metaRefresh returns the in-scope target of a page's

@@ -2,8 +2,11 @@ package crawler
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 func TestNormalize(t *testing.T) {
@@ -129,6 +132,54 @@ func TestCrawler_Backoff(t *testing.T) {
 			if d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt, d, want/2, want)
 			}
+		}
+	}
+}
+
+// TestCrawler_links: links are resolved against the page (or its <base>),
+// normalised, deduplicated and scoped, in page order; a second page with
+// the same relative hrefs resolves them against its own URL (the link cache
+// keys relative links by base).
+func TestCrawler_links(t *testing.T) {
+	s, err := NewScope([]string{"www.example.com"}, nil, []string{`/private/`}, 100, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Crawler{scope: s, linkCache: map[string]linkResult{}}
+	const body = `<a href="2.html">2</a> <a href=" /zixun/3.html ">3</a>
+		<a href="http://WWW.example.com:80/zixun/4.html#part">4</a> <a href="//www.example.com/zixun/5.html">5</a>
+		<a href="JavaScript:void(0)">js</a> <a href="MAILTO:a@b.c">mail</a> <a href="#top">top</a> <a>no href</a>
+		<a href="http://other.example/x">out</a> <a href="/private/y">private</a> <a href="2.html">2 again</a>
+		<map><area href="/zixun/6.html"></map> <a href="../c/7.html">7</a>`
+	tests := []struct {
+		page, head string
+		want       []string
+	}{
+		{"http://www.example.com/zixun/a/1.html", "", []string{
+			"http://www.example.com/zixun/a/2.html", "http://www.example.com/zixun/3.html", "http://www.example.com/zixun/4.html",
+			"http://www.example.com/zixun/5.html", "http://www.example.com/zixun/6.html", "http://www.example.com/zixun/c/7.html"}},
+		{"http://www.example.com/zixun/b/1.html", "", []string{
+			"http://www.example.com/zixun/b/2.html", "http://www.example.com/zixun/3.html", "http://www.example.com/zixun/4.html",
+			"http://www.example.com/zixun/5.html", "http://www.example.com/zixun/6.html", "http://www.example.com/zixun/c/7.html"}},
+		{"http://www.example.com/zixun/a/1.html", `<base href="/news/x/">`, []string{
+			"http://www.example.com/news/x/2.html", "http://www.example.com/zixun/3.html", "http://www.example.com/zixun/4.html",
+			"http://www.example.com/zixun/5.html", "http://www.example.com/zixun/6.html", "http://www.example.com/news/c/7.html"}},
+	}
+	for _, tt := range tests {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader("<html><head>" + tt.head + "</head><body>" + body + "</body></html>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := url.Parse(tt.page)
+		var got []string
+		for _, it := range c.links(doc, page, 2) {
+			if it.Depth != 2 {
+				t.Errorf("%s: depth %d", it.URL, it.Depth)
+			}
+			got = append(got, it.URL)
+		}
+		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+			t.Errorf("links of %s %s:\n got %q\nwant %q", tt.page, tt.head, got, tt.want)
 		}
 	}
 }

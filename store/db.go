@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/s2"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -51,8 +52,7 @@ type DB struct {
 	mu   sync.Mutex
 	runs map[int64]runConfig // per-run settings Enqueue and Complete need
 
-	flaters sync.Pool // *flate.Writer
-	known   *knownURLs
+	known *knownURLs
 
 	// The writer goroutine (see write.go).
 	pending      []indexDoc   // index rows not yet written; writer goroutine only
@@ -348,35 +348,40 @@ func parseNullTime(s sql.NullString) time.Time {
 	return parseTime(s.String)
 }
 
-// compress returns data DEFLATE-compressed at the fastest level.
-func (db *DB) compress(data []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(data) / 4)
-	fw, _ := db.flaters.Get().(*flate.Writer)
-	if fw == nil {
-		var err error
-		if fw, err = flate.NewWriter(&buf, flate.BestSpeed); err != nil {
-			return nil, err
-		}
-	} else {
-		fw.Reset(&buf)
-	}
-	if _, err := fw.Write(data); err != nil {
-		return nil, err
-	}
-	if err := fw.Close(); err != nil {
-		return nil, err
-	}
-	db.flaters.Put(fw)
-	return buf.Bytes(), nil
+// rawEncoding names the compression of raw responses written now (the
+// raw.encoding column). Snappy (the block format, RFC-less but standard:
+// github.com/google/snappy) compresses a 10 KB page in about a quarter of
+// the time DEFLATE's fastest level takes, for about a fifth more bytes; on
+// the crawl's hot path that was 3 % of the CPU per page. Rows written
+// before say 'deflate' and still read.
+const rawEncoding = "snappy"
+
+// compress returns data in rawEncoding.
+func compress(data []byte) []byte {
+	return s2.EncodeSnappy(nil, data)
 }
 
-func decompress(data []byte, size int) ([]byte, error) {
-	fr := flate.NewReader(bytes.NewReader(data))
-	defer fr.Close()
-	out := bytes.NewBuffer(make([]byte, 0, size))
-	if _, err := io.Copy(out, fr); err != nil {
-		return nil, err
+// decompress returns the size bytes that data holds in encoding.
+func decompress(data []byte, size int, encoding string) ([]byte, error) {
+	switch encoding {
+	case "snappy":
+		n, err := s2.DecodedLen(data)
+		if err != nil {
+			return nil, fmt.Errorf("snappy: %w", err)
+		}
+		if n != size {
+			return nil, fmt.Errorf("snappy: %d bytes, want %d", n, size)
+		}
+		return s2.Decode(make([]byte, n), data)
+	case "deflate":
+		fr := flate.NewReader(bytes.NewReader(data))
+		defer fr.Close()
+		out := bytes.NewBuffer(make([]byte, 0, size))
+		if _, err := io.Copy(out, fr); err != nil {
+			return nil, fmt.Errorf("deflate: %w", err)
+		}
+		return out.Bytes(), nil
+	default:
+		return nil, fmt.Errorf("unknown encoding %q", encoding)
 	}
-	return out.Bytes(), nil
 }

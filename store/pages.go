@@ -62,9 +62,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		if len(f.Raw) > 0 {
 			page.rawType = f.ContentType
 			page.rawSize = len(f.Raw)
-			if page.raw, err = db.compress(f.Raw); err != nil {
-				return finarchive.SaveNone, fmt.Errorf("store: complete %q: compress: %w", canonical, err)
-			}
+			page.raw = compress(f.Raw)
 		}
 	}
 
@@ -350,10 +348,10 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	if result == finarchive.SaveUnchanged && fetched && p.raw != nil {
 		// The same content from the same bytes: the stored raw response and
-		// cards stand; only the raw's fetch time moves. (DEFLATE output is
+		// cards stand; only the raw's fetch time moves. (Snappy output is
 		// deterministic, so equal inputs give equal blobs.)
-		res, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ? AND size = ? AND content_type = ? AND data = ?",
-			fetchedAt, id, p.rawSize, p.rawType, p.raw)
+		res, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ? AND size = ? AND content_type = ? AND encoding = ? AND data = ?",
+			fetchedAt, id, p.rawSize, p.rawType, rawEncoding, p.raw)
 		if err != nil {
 			return result, fmt.Errorf("touch raw: %w", err)
 		}
@@ -366,7 +364,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	if fetched && p.raw != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data)
-			VALUES (?, ?, ?, 'deflate', ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), p.rawSize, fetchedAt, p.raw); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), rawEncoding, p.rawSize, fetchedAt, p.raw); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)
 		}
 	}
