@@ -286,20 +286,34 @@ func (r *renderer) text(s string, parent int32) {
 			r.b.WriteByte(' ')
 		}
 		space = false
-		run := s[start:end]
-		r.b.WriteString(run)
-		n += utf8.RuneCountInString(run)
+		r.b.WriteString(s[start:end])
 		start = -1
 	}
-	for i, c := range s {
-		if isSpace(c) {
+	// A byte loop, as in countText: a Han character (lead byte E4..E9 and
+	// two continuation bytes) is never a space and is counted undecoded.
+	for i := 0; i < len(s); {
+		c := s[i]
+		size, sp := 1, false
+		switch {
+		case c < 0x80:
+			sp = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+		case c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			size = 3
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			sp = isSpace(r)
+		}
+		if sp {
 			flushRun(i)
 			space = true
-			continue
+		} else {
+			if start < 0 {
+				start = i
+			}
+			n++
 		}
-		if start < 0 {
-			start = i
-		}
+		i += size
 	}
 	flushRun(len(s))
 	r.space = space
