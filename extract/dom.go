@@ -233,46 +233,106 @@ func classify(n *html.Node, cache map[string]flags) flags {
 	return f | nf
 }
 
+// Word sets of class and id names, as bits: nameMatches finds which sets
+// have a word in a name in one pass over it.
+const (
+	wGood uint8 = 1 << iota
+	wComment
+	wRelated
+	wStrongBad
+	wCrumb
+	wTitle
+	wNav
+	wHot
+)
+
+// nameWord is a word of one or more sets.
+type nameWord struct {
+	w   string
+	set uint8
+}
+
+// nameWords indexes the words of every set by their first byte.
+var nameWords = func() (idx [256][]nameWord) {
+	sets := map[string]uint8{}
+	add := func(set uint8, words ...string) {
+		for _, w := range words {
+			sets[w] |= set
+		}
+	}
+	add(wGood, goodWords...)
+	add(wComment, "comment", "pinglun", "reply-list", "replylist", "disqus")
+	add(wRelated, relatedWords...)
+	add(wStrongBad, strongBad...)
+	add(wCrumb, crumbWords...)
+	add(wTitle, "title", "biaoti", "headline")
+	add(wNav, navWords...)
+	add(wHot, hotWords...)
+	for w, set := range sets {
+		idx[w[0]] = append(idx[w[0]], nameWord{w, set})
+	}
+	return idx
+}()
+
+// nameMatches returns the sets with a word contained in name.
+func nameMatches(name string) (m uint8) {
+	for i := 0; i < len(name); i++ {
+		for _, nw := range nameWords[name[i]] {
+			if m&nw.set != nw.set && strings.HasPrefix(name[i:], nw.w) {
+				m |= nw.set
+			}
+		}
+	}
+	return m
+}
+
 // classifyName derives flags from a lower-cased "class id" string.
 func classifyName(name string) flags {
 	var f flags
-	good := containsAny(name, goodWords...)
-	if containsAny(name, "comment", "pinglun", "reply-list", "replylist", "disqus") {
+	m := nameMatches(name)
+	if m&wComment != 0 {
 		f |= fComment | fBadStrong
 	}
-	if containsAny(name, relatedWords...) {
+	if m&wRelated != 0 {
 		f |= fRelated | fBadStrong
 	}
-	for _, w := range strongBad {
-		if strings.Contains(name, w) {
-			f |= fBadStrong
-			break
-		}
+	if m&wStrongBad != 0 {
+		f |= fBadStrong
 	}
-	if containsAny(name, crumbWords...) {
+	if m&wCrumb != 0 {
 		f |= fCrumb
 	}
-	if strings.Contains(name, "title") || strings.Contains(name, "biaoti") || strings.Contains(name, "headline") {
+	if m&wTitle != 0 {
 		f |= fTitleish
 	}
-	if containsAny(name, navWords...) {
+	if m&wNav != 0 {
 		f |= fNavLike
 	}
-	if containsAny(name, hotWords...) {
+	if m&wHot != 0 {
 		f |= fHot
 	}
-	if !good {
-		for _, w := range strings.FieldsFunc(name, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-		}) {
-			if weakBadWords[w] {
+	if m&wGood == 0 {
+		// Whole words only: "ad" is weak evidence, "head" in "header" is
+		// not "ad".
+		for i := 0; i < len(name); {
+			for i < len(name) && !isNameByte(name[i]) {
+				i++
+			}
+			j := i
+			for j < len(name) && isNameByte(name[j]) {
+				j++
+			}
+			if j > i && weakBadWords[name[i:j]] {
 				f |= fBadWeak
 				break
 			}
+			i = j
 		}
 	}
 	return f
 }
+
+func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // analyse walks the document once to build the element table, scores the
 // elements and renders the text lines.
