@@ -32,6 +32,9 @@ func isHan(r rune) bool {
 	if r < 0x2E80 {
 		return false
 	}
+	if r >= 0x4E00 && r <= 0x9FFF { // CJK Unified Ideographs: the common case
+		return true
+	}
 	return unicode.Is(unicode.Han, r)
 }
 
@@ -45,8 +48,9 @@ func isWordRune(r rune) bool {
 }
 
 // indexText returns s in the index's bigram form: each run of Han
-// characters c1..cn becomes "c1c2 c2c3 … cn-1cn cn" and each run of letters
-// and digits one lower-case word; everything else separates tokens.
+// characters c1..cn becomes "c1c2 c2c3 … cn-1cn" (a lone character, no
+// token: charsText covers it) and each run of letters and digits one
+// lower-case word; everything else separates tokens.
 func indexText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) * 2)
@@ -55,13 +59,6 @@ func indexText(s string) string {
 	sep := func() {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
-		}
-	}
-	endHan := func() {
-		if prev != 0 {
-			sep()
-			b.WriteRune(prev)
-			prev = 0
 		}
 	}
 	for _, r := range s {
@@ -76,20 +73,62 @@ func indexText(s string) string {
 			}
 			prev = r
 		case isWordRune(r):
-			endHan()
+			prev = 0
 			if !inWord {
 				sep()
 				inWord = true
 			}
 			b.WriteRune(r)
 		default:
-			endHan()
+			prev = 0
 			inWord = false
 		}
 	}
-	endHan()
 	return b.String()
 }
+
+// charsText returns the distinct Han characters of the texts, each once,
+// in order of first appearance: the index's c column, which answers
+// one-character queries. (Indexing every character occurrence, as a
+// prefix index of the bigrams does, cost about a third of all indexing.)
+func charsText(texts ...string) string {
+	var b strings.Builder
+	var common [(0x9FFF - 0x4E00 + 64) / 64]uint64 // seen, CJK Unified Ideographs
+	var rare map[rune]struct{}                     // seen, other Han
+	for _, s := range texts {
+		for _, r := range s {
+			if r < 0x2E80 {
+				continue
+			}
+			if r >= 0x4E00 && r <= 0x9FFF {
+				i := r - 0x4E00
+				if common[i/64]&(1<<(i%64)) != 0 {
+					continue
+				}
+				common[i/64] |= 1 << (i % 64)
+			} else {
+				if r = foldRune(r); !isHan(r) {
+					continue
+				}
+				if _, ok := rare[r]; ok {
+					continue
+				}
+				if rare == nil {
+					rare = map[rune]struct{}{}
+				}
+				rare[r] = struct{}{}
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// charsSQL is charsText for SQL (fa_chars(title, body)).
+func charsSQL(title, body string) string { return charsText(title, body) }
 
 // queryPart is one run of a query: Han characters or a word, folded.
 type queryPart struct {
@@ -133,31 +172,26 @@ func parseQuery(q string) []queryPart {
 }
 
 // ftsExpr returns the FTS4 MATCH expression for the parts, all of which
-// must match (AND), in column col ("" = any column):
+// must match (AND):
 //
-//	one Han character  卡      -> 卡*        (prefix: bigrams and run ends)
+//	one Han character  卡      -> c:卡       (the distinct characters column)
 //	two                逾期    -> "逾期"
 //	more               信用卡  -> "信用 用卡" (phrase of bigrams)
-//	a word             ETC     -> etc
-func ftsExpr(parts []queryPart, col string) string {
+//	a word             ETC     -> "etc"
+func ftsExpr(parts []queryPart) string {
 	var b strings.Builder
-	prefix := ""
-	if col != "" {
-		prefix = col + ":"
-	}
 	for i, p := range parts {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(prefix)
 		switch {
 		case !p.han:
 			b.WriteByte('"')
 			b.WriteString(string(p.text))
 			b.WriteByte('"')
 		case len(p.text) == 1:
+			b.WriteString("c:")
 			b.WriteString(string(p.text))
-			b.WriteByte('*')
 		default:
 			b.WriteByte('"')
 			for j := 0; j+1 < len(p.text); j++ {

@@ -3,37 +3,44 @@ package store
 import "testing"
 
 func TestIndexText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"信用卡", "信用 用卡 卡"},
-		{"卡", "卡"},
-		{"信用卡逾期，怎么办？", "信用 用卡 卡逾 逾期 期 怎么 么办 办"},
-		{"U盾丢了", "u 盾丢 丢了 了"},
-		{"ETC卡", "etc 卡"},
-		{"ＥＴＣ卡 2024年", "etc 卡 2024 年"},
-		{"APP下载v2.0", "app 下载 载 v2 0"},
-		{"", ""},
-		{"，。！", ""},
+	tests := []struct{ in, want, chars string }{
+		{"信用卡", "信用 用卡", "信 用 卡"},
+		{"卡", "", "卡"},
+		{"信用卡逾期，怎么办？", "信用 用卡 卡逾 逾期 怎么 么办", "信 用 卡 逾 期 怎 么 办"},
+		{"U盾丢了", "u 盾丢 丢了", "盾 丢 了"},
+		{"ETC卡", "etc", "卡"},
+		{"ＥＴＣ卡 2024年", "etc 2024", "卡 年"},
+		{"APP下载v2.0", "app 下载 v2 0", "下 载"},
+		{"卡卡卡，卡", "卡卡 卡卡", "卡"},
+		{"", "", ""},
+		{"，。！", "", ""},
 	}
 	for _, tt := range tests {
 		if got := indexText(tt.in); got != tt.want {
 			t.Errorf("indexText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+		if got := charsText(tt.in); got != tt.chars {
+			t.Errorf("charsText(%q) = %q, want %q", tt.in, got, tt.chars)
+		}
+	}
+	if got := charsText("信用卡", "卡片", "ＥＴＣ"); got != "信 用 卡 片" {
+		t.Errorf("charsText of three texts = %q", got)
 	}
 }
 
 func TestFTSExpr(t *testing.T) {
-	tests := []struct{ in, col, want string }{
-		{"卡", "", "卡*"},
-		{"逾期", "", `"逾期"`},
-		{"信用卡逾期", "", `"信用 用卡 卡逾 逾期"`},
-		{"U盾", "", `"u" 盾*`},
-		{"ETC卡", "t", `t:"etc" t:卡*`},
-		{"信用卡 逾期", "", `"信用 用卡" "逾期"`},
-		{`"a" OR b*`, "", `"a" "or" "b"`},
+	tests := []struct{ in, want string }{
+		{"卡", "c:卡"},
+		{"逾期", `"逾期"`},
+		{"信用卡逾期", `"信用 用卡 卡逾 逾期"`},
+		{"U盾", `"u" c:盾`},
+		{"ETC卡", `"etc" c:卡`},
+		{"信用卡 逾期", `"信用 用卡" "逾期"`},
+		{`"a" OR b*`, `"a" "or" "b"`},
 	}
 	for _, tt := range tests {
-		if got := ftsExpr(parseQuery(tt.in), tt.col); got != tt.want {
-			t.Errorf("ftsExpr(%q, %q) = %q, want %q", tt.in, tt.col, got, tt.want)
+		if got := ftsExpr(parseQuery(tt.in)); got != tt.want {
+			t.Errorf("ftsExpr(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -110,6 +110,9 @@ func newConnector(dsn string, writer bool) connector {
 			if err := c.RegisterFunc("fa_bigrams", indexText, true); err != nil {
 				return fmt.Errorf("store: register fa_bigrams: %w", err)
 			}
+			if err := c.RegisterFunc("fa_chars", charsSQL, true); err != nil {
+				return fmt.Errorf("store: register fa_chars: %w", err)
+			}
 			if writer {
 				if _, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walCheckpointPages), nil); err != nil {
 					return fmt.Errorf("store: set wal_autocheckpoint: %w", err)

@@ -201,11 +201,11 @@ func TestDB_Open_migratesV2(t *testing.T) {
 
 	db := MustOpenPath(t, path)
 	ctx := context.Background()
-	if v, err := db.SchemaVersion(ctx); err != nil || v != 4 {
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 5 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	plainIntegrityCheck(t, path)
-	for q, want := range map[string]string{"额度": "https://a.example/1", "征信": "https://a.example/2", "信用卡逾期": "https://a.example/2"} {
+	for q, want := range map[string]string{"额度": "https://a.example/1", "征信": "https://a.example/2", "信用卡逾期": "https://a.example/2", "算": "https://a.example/1"} {
 		hits, err := db.Search(ctx, store.SearchOptions{Query: q})
 		if err != nil {
 			t.Fatal(err)

@@ -172,6 +172,8 @@ type pageRow struct {
 	site       string
 	titleIdx   string // bigram forms for the search index
 	bodyIdx    string
+	charsIdx   string // distinct characters of title and body
+	titleChars string // of the title
 
 	etag, lastModified string
 	raw                []byte // compressed
@@ -213,6 +215,8 @@ func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.T
 	}
 	p.titleIdx = indexText(rec.Title)
 	p.bodyIdx = indexText(rec.Body)
+	p.charsIdx = charsText(rec.Title, rec.Body)
+	p.titleChars = charsText(rec.Title)
 	return p, nil
 }
 
@@ -344,7 +348,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		if err != nil {
 			return result, fmt.Errorf("insert revision: %w", err)
 		}
-		tx.addIndex(id, rev, p.titleIdx, p.bodyIdx)
+		tx.addIndex(id, rev, p.titleIdx, p.bodyIdx, p.charsIdx, p.titleChars)
 	}
 	if result == finarchive.SaveUnchanged && fetched && p.raw != nil {
 		// The same content from the same bytes: the stored raw response and

@@ -64,7 +64,7 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 	if err := db.flushSearch(ctx); err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
 	}
-	expr := ftsExpr(parts, "")
+	expr := ftsExpr(parts)
 	scores := map[int64]float64{}
 	if err := db.searchCandidates(ctx, "search", "pcaly", expr, opt, scores); err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
@@ -175,14 +175,20 @@ func titleTerm(hits float64) float64 {
 	return 2 * hits / (hits + 0.5)
 }
 
-// rankMatchinfo scores a row of the full index from matchinfo 'pcaly'.
+// charHit is the score of a query character found in a page's text (the
+// c column): presence only, below a title hit (titleTerm ≥ 1.33) and about
+// a body hit's.
+const charHit = 0.5
+
+// rankMatchinfo scores a row of the full index from matchinfo 'pcaly'
+// (columns t, b, c).
 func rankMatchinfo(mi []byte) float64 {
 	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[4*i:])) }
 	if len(mi) < 8 {
 		return 0
 	}
 	p, c := int(u(0)), int(u(1))
-	if c != 2 || len(mi) < 4*(2+2*c+p*c) {
+	if c != 3 || len(mi) < 4*(2+2*c+p*c) {
 		return 0
 	}
 	avgBody, lenBody := u(2+1), u(2+c+1)
@@ -192,29 +198,32 @@ func rankMatchinfo(mi []byte) float64 {
 	y := 2 + 2*c
 	score := 0.0
 	for i := range p {
-		tHits, bHits := u(y+i*c), u(y+i*c+1)
+		tHits, bHits, cHits := u(y+i*c), u(y+i*c+1), u(y+i*c+2)
 		score += titleTerm(tHits)
 		if bHits > 0 {
 			score += bHits / (bHits + 1.2*(0.25+0.75*lenBody/avgBody))
+		}
+		if cHits > 0 {
+			score += charHit
 		}
 	}
 	return score
 }
 
-// rankTitle scores a row of the title index from matchinfo 'pcy': the
-// title terms alone (the body's hits are not known there).
+// rankTitle scores a row of the title index from matchinfo 'pcy' (columns
+// t, c): the title terms alone (the body's hits are not known there).
 func rankTitle(mi []byte) float64 {
 	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[4*i:])) }
 	if len(mi) < 8 {
 		return 0
 	}
 	p, c := int(u(0)), int(u(1))
-	if c != 1 || len(mi) < 4*(2+p) {
+	if c != 2 || len(mi) < 4*(2+p*c) {
 		return 0
 	}
 	score := 0.0
 	for i := range p {
-		score += titleTerm(u(2 + i))
+		score += titleTerm(u(2+i*c) + u(2+i*c+1))
 	}
 	return score
 }
@@ -297,18 +306,18 @@ func indexRunes(s, sub []rune, from int) int {
 }
 
 // rebuildSearchSQL empties the search index and indexes each page's current
-// revision, as migration 3 does.
+// revision, as migration 5 does.
 var rebuildSearchSQL = []string{
 	"DROP TABLE search",
 	"DROP TABLE search_title",
-	`CREATE VIRTUAL TABLE search USING fts4 (content="", prefix="3", order=desc, t, b)`,
-	`CREATE VIRTUAL TABLE search_title USING fts4 (content="", order=desc, t)`,
-	`INSERT INTO search (docid, t, b)
-	SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body)
+	`CREATE VIRTUAL TABLE search USING fts4 (content="", order=desc, t, b, c)`,
+	`CREATE VIRTUAL TABLE search_title USING fts4 (content="", order=desc, t, c)`,
+	`INSERT INTO search (docid, t, b, c)
+	SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body), fa_chars(p.title, p.body)
 	FROM pages p JOIN revisions r ON r.id = (SELECT max(id) FROM revisions WHERE page_id = p.id)
 	ORDER BY r.id`,
-	`INSERT INTO search_title (docid, t)
-	SELECT r.id, fa_bigrams(p.title)
+	`INSERT INTO search_title (docid, t, c)
+	SELECT r.id, fa_bigrams(p.title), fa_chars(p.title, '')
 	FROM pages p JOIN revisions r ON r.id = (SELECT max(id) FROM revisions WHERE page_id = p.id)
 	ORDER BY r.id`,
 }

@@ -35,7 +35,9 @@ func TestDB_Search(t *testing.T) {
 		want []string // URLs, in rank order
 		mark string   // a marked match the first snippet must contain
 	}{
-		{"one character", store.SearchOptions{Query: "卡"}, []string{"https://a.example/1", "https://a.example/2", "https://b.example/4"}, "\x02卡\x03"},
+		// One character: in the title (1, 2) above the body only (4); the
+		// newer page first among equals (a character's count is not weighed).
+		{"one character", store.SearchOptions{Query: "卡"}, []string{"https://a.example/2", "https://a.example/1", "https://b.example/4"}, "\x02卡\x03"},
 		{"one character at a run's end", store.SearchOptions{Query: "盾"}, []string{"https://b.example/3"}, "\x02盾\x03"},
 		{"two characters", store.SearchOptions{Query: "逾期"}, []string{"https://a.example/1"}, "\x02逾期\x03"},
 		{"four characters", store.SearchOptions{Query: "提前还款"}, []string{"https://b.example/4"}, "\x02提前还款\x03"},
@@ -47,7 +49,8 @@ func TestDB_Search(t *testing.T) {
 		{"title above body", store.SearchOptions{Query: "信用卡"}, []string{"https://a.example/1", "https://b.example/4"}, "\x02信用卡\x03"},
 		{"site filter", store.SearchOptions{Query: "信用卡", Site: "b.example"}, []string{"https://b.example/4"}, ""},
 		{"since filter", store.SearchOptions{Query: "信用卡", Since: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}, nil, ""},
-		{"limit", store.SearchOptions{Query: "卡", Limit: 1}, []string{"https://a.example/1"}, ""},
+		{"limit", store.SearchOptions{Query: "卡", Limit: 1}, []string{"https://a.example/2"}, ""},
+		{"one character of the body alone", store.SearchOptions{Query: "挂"}, []string{"https://b.example/3"}, "\x02挂\x03"},
 		{"no results", store.SearchOptions{Query: "比特币"}, nil, ""},
 		{"FTS syntax is text", store.SearchOptions{Query: `"信用卡" -逾期 (*) ^`}, []string{"https://a.example/1"}, ""},
 		{"FTS operators are words", store.SearchOptions{Query: `信用卡 OR NEAR AND NOT`}, nil, ""},

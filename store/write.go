@@ -80,20 +80,21 @@ const (
 // form: docid = the revision's id (see 0003_contentless_search.sql).
 type indexDoc struct {
 	page, rev int64
-	t, b      string
+	t, b      string // title and body bigrams
+	c, tc     string // distinct characters of title and body, of the title
 }
 
 // addIndex queues the index row of page's new revision rev. A row of the
 // same page still waiting (a page saved twice in one batch) is replaced:
 // it would only be stale.
-func (tx *wtx) addIndex(page, rev int64, t, b string) {
+func (tx *wtx) addIndex(page, rev int64, t, b, c, tc string) {
 	for i, d := range tx.index {
 		if d.page == page {
 			tx.index = append(tx.index[:i], tx.index[i+1:]...)
 			break
 		}
 	}
-	tx.index = append(tx.index, indexDoc{page: page, rev: rev, t: t, b: b})
+	tx.index = append(tx.index, indexDoc{page: page, rev: rev, t: t, b: b, c: c, tc: tc})
 }
 
 // flushIndex inserts the waiting index rows, by docid, in one statement.
@@ -103,19 +104,19 @@ func (tx *wtx) flushIndex(ctx context.Context) error {
 	}
 	slices.SortFunc(tx.index, func(a, b indexDoc) int { return cmp.Compare(a.rev, b.rev) })
 	var q, qt strings.Builder
-	q.WriteString("INSERT INTO search (docid, t, b) VALUES ")
-	qt.WriteString("INSERT INTO search_title (docid, t) VALUES ")
-	args := make([]any, 0, 3*len(tx.index))
-	targs := make([]any, 0, 2*len(tx.index))
+	q.WriteString("INSERT INTO search (docid, t, b, c) VALUES ")
+	qt.WriteString("INSERT INTO search_title (docid, t, c) VALUES ")
+	args := make([]any, 0, 4*len(tx.index))
+	targs := make([]any, 0, 3*len(tx.index))
 	for i, d := range tx.index {
 		if i > 0 {
 			q.WriteByte(',')
 			qt.WriteByte(',')
 		}
-		q.WriteString("(?, ?, ?)")
-		qt.WriteString("(?, ?)")
-		args = append(args, d.rev, d.t, d.b)
-		targs = append(targs, d.rev, d.t)
+		q.WriteString("(?, ?, ?, ?)")
+		qt.WriteString("(?, ?, ?)")
+		args = append(args, d.rev, d.t, d.b, d.c)
+		targs = append(targs, d.rev, d.t, d.tc)
 	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("index pages: %w", err)
@@ -190,11 +191,11 @@ func (db *DB) catchUpIndex(ctx context.Context) error {
 		AND NOT EXISTS (SELECT 1 FROM revisions n WHERE n.page_id = r.page_id AND n.id > r.id)
 		ORDER BY r.id`
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO search (docid, t, b) SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body) "+
+		if _, err := tx.ExecContext(ctx, "INSERT INTO search (docid, t, b, c) SELECT r.id, fa_bigrams(p.title), fa_bigrams(p.body), fa_chars(p.title, p.body) "+
 			fmt.Sprintf(cur, "search")); err != nil {
 			return fmt.Errorf("store: catch up search index: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO search_title (docid, t) SELECT r.id, fa_bigrams(p.title) "+
+		if _, err := tx.ExecContext(ctx, "INSERT INTO search_title (docid, t, c) SELECT r.id, fa_bigrams(p.title), fa_chars(p.title, '') "+
 			fmt.Sprintf(cur, "search_title")); err != nil {
 			return fmt.Errorf("store: catch up search index: %w", err)
 		}
