@@ -62,7 +62,9 @@ func indexText(s string) string {
 		}
 	}
 	for _, r := range s {
-		r = foldRune(r)
+		if r < 0x4E00 || r > 0x9FFF { // not a common ideograph: fold
+			r = foldRune(r)
+		}
 		switch {
 		case isHan(r):
 			inWord = false

@@ -167,7 +167,6 @@ type pageRow struct {
 	publUTC    any
 	breadcrumb string
 	keywords   string
-	cards      string // JSON array of extract.Card, "" = none
 	fetchedAt  time.Time
 	site       string
 	titleIdx   string // bigram forms for the search index
@@ -200,13 +199,6 @@ func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.T
 	}
 	if p.keywords, err = jsonList(rec.Keywords); err != nil {
 		return nil, err
-	}
-	if len(rec.Cards) > 0 {
-		b, err := json.Marshal(rec.Cards)
-		if err != nil {
-			return nil, err
-		}
-		p.cards = string(b)
 	}
 	if p.site == "" {
 		if u, err := url.Parse(canonical); err == nil {
@@ -363,7 +355,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, nil
 		}
 	}
-	if err := replaceCards(ctx, tx, id, p.cards, result != finarchive.SaveNew); err != nil {
+	if err := replaceCards(ctx, tx, id, rec.Cards, result != finarchive.SaveNew); err != nil {
 		return result, err
 	}
 	if fetched && p.raw != nil {
@@ -375,19 +367,30 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	return result, nil
 }
 
-func replaceCards(ctx context.Context, tx *wtx, pageID int64, cards string, existing bool) error {
+func replaceCards(ctx context.Context, tx *wtx, pageID int64, cards []extract.Card, existing bool) error {
 	if existing {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM cards WHERE page_id = ?", pageID); err != nil {
 			return fmt.Errorf("delete cards: %w", err)
 		}
 	}
-	if cards == "" {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cards (page_id, position, title, url, snippet, category, date)
-		SELECT ?, key, value ->> 'title', value ->> 'url', value ->> 'snippet', value ->> 'category', value ->> 'date'
-		FROM json_each(?)`, pageID, cards); err != nil {
-		return fmt.Errorf("insert cards: %w", err)
+	// One statement for up to cardsPerInsert cards (bound, not JSON: no
+	// encoding in Go and no parsing in SQLite).
+	const cardsPerInsert = 32
+	for start := 0; start < len(cards); start += cardsPerInsert {
+		part := cards[start:min(start+cardsPerInsert, len(cards))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO cards (page_id, position, title, url, snippet, category, date) VALUES ")
+		args := make([]any, 0, 7*len(part))
+		for i, c := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?)")
+			args = append(args, pageID, start+i, c.Title, c.URL, c.Snippet, c.Category, c.Date)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert cards: %w", err)
+		}
 	}
 	return nil
 }

@@ -655,3 +655,38 @@ func TestDB_Runs(t *testing.T) {
 		t.Errorf("FinishRun(99): %v", err)
 	}
 }
+
+// TestDB_manyCards: a page's cards go in by statements of several rows;
+// more than one statement's worth keep their order, and a change replaces
+// them all.
+func TestDB_manyCards(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	run := MustStartRun(t, db, store.RunSpec{})
+	const u = "https://a.example/news/cards.html"
+	rec := article(u, "卡片很多的文章", "正文。")
+	rec.Cards = nil
+	for i := range 75 {
+		rec.Cards = append(rec.Cards, extract.Card{Title: fmt.Sprintf("相关文章%d", i), URL: fmt.Sprintf("https://a.example/news/%d.html", i),
+			Snippet: "摘要", Category: "信用卡", Date: "2024-01-02"})
+	}
+	mustComplete(t, db, run, fetched(u, rec, time.Now()))
+	got, err := db.Get(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Cards) != 75 {
+		t.Fatalf("%d cards, want 75", len(got.Cards))
+	}
+	for i, c := range got.Cards {
+		if c != rec.Cards[i] {
+			t.Fatalf("card %d = %+v, want %+v", i, c, rec.Cards[i])
+		}
+	}
+	changed := article(u, "卡片很多的文章", "正文改了。")
+	changed.Cards = rec.Cards[:3]
+	mustComplete(t, db, run, fetched(u, changed, time.Now()))
+	if got, err = db.Get(ctx, u); err != nil || len(got.Cards) != 3 || got.Cards[2] != rec.Cards[2] {
+		t.Fatalf("after change: %+v, %v", got.Cards, err)
+	}
+}
