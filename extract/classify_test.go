@@ -83,3 +83,23 @@ func TestClassifyName(t *testing.T) {
 		}
 	}
 }
+
+// TestCollapse: collapse folds white space runs to one space and trims;
+// text already in that form comes back as is (the fast path agrees with
+// the slow one).
+func TestCollapse(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""}, {" ", ""}, {"\n\t ", ""}, {"信用卡", "信用卡"}, {"a b", "a b"}, {"a  b", "a b"},
+		{" a", "a"}, {"a ", "a"}, {"a\nb", "a b"}, {"信用卡\u3000逾期", "信用卡 逾期"}, {"a\u00a0b", "a b"},
+		{"\u3000信用卡", "信用卡"}, {"信用卡 ", "信用卡"}, {"a \u2003 b", "a b"}, {"x\xffy", "x\ufffdy"}, {"\xe4\xbd", "\ufffd\ufffd"}, {"信\xe4\xbd", "信\ufffd\ufffd"},
+		{"①② ③", "①② ③"}, {"ＡＢＣ １２", "ＡＢＣ １２"},
+	}
+	for _, tt := range tests {
+		if got := collapse(tt.in); got != tt.want {
+			t.Errorf("collapse(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if collapsed(tt.in) != (tt.in == tt.want) {
+			t.Errorf("collapsed(%q) = %v", tt.in, collapsed(tt.in))
+		}
+	}
+}

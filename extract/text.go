@@ -66,6 +66,9 @@ func isPunct(r rune) bool {
 
 // collapse trims s and folds every run of white space into one space.
 func collapse(s string) string {
+	if collapsed(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -81,6 +84,44 @@ func collapse(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// collapsed reports whether collapse(s) == s: no space at either end and
+// none but single ASCII spaces inside, valid UTF-8. Most text nodes are,
+// and need no copy. A byte loop: Han characters are not decoded.
+func collapsed(s string) bool {
+	prevSpace := true // a space at the start is not collapsed
+	for i := 0; i < len(s); {
+		c := s[i]
+		size, sp := 1, false
+		switch {
+		case c < 0x80:
+			if c == ' ' {
+				if prevSpace {
+					return false
+				}
+				prevSpace = true
+				i++
+				continue
+			}
+			sp = c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+		case c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			size = 3 // a Han character
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return false // invalid UTF-8: collapse writes U+FFFD
+			}
+			sp = isSpace(r)
+		}
+		if sp {
+			return false
+		}
+		prevSpace = false
+		i += size
+	}
+	return !prevSpace || s == ""
 }
 
 // runeLen is utf8.RuneCountInString.
