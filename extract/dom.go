@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -334,11 +335,32 @@ func classifyName(name string) flags {
 
 func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
+// elemPool keeps element tables between extractions: a page's table is
+// its largest allocation (about 16 KB).
+var elemPool sync.Pool // *[]elem
+
+// release returns the element table to elemPool; a must not be used after.
+func (a *analysis) release() {
+	if a == nil || cap(a.elems) == 0 || cap(a.elems) > 1<<16 {
+		return
+	}
+	e := a.elems[:cap(a.elems)]
+	clear(e) // drop the node pointers: the pool must not keep documents alive
+	e = e[:0]
+	a.elems = nil
+	elemPool.Put(&e)
+}
+
 // analyse walks the document once to build the element table, scores the
 // elements and renders the text lines.
 func analyse(root *html.Node) *analysis {
 	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}, classes: map[string]flags{}}
-	a.elems = make([]elem, 0, countElems(root))
+	n := countElems(root)
+	if p, _ := elemPool.Get().(*[]elem); p != nil && cap(*p) >= n {
+		a.elems = (*p)[:0]
+	} else {
+		a.elems = make([]elem, 0, n)
+	}
 	a.collectHead(root)
 	a.walk(root, -1, false)
 	a.score()

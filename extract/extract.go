@@ -92,6 +92,7 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 		x.applyProfile(doc)
 	}
 	x.pageType()
+	x.a.release()
 	return rec
 }
 
