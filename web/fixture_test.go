@@ -71,6 +71,10 @@ func fixtureArticles() []*extract.Record {
 		r.Cards = []extract.Card{
 			{Title: "相关：" + fixtureTopics[i%len(fixtureTopics)].title, URL: next, Snippet: "点击阅读存档里的这篇文章。", Category: fixtureTopics[i%len(fixtureTopics)].cat, Date: "2024-02-20"},
 			{Title: "站外文章：银行卡年费怎么免", URL: siteA + "/zixun/9999.html", Snippet: "这篇没有存档，链接到原站。", Date: "2024-01-05"},
+			// The first card's article again, spelt otherwise: upper-case
+			// host, default port, a tracking parameter and a fragment.
+			{Title: "同一篇文章的另一种链接", URL: "https://" + strings.ToUpper(strings.TrimPrefix(fixtureSite(i%27+1), "https://")) + ":443" +
+				fmt.Sprintf("/zixun/%d.html?utm_source=feed#comments", i%27+1)},
 		}
 		recs = append(recs, r)
 	}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
 	"github.com/microcosm-cc/bluemonday"
@@ -534,10 +535,20 @@ func (s *Server) cardViews(ctx context.Context, cards []extract.Card) ([]cardVie
 	for _, c := range cards {
 		cv := cardView{Title: orUntitled(c.Title), Snippet: c.Snippet, Category: c.Category, Date: c.Date}
 		if ext := externalHref(c.URL); ext != "" {
-			_, err := s.db.Info(ctx, ext)
+			// Pages are archived under their canonical URL (see
+			// crawler.Normalize); a card may spell it otherwise.
+			key := ext
+			if canon, err := crawler.Normalize(ext); err == nil {
+				key = canon
+			}
+			_, err := s.db.Info(ctx, key)
+			if errors.Is(err, store.ErrNotFound) && key != ext {
+				key = ext
+				_, err = s.db.Info(ctx, key)
+			}
 			switch {
 			case err == nil:
-				cv.Href, cv.Archived = articleHref(ext), true
+				cv.Href, cv.Archived = articleHref(key), true
 			case errors.Is(err, store.ErrNotFound):
 				cv.Href = ext
 			default:

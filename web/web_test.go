@@ -53,7 +53,9 @@ func TestServer_Pages(t *testing.T) {
 			// the first card is archived: it links to the reader; the second is not: to the original
 			`href="/a?u=https%3A%2F%2Fwww.kaquan.test%2Fzixun%2F2.html"`, "已存档",
 			`href="https://www.kaquan.test/zixun/9999.html"`, "原站链接",
-		}, nil},
+			// the third card is the first one's URL spelt otherwise: archived too
+			"同一篇文章的另一种链接",
+		}, []string{"utm_source"}},
 		{"old revision", a(changedURL) + "&rev=1", 200, []string{"第 1 版，共 2 版", "查看当前版本"}, []string{"短信提醒费"}},
 		{"current revision", a(changedURL), 200, []string{"短信提醒费"}, []string{"旧版本"}},
 		{"history", "/history?u=" + url.QueryEscape(changedURL), 200, []string{"历史版本", "#2", "#1", "当前", "?rev=1&amp;u="}, nil},
