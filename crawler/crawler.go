@@ -216,7 +216,7 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 // back (and a killed process's are reset by the resume).
 func (c *Crawler) loop(ctx context.Context, runID int64) error {
 	// Eight times the per-host parallelism: workers waiting for their
-	// commit (the store gathers a dozen or so completions per transaction,
+	// commit (the store gathers twenty or so completions per transaction,
 	// waiting up to a few ms for them) do not leave HTTP slots idle; colly's
 	// limit rule still caps requests in flight per host at Parallelism.
 	workers := 8 * c.cfg.Parallelism * max(1, len(c.limited))

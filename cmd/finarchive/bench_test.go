@@ -104,6 +104,8 @@ func finarchiveCrawlSpec(tb testing.TB, base, dbPath string, spec store.RunSpec)
 	if err := db.FinishRun(ctx, runID, "finished", counts, ""); err != nil {
 		tb.Fatal(err)
 	}
+	reqs, txs := db.WriteStats()
+	tb.Logf("store: %d write requests in %d transactions", reqs, txs)
 	return counts, elapsed
 }
 
