@@ -10,7 +10,6 @@ import (
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/extract"
-	"github.com/finarchive/finarchive/testsite"
 )
 
 // memSink is a crawler.Sink in memory: a frontier with atomic dedupe and
@@ -75,12 +74,7 @@ func (m *memSink) Pending(ctx context.Context, runID int64) (int, time.Time, err
 //
 //	go test -run '^$' -bench Crawl_NoStore -benchtime 1x ./cmd/finarchive
 func BenchmarkCrawl_NoStore(b *testing.B) {
-	site := testsite.New(testsite.Options{Articles: 5000})
-	base, err := site.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer site.Close()
+	site, base := benchSite(b)
 	var ratios []float64
 	for i := 0; i < b.N; i++ {
 		site.ResetRequests()

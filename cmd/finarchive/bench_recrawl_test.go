@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive/store"
-	"github.com/finarchive/finarchive/testsite"
 )
 
 // BenchmarkRecrawl_Unchanged crawls a 5,000-article site, then crawls it
@@ -21,12 +20,7 @@ import (
 //
 //	go test -run '^$' -bench Recrawl_Unchanged -benchtime 1x ./cmd/finarchive
 func BenchmarkRecrawl_Unchanged(b *testing.B) {
-	site := testsite.New(testsite.Options{Articles: 5000})
-	base, err := site.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer site.Close()
+	site, base := benchSite(b)
 	for i := 0; i < b.N; i++ {
 		db := filepath.Join(b.TempDir(), "a.db")
 		site.ResetRequests()

@@ -128,39 +128,28 @@ var benchPairs = flag.Int("pairs", 3, "BenchmarkCrawl_VsBareColly: crawl pairs p
 //
 //	go test -run '^$' -bench Crawl_VsBareColly -benchtime 1x ./cmd/finarchive
 func BenchmarkCrawl_VsBareColly(b *testing.B) {
-	site := testsite.New(testsite.Options{Articles: 5000})
-	base, err := site.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer site.Close()
+	site, base := benchSite(b)
 	var faRate, bareRate, ratios, faCPU, bareCPU []float64
 	for i := 0; i < b.N; i++ {
 		for k := range *benchPairs {
 			dir := b.TempDir()
+			// crawl runs one crawler: its pages/s and CPU ms per page.
+			crawl := func(name string, fn func(testing.TB, string, string) (int, time.Duration), file string) (rate, cpu float64) {
+				site.ResetRequests()
+				c0 := cpuTime()
+				p, d := fn(b, base, filepath.Join(dir, file))
+				cpu = float64((cpuTime() - c0).Microseconds()) / 1000 / float64(p)
+				rate = float64(p) / d.Seconds()
+				b.Logf("%s: %d pages in %s (%.0f pages/s, %.2f ms CPU/page)", name, p, d.Round(time.Millisecond), rate, cpu)
+				return rate, cpu
+			}
 			var fr, br, fc, bc float64
-			runBare := func() {
-				site.ResetRequests()
-				c0 := cpuTime()
-				p, d := bareColly(b, base, filepath.Join(dir, "bare.db"))
-				bc = float64((cpuTime() - c0).Microseconds()) / 1000 / float64(p)
-				br = float64(p) / d.Seconds()
-				b.Logf("bare colly: %d pages in %s (%.0f pages/s, %.2f ms CPU/page)", p, d.Round(time.Millisecond), br, bc)
-			}
-			runFa := func() {
-				site.ResetRequests()
-				c0 := cpuTime()
-				p, d := finarchiveCrawl(b, base, filepath.Join(dir, "fa.db"))
-				fc = float64((cpuTime() - c0).Microseconds()) / 1000 / float64(p)
-				fr = float64(p) / d.Seconds()
-				b.Logf("finarchive: %d pages in %s (%.0f pages/s, %.2f ms CPU/page)", p, d.Round(time.Millisecond), fr, fc)
-			}
 			if k%2 == 0 {
-				runBare()
-				runFa()
+				br, bc = crawl("bare colly", bareColly, "bare.db")
+				fr, fc = crawl("finarchive", finarchiveCrawl, "fa.db")
 			} else {
-				runFa()
-				runBare()
+				fr, fc = crawl("finarchive", finarchiveCrawl, "fa.db")
+				br, bc = crawl("bare colly", bareColly, "bare.db")
 			}
 			faRate, bareRate, ratios = append(faRate, fr), append(bareRate, br), append(ratios, fr/br)
 			faCPU, bareCPU = append(faCPU, fc), append(bareCPU, bc)
@@ -174,6 +163,18 @@ func BenchmarkCrawl_VsBareColly(b *testing.B) {
 	b.ReportMetric(median(ratios), "ratio")
 	b.ReportMetric(median(faCPU), "finarchive-cpu-ms/page")
 	b.ReportMetric(median(bareCPU), "bare-cpu-ms/page")
+}
+
+// benchSite starts the 5,000-article test site the crawl benchmarks share
+// and stops it when the benchmark ends.
+func benchSite(b *testing.B) (*testsite.Site, string) {
+	site := testsite.New(testsite.Options{Articles: 5000})
+	base, err := site.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = site.Close() })
+	return site, base
 }
 
 // median returns the middle value of xs (the mean of the middle two when
