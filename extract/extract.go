@@ -543,6 +543,27 @@ func isBoilerLine(s string, runes int32) bool {
 	return false
 }
 
+// reICP is a Chinese site licence number (京ICP备12345678号, ICP证B2-…),
+// the mark of a page footer; the words alone (ICP备案) are not.
+var reICP = regexp.MustCompile(`ICP[备证][\s:：]*[\dA-Za-z]`)
+
+// isFooterLine reports a line of the site footer that a main-text block
+// sometimes runs into: a licence number, "All Rights Reserved", a
+// copyright with its reprint ban, the news licence or the report hotline.
+// Nothing after it is the article's.
+func isFooterLine(s string, runes int32) bool {
+	if runes > 200 {
+		return false
+	}
+	if reICP.MatchString(s) || strings.Contains(s, "互联网新闻信息服务许可证") || strings.Contains(strings.ToLower(s), "all rights reserved") {
+		return true
+	}
+	if strings.Contains(s, "版权所有") && containsAny(s, "未经", "不得转载", "©", "Copyright", "copyright") {
+		return true
+	}
+	return runes <= 80 && containsAny(s, "违法和不良信息举报", "不良信息举报电话")
+}
+
 // noticeLabels open the legal notices some sites put under every article:
 // the body ends there.
 var noticeLabels = []string{"反侵权公告", "版权声明", "免责声明", "特别声明", "郑重声明", "版权说明", "法律声明"}
@@ -643,6 +664,9 @@ func (x *extractor) bodyLines(regs []region) []string {
 		}
 		if l.runes <= 20 && hasAnyPrefix(strings.TrimLeft(s, " 【[『"), commentLabels...) && len(out) > 0 {
 			break
+		}
+		if len(out) > 0 && isFooterLine(s, l.runes) {
+			break // the site's footer: the text has ended
 		}
 		if isBoilerLine(s, l.runes) {
 			continue
@@ -951,6 +975,10 @@ func urlDate(u *url.URL) (dateHit, bool) {
 // One name alone is left out: （完）, （待续） and the like look the same.
 var reNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3}(?:\s+\p{Han}{2,3})+)\s*[）)]\s*$`)
 
+// reReporterSignoff is a reporter's sign-off closing the text: （记者 胡晓蓉）,
+// (信报记者 蔡雪婧), （本报记者 王某 通讯员 李某）.
+var reReporterSignoff = regexp.MustCompile(`[（(]\s*\p{Han}{0,6}记者\s*(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)((?:\s+(?:通讯员|实习生)\s*\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)*)\s*[）)]\s*$`)
+
 var reSignoff = regexp.MustCompile(`[（(]\s*(?:本报)?(?:记者\s*)?(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)\s+\p{Han}{2,8}报道\s*[）)]\s*$`)
 
 var authorLabels = []string{"作者", "撰文", "执笔人", "执笔", "文/", "文 /", "记者", "实习生", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
@@ -1053,6 +1081,14 @@ func (x *extractor) authorSource() {
 		for i := len(lines) - 1; i >= 0 && i >= len(lines)-3 && author == ""; i-- {
 			if m := reSignoff.FindStringSubmatch(lines[i]); m != nil {
 				author = strings.Join(strings.Fields(m[1]), " ")
+			} else if m := reReporterSignoff.FindStringSubmatch(lines[i]); m != nil {
+				var names []string
+				for _, f := range strings.Fields(m[1] + " " + m[2]) {
+					if f = strings.TrimPrefix(strings.TrimPrefix(f, "通讯员"), "实习生"); f != "" {
+						names = append(names, f)
+					}
+				}
+				author = strings.Join(names, " ")
 			} else if m := reNameSignoff.FindStringSubmatch(lines[i]); m != nil {
 				author = strings.Join(strings.Fields(m[1]), " ")
 			}

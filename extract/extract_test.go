@@ -153,6 +153,10 @@ var goldenCases = []goldenCase{
 	{"news-signoff", "https://finance.example.com/bank/20230612/1.html", "text/html; charset=utf-8"},
 	// A meta author naming the site (a domain and a comma list): no author.
 	{"meta-author-site", "https://www.caijing.example.cn/licai/20230201/1.html", "text/html; charset=utf-8"},
+	// A news text about ICP filing that runs into the site footer (licence
+	// number, copyright, report hotline) in one block, signed off by a
+	// reporter and a correspondent.
+	{"news-footer", "https://www.ribao.example/news/20231120/1.html", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the
