@@ -103,3 +103,19 @@ func TestCollapse(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonName: a source that is a person's name (and so the author)
+// against the publications, sites and words that share its shape. Words
+// of a name's shape (王府井, 陈述) pass: the rule only reads the whole
+// value of a 来源 label, where they hardly occur.
+func TestPersonName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"尹娟": true, "王小明": true, "欧阳": false, "李华": true, "张": false,
+		"人民网": false, "新华社": false, "央视": false, "网络": false, "原创": false, "本站": false, "转载": false,
+		"金融界": false, "王府井": true, "黄河报": false, "陈述": true, "周刊": false, "张三丰传": false, "李a": false, "": false,
+	} {
+		if got := personName(s); got != want {
+			t.Errorf("personName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
@@ -1106,11 +1107,34 @@ func (x *extractor) authorSource() {
 			author = ""
 		}
 	}
+	if author == "" && personName(source) {
+		author = source // 来源：尹娟: a person is the source, so the writer
+	}
 	if author == "" {
 		author = editor
 	}
 	x.rec.Author = author
 	x.rec.Source = source
+}
+
+// commonSurnames are the hundred or so most common Chinese surnames (over
+// four in five people bear one).
+const commonSurnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范廖石贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+
+// personName reports whether s looks like a person's name rather than a
+// publication: two or three Han characters, the first a common surname,
+// no publisher's word at the end.
+func personName(s string) bool {
+	rs := []rune(s)
+	if len(rs) < 2 || len(rs) > 3 || !strings.ContainsRune(commonSurnames, rs[0]) {
+		return false
+	}
+	for _, r := range rs {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return !strings.ContainsRune("网报社台站刊部局院会界所厅委办处司室中心团校馆", rs[len(rs)-1])
 }
 
 // siteList reports a meta author that names the site, not a person: a
