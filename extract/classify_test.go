@@ -119,3 +119,24 @@ func TestPersonName(t *testing.T) {
 		}
 	}
 }
+
+// TestIsFooterLine: footer lines end the text; article sentences that talk
+// about the same things do not.
+func TestIsFooterLine(t *testing.T) {
+	for s, want := range map[string]bool{
+		"某某网 京ICP备12345678号-1":                          true,
+		"ICP证：B2-20230001":                              true,
+		"Copyright © 2023 Example. ALL RIGHTS RESERVED": true,
+		"某某报业集团 版权所有，未经许可不得转载":                          true,
+		"违法和不良信息举报电话：0000-1234":                         true,
+		"互联网新闻信息服务许可证编号：12120170001":                    true,
+		"企业办理ICP备案的材料由六项减少为三项。":                         false,
+		"版权所有人有权要求侵权方停止侵害。":                             false,
+		"信用卡逾期了怎么办？":                                    false,
+		"all rights":                                    false,
+	} {
+		if got := isFooterLine(s, int32(len([]rune(s)))); got != want {
+			t.Errorf("isFooterLine(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

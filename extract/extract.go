@@ -556,13 +556,24 @@ func isFooterLine(s string, runes int32) bool {
 	if runes > 200 {
 		return false
 	}
-	if reICP.MatchString(s) || strings.Contains(s, "互联网新闻信息服务许可证") || strings.Contains(strings.ToLower(s), "all rights reserved") {
+	if strings.Contains(s, "ICP") && reICP.MatchString(s) || strings.Contains(s, "互联网新闻信息服务许可证") || containsFold(s, "all rights reserved") {
 		return true
 	}
 	if strings.Contains(s, "版权所有") && containsAny(s, "未经", "不得转载", "©", "Copyright", "copyright") {
 		return true
 	}
-	return runes <= 80 && containsAny(s, "违法和不良信息举报", "不良信息举报电话")
+	return runes <= 80 && strings.Contains(s, "不良信息举报")
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w, in
+// any case, without lower-casing s.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // noticeLabels open the legal notices some sites put under every article:
