@@ -92,7 +92,7 @@ type Crawler struct {
 	robots    *robots
 	scope     *Scope
 	scopeMu   sync.Mutex
-	linkCache map[string]linkResult // guarded by scopeMu; see resolveLink
+	linkCache *linkCache // guarded by scopeMu; see resolveLink
 
 	hostMu    sync.Mutex
 	hostUntil map[string]time.Time // per-host backoff: no request before
@@ -192,7 +192,7 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 		return c.Counts(), err
 	}
 	c.scope = scope
-	c.linkCache = map[string]linkResult{}
+	c.linkCache = newLinkCache()
 	if len(items) == 0 {
 		return c.Counts(), errors.New("crawler: no valid seed URL")
 	}

@@ -351,8 +351,9 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 		}
 	}
 	origin := base.Scheme + "://" + base.Host
-	seen := map[string]bool{}
-	var out []finarchive.QueueItem
+	baseKey := "" // base.String(), made at the first relative link
+	seen := make(map[string]bool, 64)
+	out := make([]finarchive.QueueItem, 0, 64)
 	c.scopeMu.Lock()
 	defer c.scopeMu.Unlock()
 	for _, root := range doc.Nodes {
@@ -361,7 +362,20 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 			if href == "" || href[0] == '#' || hasPrefixFold(href, "javascript:") || hasPrefixFold(href, "mailto:") {
 				return
 			}
-			canon, ok := c.resolveLink(base, origin, href)
+			// The cache scope: none for an absolute link, the origin for a
+			// root-relative one, the base URL for a relative one.
+			scope := ""
+			switch {
+			case strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://"):
+			case href[0] == '/' && !strings.HasPrefix(href, "//"):
+				scope = origin
+			default:
+				if baseKey == "" {
+					baseKey = base.String()
+				}
+				scope = baseKey
+			}
+			canon, ok := c.resolveLink(base, scope, href)
 			if !ok || seen[canon] {
 				return
 			}
@@ -402,23 +416,43 @@ type linkResult struct {
 	ok    bool
 }
 
-// resolveLink resolves href against base, normalises it and asks the scope
-// whether to follow it. Decisions are cached by (origin, href) for absolute
-// and root-relative links (relative ones by their base too): a site's
-// pages repeat the same navigation, list and card links, and the scope's
-// answer for a URL never changes within a crawl (see Scope.Allow). Called
-// with scopeMu held.
-func (c *Crawler) resolveLink(base *url.URL, origin, href string) (string, bool) {
-	var key string
-	switch {
-	case strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://"):
-		key = href
-	case href[0] == '/' && !strings.HasPrefix(href, "//"):
-		key = origin + href
-	default:
-		key = base.String() + "\x00" + href
+// linkCache remembers link decisions by scope (see links) and href, two
+// map levels so that a lookup builds no key string.
+type linkCache struct {
+	byScope map[string]map[string]linkResult
+	n       int
+}
+
+func newLinkCache() *linkCache {
+	return &linkCache{byScope: map[string]map[string]linkResult{}}
+}
+
+func (lc *linkCache) get(scope, href string) (linkResult, bool) {
+	r, ok := lc.byScope[scope][href]
+	return r, ok
+}
+
+func (lc *linkCache) put(scope, href string, r linkResult) {
+	if lc.n >= linkCacheSize {
+		clear(lc.byScope)
+		lc.n = 0
 	}
-	if r, ok := c.linkCache[key]; ok {
+	m := lc.byScope[scope]
+	if m == nil {
+		m = map[string]linkResult{}
+		lc.byScope[scope] = m
+	}
+	m[href] = r
+	lc.n++
+}
+
+// resolveLink resolves href against base, normalises it and asks the scope
+// whether to follow it. Decisions are cached by (scope, href), scope being
+// what href depends on: a site's pages repeat the same navigation, list
+// and card links, and the scope's answer for a URL never changes within a
+// crawl (see Scope.Allow). Called with scopeMu held.
+func (c *Crawler) resolveLink(base *url.URL, scope, href string) (string, bool) {
+	if r, ok := c.linkCache.get(scope, href); ok {
 		return r.canon, r.ok
 	}
 	var r linkResult
@@ -428,10 +462,7 @@ func (c *Crawler) resolveLink(base *url.URL, origin, href string) (string, bool)
 			r.ok, _ = c.scope.Allow(cu, canon)
 		}
 	}
-	if len(c.linkCache) >= linkCacheSize {
-		clear(c.linkCache)
-	}
-	c.linkCache[key] = r
+	c.linkCache.put(scope, href, r)
 	return r.canon, r.ok
 }
 

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestCrawler_links(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Crawler{scope: s, linkCache: map[string]linkResult{}}
+	c := &Crawler{scope: s, linkCache: newLinkCache()}
 	const body = `<a href="2.html">2</a> <a href=" /zixun/3.html ">3</a>
 		<a href="http://WWW.example.com:80/zixun/4.html#part">4</a> <a href="//www.example.com/zixun/5.html">5</a>
 		<a href="JavaScript:void(0)">js</a> <a href="MAILTO:a@b.c">mail</a> <a href="#top">top</a> <a>no href</a>
@@ -181,5 +182,27 @@ func TestCrawler_links(t *testing.T) {
 		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 			t.Errorf("links of %s %s:\n got %q\nwant %q", tt.page, tt.head, got, tt.want)
 		}
+	}
+}
+
+// TestLinkCache_bounded: the cache forgets everything when full, then
+// fills again; lookups in one scope never see another's.
+func TestLinkCache_bounded(t *testing.T) {
+	lc := newLinkCache()
+	lc.put("http://a.example", "/x", linkResult{"http://a.example/x", true})
+	if r, ok := lc.get("http://b.example", "/x"); ok {
+		t.Fatalf("another origin's entry: %+v", r)
+	}
+	for i := range linkCacheSize {
+		lc.put("", "http://a.example/"+strconv.Itoa(i), linkResult{ok: true})
+	}
+	if _, ok := lc.get("http://a.example", "/x"); ok {
+		t.Error("the first entry survived the cache filling up")
+	}
+	if lc.n != 1 {
+		t.Errorf("entries after the reset = %d, want 1", lc.n)
+	}
+	if r, ok := lc.get("", "http://a.example/"+strconv.Itoa(linkCacheSize-1)); !ok || !r.ok {
+		t.Errorf("the newest entry is gone")
 	}
 }
