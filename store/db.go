@@ -359,9 +359,24 @@ func parseNullTime(s sql.NullString) time.Time {
 // before say 'deflate' and still read.
 const rawEncoding = "snappy"
 
+// compressBufs holds scratch buffers for compress: Snappy needs room for
+// its worst case (a sixth more than the input), the result is a third.
+var compressBufs sync.Pool // *[]byte
+
 // compress returns data in rawEncoding.
 func compress(data []byte) []byte {
-	return s2.EncodeSnappy(nil, data)
+	bp, _ := compressBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	if n := s2.MaxEncodedLen(len(data)); cap(*bp) < n {
+		*bp = make([]byte, n)
+	}
+	out := bytes.Clone(s2.EncodeSnappy((*bp)[:cap(*bp)], data))
+	if cap(*bp) <= 4<<20 { // keep no huge buffer for a rare huge page
+		compressBufs.Put(bp)
+	}
+	return out
 }
 
 // decompress returns the size bytes that data holds in encoding.
