@@ -344,62 +344,79 @@ func (c *Crawler) links(doc *goquery.Document, page *url.URL, depth int) []finar
 	if c.cfg.MaxDepth > 0 && depth > c.cfg.MaxDepth {
 		return nil
 	}
+	// One walk: the hrefs of <a> and <area>, and the first <base href>.
+	hrefs := make([]string, 0, 128)
+	baseHref, hasBase := "", false
+	for _, root := range doc.Nodes {
+		walkLinks(root, &hrefs, &baseHref, &hasBase)
+	}
 	base := page
-	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
-		if b, err := page.Parse(strings.TrimSpace(href)); err == nil {
+	if hasBase {
+		if b, err := page.Parse(strings.TrimSpace(baseHref)); err == nil {
 			base = b
 		}
 	}
 	origin := base.Scheme + "://" + base.Host
 	baseKey := "" // base.String(), made at the first relative link
-	seen := make(map[string]bool, 64)
-	out := make([]finarchive.QueueItem, 0, 64)
+	seen := make(map[string]bool, len(hrefs))
+	out := make([]finarchive.QueueItem, 0, len(hrefs))
 	c.scopeMu.Lock()
 	defer c.scopeMu.Unlock()
-	for _, root := range doc.Nodes {
-		eachLink(root, func(href string) {
-			href = strings.TrimSpace(href)
-			if href == "" || href[0] == '#' || hasPrefixFold(href, "javascript:") || hasPrefixFold(href, "mailto:") {
-				return
+	for _, href := range hrefs {
+		href = strings.TrimSpace(href)
+		if href == "" || href[0] == '#' || hasPrefixFold(href, "javascript:") || hasPrefixFold(href, "mailto:") {
+			continue
+		}
+		// The cache scope: none for an absolute link, the origin for a
+		// root-relative one, the base URL for a relative one.
+		scope := ""
+		switch {
+		case strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://"):
+		case href[0] == '/' && !strings.HasPrefix(href, "//"):
+			scope = origin
+		default:
+			if baseKey == "" {
+				baseKey = base.String()
 			}
-			// The cache scope: none for an absolute link, the origin for a
-			// root-relative one, the base URL for a relative one.
-			scope := ""
-			switch {
-			case strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://"):
-			case href[0] == '/' && !strings.HasPrefix(href, "//"):
-				scope = origin
-			default:
-				if baseKey == "" {
-					baseKey = base.String()
-				}
-				scope = baseKey
-			}
-			canon, ok := c.resolveLink(base, scope, href)
-			if !ok || seen[canon] {
-				return
-			}
-			seen[canon] = true
-			out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
-		})
+			scope = baseKey
+		}
+		canon, ok := c.resolveLink(base, scope, href)
+		if !ok || seen[canon] {
+			continue
+		}
+		seen[canon] = true
+		out = append(out, finarchive.QueueItem{URL: canon, Depth: depth})
 	}
 	return out
 }
 
-// eachLink calls fn with the href of every <a href> and <area href> under
-// n, in document order.
-func eachLink(n *html.Node, fn func(href string)) {
-	if n.Type == html.ElementNode && (n.DataAtom == atom.A || n.DataAtom == atom.Area) {
-		for _, a := range n.Attr {
-			if a.Key == "href" && a.Namespace == "" {
-				fn(a.Val)
-				break
+// walkLinks appends the href of every <a href> and <area href> under n to
+// hrefs, in document order, and notes the first <base href>.
+func walkLinks(n *html.Node, hrefs *[]string, baseHref *string, hasBase *bool) {
+	if n.Type == html.ElementNode {
+		switch n.DataAtom {
+		case atom.A, atom.Area:
+			if v, ok := hrefAttr(n); ok {
+				*hrefs = append(*hrefs, v)
+			}
+		case atom.Base:
+			if v, ok := hrefAttr(n); ok && !*hasBase {
+				*baseHref, *hasBase = v, true
 			}
 		}
 	}
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		eachLink(ch, fn)
+		walkLinks(ch, hrefs, baseHref, hasBase)
 	}
+}
+
+func hrefAttr(n *html.Node) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == "href" && a.Namespace == "" {
+			return a.Val, true
+		}
+	}
+	return "", false
 }
 
 func hasPrefixFold(s, prefix string) bool {
