@@ -330,6 +330,18 @@ func (x *extractor) resolve(href string) string {
 	if strings.HasPrefix(low, "javascript:") || strings.HasPrefix(low, "mailto:") || strings.HasPrefix(low, "tel:") {
 		return ""
 	}
+	// Fast paths, for the common clean links: an absolute http(s) URL, or
+	// a path from the root, of plain characters with no dot segments. They
+	// give what url.Parse, ResolveReference and String would.
+	if plainURLChars(href) {
+		if (strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://")) && strings.Count(href, "/") >= 3 {
+			return href
+		}
+		if href[0] == '/' && (len(href) == 1 || href[1] != '/') && x.base.User == nil && x.base.Host != "" &&
+			(x.base.Scheme == "http" || x.base.Scheme == "https") {
+			return x.base.Scheme + "://" + x.base.Host + href
+		}
+	}
 	ref, err := url.Parse(href)
 	if err != nil {
 		return ""
@@ -337,4 +349,24 @@ func (x *extractor) resolve(href string) string {
 	u := x.base.ResolveReference(ref)
 	u.Fragment = ""
 	return u.String()
+}
+
+// plainURLChars reports whether s holds only characters a URL keeps as
+// they are, and no dot segment or fragment: resolving it changes nothing
+// but its base.
+func plainURLChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-' || c == '_' || c == '~' || c == '/' || c == ':' || c == '?' || c == '=' || c == '&' || c == ',' || c == '+':
+		case c == '.':
+			if i > 0 && s[i-1] == '/' { // "/." starts a dot segment (or a hidden file: take the slow path)
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -137,6 +138,32 @@ func TestIsFooterLine(t *testing.T) {
 	} {
 		if got := isFooterLine(s, int32(len([]rune(s)))); got != want {
 			t.Errorf("isFooterLine(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestResolve: the fast paths of resolve give what url.Parse,
+// ResolveReference and String give.
+func TestResolve(t *testing.T) {
+	slow := func(base *url.URL, href string) string {
+		ref, err := url.Parse(strings.TrimSpace(href))
+		if err != nil {
+			return ""
+		}
+		u := base.ResolveReference(ref)
+		u.Fragment = ""
+		return u.String()
+	}
+	hrefs := []string{"http://a.example/x/1.html", "https://A.Example:443/x?y=1&z=2", "http://a.example", "http://a.example/",
+		"/zixun/1.html", "/", "/?page=2", "/a?", "/a/./b", "/a/../b", "/.hidden", "//cdn.example/x.js", "/a%20b", "/信用卡",
+		"1.html", "../2.html", "?page=3", "/a:b", "/a,b+c~d", "http://a.example/a/../b", "/x#frag"}
+	for _, b := range []string{"http://www.kabao.example/zixun/12.html", "https://u:p@www.kabao.example/a/"} {
+		base, _ := url.Parse(b)
+		x := &extractor{base: base}
+		for _, h := range hrefs {
+			if got, want := x.resolve(h), slow(base, h); got != want {
+				t.Errorf("resolve(%q) against %s = %q, want %q", h, b, got, want)
+			}
 		}
 	}
 }
