@@ -1118,6 +1118,13 @@ func (x *extractor) authorSource() {
 			author = ""
 		}
 	}
+	// A byline of the name alone opening the text (an essay's or column's
+	// "title / author / text" layout): the author, not the text.
+	if first, rest, ok := strings.Cut(x.rec.Body, "\n"); ok && rest != "" {
+		if name := strings.TrimSpace(first); (author == "" || name == author) && personName(name) {
+			author, x.rec.Body = name, rest
+		}
+	}
 	if author == "" && personName(source) {
 		author = source // 来源：尹娟: a person is the source, so the writer
 	}

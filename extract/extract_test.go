@@ -157,6 +157,8 @@ var goldenCases = []goldenCase{
 	// number, copyright, report hotline) in one block, signed off by a
 	// reporter and a correspondent.
 	{"news-footer", "https://www.ribao.example/news/20231120/1.html", "text/html; charset=utf-8"},
+	// A column: heading, the author's name alone on a line, then the text.
+	{"essay-byline", "https://www.licai.example/zhuanlan/88.html", "text/html; charset=utf-8"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the
