@@ -129,9 +129,6 @@ func charsText(texts ...string) string {
 	return b.String()
 }
 
-// charsSQL is charsText for SQL (fa_chars(title, body)).
-func charsSQL(title, body string) string { return charsText(title, body) }
-
 // queryPart is one run of a query: Han characters or a word, folded.
 type queryPart struct {
 	text []rune

@@ -110,7 +110,7 @@ func newConnector(dsn string, writer bool) connector {
 			if err := c.RegisterFunc("fa_bigrams", indexText, true); err != nil {
 				return fmt.Errorf("store: register fa_bigrams: %w", err)
 			}
-			if err := c.RegisterFunc("fa_chars", charsSQL, true); err != nil {
+			if err := c.RegisterFunc("fa_chars", charsText, true); err != nil {
 				return fmt.Errorf("store: register fa_chars: %w", err)
 			}
 			if writer {

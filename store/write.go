@@ -288,15 +288,7 @@ func (db *DB) writer() {
 // holds enough (as many as the recent peak).
 func (db *DB) fill(batch []*writeReq, concurrent bool, enough int) []*writeReq {
 	enough = min(max(enough, 2), maxBatch)
-	for len(batch) < maxBatch {
-		select {
-		case r := <-db.writes:
-			batch = append(batch, r)
-			continue
-		default:
-		}
-		break
-	}
+	batch = db.takeQueued(batch)
 	if !concurrent || len(batch) >= enough {
 		return batch
 	}
@@ -310,7 +302,12 @@ func (db *DB) fill(batch []*writeReq, concurrent bool, enough int) []*writeReq {
 			return batch
 		}
 	}
-	// Enough: take what else is already queued, without waiting.
+	return db.takeQueued(batch) // enough: and what else is already queued
+}
+
+// takeQueued adds the requests already queued to batch, up to maxBatch,
+// without waiting.
+func (db *DB) takeQueued(batch []*writeReq) []*writeReq {
 	for len(batch) < maxBatch {
 		select {
 		case r := <-db.writes:
@@ -335,22 +332,15 @@ func (db *DB) runBatch(batch []*writeReq) {
 	case 0:
 		return
 	case 1:
-		err := db.inWriteTx(live[0].ctx, live[0].fn)
-		if err == nil {
-			db.txs.Add(1)
-			db.reqs.Add(1)
-		}
-		live[0].done <- err
+		live[0].done <- db.commitRequests(live[0].ctx, live[0].fn)
 		return
 	}
 	fns := make([]func(*wtx) error, len(live))
 	for i, r := range live {
 		fns[i] = r.fn
 	}
-	err := db.inWriteTx(context.Background(), fns...)
+	err := db.commitRequests(context.Background(), fns...)
 	if err == nil {
-		db.txs.Add(1)
-		db.reqs.Add(int64(len(live)))
 		for _, r := range live {
 			r.done <- nil
 		}
@@ -358,13 +348,19 @@ func (db *DB) runBatch(batch []*writeReq) {
 	}
 	db.logger.Debug("store: batch failed, running its requests one by one", "requests", len(live), "err", err)
 	for _, r := range live {
-		err := db.inWriteTx(r.ctx, r.fn)
-		if err == nil {
-			db.txs.Add(1)
-			db.reqs.Add(1)
-		}
-		r.done <- err
+		r.done <- db.commitRequests(r.ctx, r.fn)
 	}
+}
+
+// commitRequests runs the requests' fns in one transaction (inWriteTx) and
+// counts it for WriteStats when it commits.
+func (db *DB) commitRequests(ctx context.Context, fns ...func(tx *wtx) error) error {
+	err := db.inWriteTx(ctx, fns...)
+	if err == nil {
+		db.txs.Add(1)
+		db.reqs.Add(int64(len(fns)))
+	}
+	return err
 }
 
 // WriteStats says how many write requests (Complete, Enqueue, Claim …) have
