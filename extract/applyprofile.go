@@ -83,23 +83,15 @@ func (x *extractor) applyProfile(doc *goquery.Document) {
 	if _, v := p.selValues("source", root); firstNonEmpty(v) != "" {
 		rec.Source = stripLabelAny(firstNonEmpty(v), "来源")
 	}
-	if _, v := p.selValues("category", root); firstNonEmpty(v) != "" {
-		rec.Category = firstNonEmpty(v)
+	_, catV := p.selValues("category", root)
+	category := firstNonEmpty(catV)
+	if category != "" {
+		rec.Category = category
 	}
 	if _, v := p.selValues("breadcrumb", root); len(v) > 0 {
-		var items []string
-		if len(v) == 1 {
-			items = splitCrumb(v[0])
-		} else {
-			for _, s := range v {
-				if s != "" {
-					items = append(items, s)
-				}
-			}
-		}
-		if len(items) > 0 {
+		if items := listValues(v, splitCrumb); len(items) > 0 {
 			rec.Breadcrumb = items
-			if _, c := p.selValues("category", root); firstNonEmpty(c) == "" {
+			if category == "" {
 				rec.Category = items[len(items)-1]
 				if rec.Category == rec.Title && len(items) > 1 {
 					rec.Category = items[len(items)-2]
@@ -108,17 +100,10 @@ func (x *extractor) applyProfile(doc *goquery.Document) {
 		}
 	}
 	if _, v := p.selValues("keywords", root); len(v) > 0 {
-		var kw []string
-		if len(v) == 1 {
-			s, _ := stripLabel(v[0], "相关搜索词", "标签", "关键词", "关键字", "Tags", "TAG")
-			kw = splitKeywords(s, true)
-		} else {
-			for _, s := range v {
-				if s != "" {
-					kw = append(kw, s)
-				}
-			}
-		}
+		kw := listValues(v, func(s string) []string {
+			s, _ = stripLabel(s, "相关搜索词", "标签", "关键词", "关键字", "Tags", "TAG")
+			return splitKeywords(s, true)
+		})
 		if len(kw) > 0 {
 			rec.Keywords = kw
 		}
@@ -198,4 +183,19 @@ func (x *extractor) profileCards(root *html.Node) []Card {
 		}
 	}
 	return out
+}
+
+// listValues reads a list field a profile selected: one element's text is
+// split by split; several elements are the items, empty ones left out.
+func listValues(v []string, split func(string) []string) []string {
+	if len(v) == 1 {
+		return split(v[0])
+	}
+	var items []string
+	for _, s := range v {
+		if s != "" {
+			items = append(items, s)
+		}
+	}
+	return items
 }
