@@ -1,5 +1,8 @@
 package extract
 
+// Table tests of the extractor's small rules: class and id words, white
+// space folding, link resolution, footer lines and person names.
+
 import (
 	"net/url"
 	"os"
