@@ -196,6 +196,10 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	if len(items) == 0 {
 		return c.Counts(), errors.New("crawler: no valid seed URL")
 	}
+	// A sink failure (a lost crawl lock, a broken disk) stops the crawl at
+	// once, requests in flight included: nothing it fetched could be kept.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	c.collector = c.newCollector(ctx)
 	for _, h := range hosts {
 		c.limitHost(h)
@@ -206,15 +210,16 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	if c.cfg.Sitemaps {
 		c.enqueueSitemaps(ctx, runID, items)
 	}
-	err = c.loop(ctx, runID)
+	err = c.loop(ctx, runID, stop)
 	return c.Counts(), err
 }
 
 // loop claims due items and hands them to workers until nothing is left.
 // It claims ahead, up to four times the number of workers, so workers never wait
 // on a claim; items claimed but not started when the crawl stops are put
-// back (and a killed process's are reset by the resume).
-func (c *Crawler) loop(ctx context.Context, runID int64) error {
+// back (and a killed process's are reset by the resume). A sink error
+// cancels ctx through stop and is returned.
+func (c *Crawler) loop(ctx context.Context, runID int64, stop context.CancelCauseFunc) error {
 	// Eight times the per-host parallelism: workers waiting for their
 	// commit (the store gathers twenty or so completions per transaction,
 	// waiting up to a few ms for them) do not leave HTTP slots idle; colly's
@@ -236,6 +241,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 					_ = c.sink.Retry(context.WithoutCancel(ctx), runID, it, "interrupted")
 				} else if err := c.process(ctx, runID, it); err != nil {
 					sinkErr.CompareAndSwap(nil, err)
+					stop(err)
 				}
 				inflight.Add(-1)
 				select {
@@ -263,7 +269,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 			return err
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		free := int64(4*workers) - inflight.Load()
 		if c.cfg.MaxPages > 0 {
@@ -279,7 +285,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 		claimed, err := c.sink.Claim(ctx, runID, int(free), c.now())
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return context.Cause(ctx)
 			}
 			return fmt.Errorf("crawler: claim: %w", err)
 		}
@@ -291,7 +297,7 @@ func (c *Crawler) loop(ctx context.Context, runID int64) error {
 			n, due, err := c.sink.Pending(ctx, runID)
 			if err != nil {
 				if ctx.Err() != nil {
-					return ctx.Err()
+					return context.Cause(ctx)
 				}
 				return fmt.Errorf("crawler: pending: %w", err)
 			}

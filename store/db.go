@@ -54,6 +54,8 @@ type DB struct {
 
 	known *knownURLs
 
+	fence atomic.Pointer[fence] // the crawl lock held (Lock), checked by every write transaction
+
 	// The writer goroutine (see write.go).
 	pending      []indexDoc   // index rows not yet written; writer goroutine only
 	pendingSince time.Time    // when the oldest of pending was queued

@@ -252,11 +252,10 @@ func (db *DB) ResetInFlight(ctx context.Context, runID int64) (int, error) {
 	if db.w == nil {
 		return 0, ErrReadOnly
 	}
-	res, err := db.w.ExecContext(ctx, "UPDATE frontier SET state = 'queued' WHERE run_id = ? AND state = 'inflight'", runID)
+	n, err := db.exec(ctx, "UPDATE frontier SET state = 'queued' WHERE run_id = ? AND state = 'inflight'", runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: reset in-flight run %d: %w", runID, err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
@@ -267,12 +266,11 @@ func (db *DB) CarryOverFailed(ctx context.Context, fromRunID, toRunID int64) (in
 	if db.w == nil {
 		return 0, ErrReadOnly
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO frontier (run_id, url, depth, attempts, next_try, state)
+	n, err := db.exec(ctx, `INSERT OR IGNORE INTO frontier (run_id, url, depth, attempts, next_try, state)
 		SELECT ?, url, depth, 0, 0, 'queued' FROM frontier WHERE run_id = ? AND state = 'failed' ORDER BY id`, toRunID, fromRunID)
 	if err != nil {
 		return 0, fmt.Errorf("store: carry over failed from run %d to %d: %w", fromRunID, toRunID, err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
@@ -282,12 +280,11 @@ func (db *DB) DeleteFrontier(ctx context.Context, runID int64) (int, error) {
 	if db.w == nil {
 		return 0, ErrReadOnly
 	}
-	res, err := db.w.ExecContext(ctx, "DELETE FROM frontier WHERE run_id = ? AND state <> 'failed'", runID)
+	n, err := db.exec(ctx, "DELETE FROM frontier WHERE run_id = ? AND state <> 'failed'", runID)
 	db.known.forget(runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete frontier of run %d: %w", runID, err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 

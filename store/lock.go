@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -20,6 +21,70 @@ const (
 	LockStale     = 2 * time.Minute
 	lockPoll      = time.Second
 )
+
+// LockLostError is returned by every write through a DB whose crawl lock
+// another crawl has taken over (say after this process was paused past
+// LockStale: a laptop suspend, a VM pause, SIGSTOP). The lock is checked in
+// each write transaction (fencing), so once it is lost nothing more this DB
+// writes commits; a crawl that gets this error must stop.
+type LockLostError struct {
+	Owner string      // who this DB held the lock as
+	Now   *LockHolder // who holds it now; nil when nobody does
+}
+
+func (e *LockLostError) Error() string {
+	if e.Now == nil {
+		return fmt.Sprintf("store: crawl lock of %s lost: it was released by another process; stopping writes", e.Owner)
+	}
+	return fmt.Sprintf("store: crawl lock of %s lost: %s (pid %d on %s) took it over at %s; stopping writes",
+		e.Owner, e.Now.Owner, e.Now.PID, e.Now.Hostname, e.Now.AcquiredAt.Format(time.RFC3339))
+}
+
+// fence is the crawl lock a DB holds, which each of its write
+// transactions checks.
+type fence struct {
+	owner, token string
+	lost         atomic.Pointer[LockLostError] // set once the lock is seen lost
+}
+
+// checkFence fails with *LockLostError when db holds a crawl lock (Lock)
+// whose row no longer carries its token. It runs inside write
+// transactions, which are BEGIN IMMEDIATE: no other writer can change the
+// row between the check and the commit.
+func (db *DB) checkFence(ctx context.Context, q querier) error {
+	f := db.fence.Load()
+	if f == nil {
+		return nil
+	}
+	if e := f.lost.Load(); e != nil {
+		return e
+	}
+	h := &LockHolder{}
+	var token, acquired, beat string
+	err := q.QueryRowContext(ctx, "SELECT owner, token, pid, hostname, acquired_at, heartbeat_at FROM crawl_lock WHERE id = 1").
+		Scan(&h.Owner, &token, &h.PID, &h.Hostname, &acquired, &beat)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		h = nil
+	case err != nil:
+		return fmt.Errorf("check crawl lock: %w", err)
+	case token == f.token:
+		return nil
+	default:
+		h.AcquiredAt, h.HeartbeatAt = parseTime(acquired), parseTime(beat)
+	}
+	return db.lockLost(f, h)
+}
+
+// lockLost records that f is lost to holder now (nil: nobody) and returns
+// the error every later write gets.
+func (db *DB) lockLost(f *fence, now *LockHolder) error {
+	e := &LockLostError{Owner: f.owner, Now: now}
+	if f.lost.CompareAndSwap(nil, e) {
+		db.logger.Error("store: crawl lock lost: writes stop", "err", e)
+	}
+	return f.lost.Load()
+}
 
 // LockHolder describes who holds the crawl lock.
 type LockHolder struct {
@@ -36,7 +101,9 @@ type LockHolder struct {
 // with wait, polls until the lock is free or ctx ends. A lock whose holder
 // is gone (same host and its process no longer exists) or whose heartbeat
 // is older than LockStale is taken over. While held, a goroutine refreshes
-// the heartbeat; release stops it and frees the lock.
+// the heartbeat; release stops it and frees the lock. While held, every
+// write transaction of db checks that the lock is still its own and fails
+// with *LockLostError once another crawl has taken it over.
 func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func() error, err error) {
 	if db.w == nil {
 		return nil, ErrReadOnly
@@ -64,6 +131,8 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 		}
 	}
 
+	f := &fence{owner: owner, token: token}
+	db.fence.Store(f)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -81,7 +150,10 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 					continue
 				}
 				if n, _ := res.RowsAffected(); n == 0 {
-					db.logger.Error("store: crawl lock lost: another process took it over")
+					// Taken over: fail the next write without asking again.
+					_ = db.checkFence(context.Background(), db.w) // names the new holder
+					db.lockLost(f, nil)
+					return
 				}
 			}
 		}
@@ -92,6 +164,7 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 		once.Do(func() {
 			close(stop)
 			<-done
+			db.fence.CompareAndSwap(f, nil)
 			if _, e := db.w.Exec("DELETE FROM crawl_lock WHERE id = 1 AND token = ?", token); e != nil {
 				err = fmt.Errorf("store: unlock: %w", e)
 			}

@@ -104,10 +104,12 @@ func (db *DB) StartRun(ctx context.Context, spec RunSpec) (int64, error) {
 		adaptive = 1
 	}
 	var id int64
-	err = db.w.QueryRowContext(ctx, `INSERT INTO runs (seeds, options, adaptive, min_revisit_s, max_revisit_s, started_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(seedsJSON), opts, adaptive, int64(c.min/time.Second), int64(c.max/time.Second),
-		fmtTime(db.now()), finarchive.RunRunning).Scan(&id)
+	err = db.write(ctx, func(tx *wtx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO runs (seeds, options, adaptive, min_revisit_s, max_revisit_s, started_at, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			string(seedsJSON), opts, adaptive, int64(c.min/time.Second), int64(c.max/time.Second),
+			fmtTime(db.now()), finarchive.RunRunning).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: start run: %w", err)
 	}
@@ -149,11 +151,11 @@ func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.R
 	if err != nil {
 		return fmt.Errorf("store: update run %d: %w", id, err)
 	}
-	res, err := db.w.ExecContext(ctx, "UPDATE runs SET "+setCounts+" WHERE id = ?", append(args, id)...)
+	n, err := db.exec(ctx, "UPDATE runs SET "+setCounts+" WHERE id = ?", append(args, id)...)
 	if err != nil {
 		return fmt.Errorf("store: update run %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("store: update run %d: %w", id, ErrNotFound)
 	}
 	return nil
@@ -170,11 +172,11 @@ func (db *DB) FinishRun(ctx context.Context, id int64, status string, counts fin
 		return fmt.Errorf("store: finish run %d: %w", id, err)
 	}
 	args = append([]any{fmtTime(db.now()), status, errMsg}, args...)
-	res, err := db.w.ExecContext(ctx, "UPDATE runs SET finished_at = ?, status = ?, error = ?, "+setCounts+" WHERE id = ?", append(args, id)...)
+	n, err := db.exec(ctx, "UPDATE runs SET finished_at = ?, status = ?, error = ?, "+setCounts+" WHERE id = ?", append(args, id)...)
 	if err != nil {
 		return fmt.Errorf("store: finish run %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("store: finish run %d: %w", id, ErrNotFound)
 	}
 	return nil
@@ -186,11 +188,11 @@ func (db *DB) ReopenRun(ctx context.Context, id int64) error {
 	if db.w == nil {
 		return ErrReadOnly
 	}
-	res, err := db.w.ExecContext(ctx, "UPDATE runs SET status = ?, finished_at = NULL, error = '' WHERE id = ?", finarchive.RunRunning, id)
+	n, err := db.exec(ctx, "UPDATE runs SET status = ?, finished_at = NULL, error = '' WHERE id = ?", finarchive.RunRunning, id)
 	if err != nil {
 		return fmt.Errorf("store: reopen run %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("store: reopen run %d: %w", id, ErrNotFound)
 	}
 	return nil

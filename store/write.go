@@ -140,6 +140,9 @@ func (db *DB) inWriteTx(ctx context.Context, fns ...func(tx *wtx) error) error {
 	tx := &wtx{index: slices.Clone(db.pending)}
 	err := db.inTx(ctx, func(sqlTx *sql.Tx) error {
 		tx.Tx = sqlTx
+		if err := db.checkFence(ctx, sqlTx); err != nil {
+			return err
+		}
 		for _, fn := range fns {
 			if err := fn(tx); err != nil {
 				return err
@@ -172,7 +175,16 @@ func (db *DB) flushIndexNow() {
 	if len(db.pending) == 0 {
 		return
 	}
-	if err := db.inWriteTx(context.Background(), func(tx *wtx) error { tx.flushNow = true; return nil }); err != nil {
+	err := db.inWriteTx(context.Background(), func(tx *wtx) error { tx.flushNow = true; return nil })
+	var lost *LockLostError
+	if errors.As(err, &lost) {
+		// Nothing commits any more; the next Open indexes these pages
+		// (catchUpIndex).
+		db.pending, db.pendingSince = nil, time.Time{}
+		db.pendingN.Store(0)
+		return
+	}
+	if err != nil {
 		db.logger.Warn("store: write search index", "pages", len(db.pending), "err", err)
 		db.pendingSince = time.Now() // try again in indexDelay, not at once
 	}
@@ -236,6 +248,22 @@ func (db *DB) write(ctx context.Context, fn func(tx *wtx) error) error {
 			return ErrClosed // queued after the writer had stopped
 		}
 	}
+}
+
+// exec runs one statement as a write request, serialised with the other
+// writes and fenced like them (see checkFence), and returns how many rows
+// it changed.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.write(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
 }
 
 // writer serves write requests until Close.

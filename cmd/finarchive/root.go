@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/store"
 	"github.com/spf13/cobra"
 )
 
@@ -49,6 +50,10 @@ func exitCode(err error) int {
 	var ce *codeError
 	if errors.As(err, &ce) {
 		return ce.code
+	}
+	var lost *store.LockLostError
+	if errors.As(err, &lost) {
+		return exitLocked
 	}
 	if errors.Is(err, context.Canceled) {
 		return exitInterrupted
