@@ -6,7 +6,6 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -28,49 +27,6 @@ const Version = "0.1.0"
 // DefaultUserAgent names finarchive and its version, as a polite crawler does.
 const DefaultUserAgent = "finarchive/" + Version + " (+https://github.com/finarchive/finarchive)"
 
-// Config holds a crawl's options. Its JSON form is stored with the run so
-// `crawl --resume` restores it.
-type Config struct {
-	MaxDepth      int           `json:"max_depth"`       // link distance from a seed; 0 = no limit
-	MaxPages      int           `json:"max_pages"`       // responses to fetch at most; 0 = no limit
-	Parallelism   int           `json:"parallelism"`     // requests in flight per host
-	Delay         time.Duration `json:"delay"`           // minimum gap between requests of one slot to a host
-	RandomDelay   time.Duration `json:"random_delay"`    // extra random gap, up to this
-	UserAgent     string        `json:"user_agent"`      // sent with every request and matched against robots.txt
-	Include       []string      `json:"include"`         // regexps a followed URL must match (any)
-	Exclude       []string      `json:"exclude"`         // regexps a followed URL must not match
-	Hosts         []string      `json:"hosts"`           // extra hosts in scope beside the seeds'
-	IgnoreRobots  bool          `json:"ignore_robots"`   // do not fetch or obey robots.txt
-	MaxBodySize   int64         `json:"max_body_size"`   // larger responses fail; never truncated
-	Timeout       time.Duration `json:"timeout"`         // per request
-	MaxRetries    int           `json:"max_retries"`     // retries of a failing URL within a run
-	BackoffBase   time.Duration `json:"backoff_base"`    // first retry wait; doubles each attempt, with jitter
-	BackoffMax    time.Duration `json:"backoff_max"`     // largest retry wait
-	Sitemaps      bool          `json:"sitemaps"`        // read sitemap.xml and robots.txt Sitemap: lines as extra seeds
-	MaxPerPattern int           `json:"max_per_pattern"` // URLs of one query-bearing shape followed at most (trap bound)
-	Profile       string        `json:"profile,omitempty"`
-	// Gate, when set, is per-host politeness shared with other crawlers:
-	// each request waits on it too. Not stored with the run.
-	Gate *HostGate `json:"-"`
-}
-
-// DefaultConfig returns polite defaults for a real site.
-func DefaultConfig() Config {
-	return Config{
-		MaxDepth:      10,
-		Parallelism:   2,
-		Delay:         time.Second,
-		UserAgent:     DefaultUserAgent,
-		MaxBodySize:   10 << 20,
-		Timeout:       30 * time.Second,
-		MaxRetries:    3,
-		BackoffBase:   2 * time.Second,
-		BackoffMax:    2 * time.Minute,
-		Sitemaps:      true,
-		MaxPerPattern: 500,
-	}
-}
-
 // Progress is a snapshot of a running crawl, for a progress line.
 type Progress struct {
 	Fetched  int64
@@ -82,6 +38,7 @@ type Progress struct {
 // Crawler runs crawls into a Sink.
 type Crawler struct {
 	cfg      Config
+	gate     *HostGate // politeness shared with other crawlers; nil: none
 	sink     Sink
 	log      *slog.Logger
 	profiles *extract.Profiles
@@ -121,13 +78,13 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 		cfg.MaxBodySize = 10 << 20
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
+		cfg.Timeout = Duration(30 * time.Second)
 	}
 	if cfg.BackoffBase <= 0 {
-		cfg.BackoffBase = time.Second
+		cfg.BackoffBase = Duration(time.Second)
 	}
 	if cfg.BackoffMax <= 0 {
-		cfg.BackoffMax = time.Minute
+		cfg.BackoffMax = Duration(time.Minute)
 	}
 	if cfg.MaxRetries < 0 {
 		cfg.MaxRetries = 0
@@ -135,6 +92,11 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 	return &Crawler{cfg: cfg, sink: sink, log: logger, profiles: profiles, now: time.Now,
 		hostUntil: map[string]time.Time{}, limited: map[string]bool{}, redirects: map[string]string{}}, nil
 }
+
+// UseGate makes the crawler's requests wait on g too: per-host politeness
+// shared with other crawlers (the sites of one schedule daemon). Call it
+// before Run.
+func (c *Crawler) UseGate(g *HostGate) { c.gate = g }
 
 // Progress returns a snapshot of the running crawl.
 func (c *Crawler) Progress() Progress {
@@ -194,7 +156,7 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	c.scope = scope
 	c.linkCache = newLinkCache()
 	if len(items) == 0 {
-		return c.Counts(), errors.New("crawler: no valid seed URL")
+		return c.Counts(), errNoSeed
 	}
 	// A sink failure (a lost crawl lock, a broken disk) stops the crawl at
 	// once, requests in flight included: nothing it fetched could be kept.
@@ -337,7 +299,7 @@ func (c *Crawler) limitHost(host string) {
 	}
 	c.limited[host] = true
 	_ = c.collector.Limit(&colly.LimitRule{DomainGlob: globEscape(host), Parallelism: c.cfg.Parallelism,
-		Delay: c.cfg.Delay, RandomDelay: c.cfg.RandomDelay})
+		Delay: time.Duration(c.cfg.Delay), RandomDelay: time.Duration(c.cfg.RandomDelay)})
 }
 
 func globEscape(s string) string {
@@ -363,9 +325,9 @@ func (c *Crawler) slowHost(host string, until time.Time) {
 // backoff returns the wait before retry number attempt (1-based): exponential
 // with full jitter over the upper half, bounded by BackoffMax.
 func (c *Crawler) backoff(attempt int) time.Duration {
-	d := c.cfg.BackoffBase << min(attempt-1, 20)
-	if d > c.cfg.BackoffMax || d <= 0 {
-		d = c.cfg.BackoffMax
+	d := time.Duration(c.cfg.BackoffBase) << min(attempt-1, 20)
+	if d > time.Duration(c.cfg.BackoffMax) || d <= 0 {
+		d = time.Duration(c.cfg.BackoffMax)
 	}
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))

@@ -44,7 +44,7 @@ func mustRun(t *testing.T, db *store.DB, cfg crawler.Config, seeds ...string) (*
 
 func fastConfig() crawler.Config {
 	cfg := crawler.DefaultConfig()
-	cfg.Delay, cfg.Parallelism, cfg.BackoffBase, cfg.Timeout = 0, 4, 10*time.Millisecond, 5*time.Second
+	cfg.Delay, cfg.Parallelism, cfg.BackoffBase, cfg.Timeout = 0, 4, crawler.Duration(10*time.Millisecond), crawler.Duration(5*time.Second)
 	cfg.Exclude = []string{`/calendar/`, `/refer/`}
 	return cfg
 }
@@ -70,7 +70,7 @@ func TestCrawler_Politeness(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := fastConfig()
-	cfg.Parallelism, cfg.Delay = 1, 60*time.Millisecond
+	cfg.Parallelism, cfg.Delay = 1, crawler.Duration(60*time.Millisecond)
 	if _, err := mustRun(t, mustStore(t), cfg, srv.URL+"/"); err != nil {
 		t.Fatal(err)
 	}

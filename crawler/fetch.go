@@ -51,11 +51,11 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 		TLSHandshakeTimeout: 10 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	rt := c.cfg.Gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
+	rt := c.gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
 	col.WithTransport(rt)
-	c.client = &http.Client{Transport: rt, Timeout: c.cfg.Timeout}
+	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout)}
 	c.robots = newRobots(c.client, c.cfg.UserAgent)
-	col.SetRequestTimeout(c.cfg.Timeout)
+	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
 	col.OnResponseHeaders(func(r *colly.Response) {
 		ct := r.Headers.Get("Content-Type")
@@ -70,7 +70,7 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 			r.Request.Abort()
 			return
 		}
-		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > c.cfg.MaxBodySize {
+		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > int64(c.cfg.MaxBodySize) {
 			r.Ctx.Put(ctxAbort, fmt.Sprintf("oversize: Content-Length %d > limit %d", n, c.cfg.MaxBodySize))
 			r.Request.Abort()
 		}
@@ -172,7 +172,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		f.Skipped = fmt.Sprintf("HTTP %d", status)
 		return c.complete(bg, runID, f)
 	}
-	if int64(len(resp.Body)) > c.cfg.MaxBodySize {
+	if int64(len(resp.Body)) > int64(c.cfg.MaxBodySize) {
 		reason := fmt.Sprintf("oversize: body over limit %d bytes", c.cfg.MaxBodySize)
 		c.fail("oversize")
 		c.log.Warn("page failed", "url", it.URL, "reason", reason)

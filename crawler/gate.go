@@ -12,7 +12,7 @@ import (
 // one `schedule` daemon): whatever crawler asks, a host has at most a given
 // number of requests in flight and a minimum gap between two request starts.
 // A crawler sends all its requests (pages, robots.txt, sitemaps) through
-// it (Config.Gate, see Transport), on top of its own per-crawl limits. A
+// it (Crawler.UseGate, see Transport), on top of its own per-crawl limits. A
 // nil *HostGate lets every request through. It is safe for concurrent use.
 type HostGate struct {
 	limit int           // default requests in flight per host

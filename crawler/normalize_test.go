@@ -125,7 +125,7 @@ func TestAgentToken(t *testing.T) {
 }
 
 func TestCrawler_Backoff(t *testing.T) {
-	c, _ := New(Config{BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second}, nil, nil, nil)
+	c, _ := New(Config{BackoffBase: Duration(100 * time.Millisecond), BackoffMax: Duration(time.Second)}, nil, nil, nil)
 	for attempt := 1; attempt <= 8; attempt++ {
 		want := min(100*time.Millisecond<<(attempt-1), time.Second)
 		for range 50 {

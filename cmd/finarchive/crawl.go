@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,19 +20,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// crawlFlags are the options of `crawl` (and of each site in `schedule`).
+// crawlFlags are the options of `crawl` (and of each site in `schedule`):
+// the crawl options (bound by bindOptions) and the command's own.
 type crawlFlags struct {
-	db          string
-	cfg         crawler.Config
-	noSitemaps  bool
-	profile     string
-	resume      bool
-	wait        bool
-	jsonOut     bool
-	adaptive    bool
-	minRevisit  time.Duration
-	maxRevisit  time.Duration
-	maxBodySize string
+	db      string
+	cfg     crawler.Config
+	resume  bool
+	wait    bool
+	jsonOut bool
 }
 
 func newCrawlCmd(a *app) *cobra.Command {
@@ -66,51 +60,8 @@ A crawl killed at any moment continues with --resume.`,
 }
 
 func addCrawlFlags(cmd *cobra.Command, f *crawlFlags) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
-	fl.IntVar(&f.cfg.MaxDepth, "max-depth", f.cfg.MaxDepth, "follow links at most this far from a seed (0 = no limit)")
-	fl.IntVar(&f.cfg.MaxPages, "max-pages", 0, "fetch at most this many pages (0 = no limit)")
-	fl.IntVar(&f.cfg.Parallelism, "parallelism", f.cfg.Parallelism, "requests in flight per host")
-	fl.DurationVar(&f.cfg.Delay, "delay", f.cfg.Delay, "minimum gap between requests to one host (per parallel slot)")
-	fl.DurationVar(&f.cfg.RandomDelay, "random-delay", 0, "add a random extra gap up to this")
-	fl.StringVar(&f.cfg.UserAgent, "user-agent", f.cfg.UserAgent, "User-Agent header, also matched against robots.txt")
-	fl.StringArrayVar(&f.cfg.Include, "include", nil, "only follow URLs matching this regexp (repeatable)")
-	fl.StringArrayVar(&f.cfg.Exclude, "exclude", nil, "never follow URLs matching this regexp (repeatable)")
-	fl.StringArrayVar(&f.cfg.Hosts, "host", nil, "also crawl this host (repeatable; default: the seeds' hosts)")
-	fl.BoolVar(&f.cfg.IgnoreRobots, "ignore-robots", false, "do not obey robots.txt (only for sites you own)")
-	fl.StringVar(&f.maxBodySize, "max-body-size", "10MiB", "a larger response is an error for that URL (e.g. 10MiB, 512KiB)")
-	fl.DurationVar(&f.cfg.Timeout, "timeout", f.cfg.Timeout, "timeout of one request")
-	fl.IntVar(&f.cfg.MaxRetries, "retries", f.cfg.MaxRetries, "retries of a failing URL (timeouts, resets, 429, 5xx)")
-	fl.DurationVar(&f.cfg.BackoffBase, "backoff", f.cfg.BackoffBase, "first retry wait; doubles each attempt, with jitter")
-	fl.DurationVar(&f.cfg.BackoffMax, "backoff-max", f.cfg.BackoffMax, "longest retry wait")
-	fl.BoolVar(&f.noSitemaps, "no-sitemaps", false, "do not read sitemap.xml as extra seeds")
-	fl.IntVar(&f.cfg.MaxPerPattern, "max-per-pattern", f.cfg.MaxPerPattern, "follow at most this many URLs of one query-string shape (link-trap bound; 0 = no limit)")
-	fl.StringVar(&f.profile, "profile", "", "site profiles file (YAML or JSON) to override automatic extraction")
-	fl.BoolVar(&f.adaptive, "adaptive", false, "skip archived articles not yet due for a revisit (see README: adaptive revisits)")
-	fl.DurationVar(&f.minRevisit, "min-revisit", 6*time.Hour, "adaptive: shortest revisit interval")
-	fl.DurationVar(&f.maxRevisit, "max-revisit", 30*24*time.Hour, "adaptive: longest revisit interval")
-}
-
-// parseSize reads 10MiB, 512KiB, 1MB, 2048.
-func parseSize(s string) (int64, error) {
-	orig := s
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 10MiB, 512KiB or a number of bytes)", orig)
-	}
-	return n * mult, nil
+	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	bindOptions(cmd.Flags(), &f.cfg)
 }
 
 // loadProfiles returns the built-in profiles merged with a user's file.
@@ -134,7 +85,8 @@ type crawlJob struct {
 	profiles *extract.Profiles
 	resume   bool
 	spec     store.RunSpec
-	progress bool // draw a live progress line
+	progress bool              // draw a live progress line
+	gate     *crawler.HostGate // per-host politeness shared with other crawls; nil: none
 }
 
 // crawlResult is how a crawl ended.
@@ -148,23 +100,16 @@ type crawlResult struct {
 }
 
 func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
-	size, err := parseSize(f.maxBodySize)
-	if err != nil {
-		return &usageError{msg: "--max-body-size: " + err.Error()}
-	}
-	f.cfg.MaxBodySize = size
-	f.cfg.Sitemaps = !f.noSitemaps
-	f.cfg.Profile = f.profile
 	if f.resume && len(args) > 0 {
 		return &usageError{msg: "--resume takes no URLs: the run's seeds are stored"}
 	}
 	if !f.resume && len(args) == 0 {
 		return &usageError{msg: "crawl needs at least one seed URL (or --resume)"}
 	}
-	if _, err := crawler.NewScope(nil, f.cfg.Include, f.cfg.Exclude, 0, time.Now()); err != nil {
-		return &usageError{msg: err.Error()}
+	if err := f.cfg.Validate(); err != nil {
+		return err
 	}
-	profiles, err := loadProfiles(f.profile)
+	profiles, err := loadProfiles(f.cfg.Profile)
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -175,7 +120,8 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	defer closeDB()
 
 	job := &crawlJob{db: db, cfg: f.cfg, seeds: args, profiles: profiles, resume: f.resume,
-		spec:     store.RunSpec{Adaptive: f.adaptive, MinRevisit: f.minRevisit, MaxRevisit: f.maxRevisit},
+		spec: store.RunSpec{Adaptive: f.cfg.Adaptive, MinRevisit: time.Duration(f.cfg.MinRevisit),
+			MaxRevisit: time.Duration(f.cfg.MaxRevisit)},
 		progress: isTerminal(a.stderr) && !a.quiet}
 	res, err := a.runCrawl(ctx, job)
 	if res != nil {
@@ -271,6 +217,7 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 	if err != nil {
 		return nil, err
 	}
+	cr.UseGate(job.gate)
 	start := time.Now()
 	stopProgress := a.showProgress(ctx, cr, db, runID, prev, job.progress)
 	counts, runErr := cr.Run(ctx, runID, seeds)

@@ -53,8 +53,8 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 	cfg.Delay = 0 // our own server on loopback
 	cfg.Parallelism = 4
 	cfg.MaxRetries = 1
-	cfg.BackoffBase = 100 * time.Millisecond
-	cfg.Timeout = 5 * time.Second
+	cfg.BackoffBase = crawler.Duration(100 * time.Millisecond)
+	cfg.Timeout = crawler.Duration(5 * time.Second)
 	profiles, _ := loadProfiles("")
 	job := &crawlJob{db: db, cfg: cfg, seeds: []string{base + "/"}, profiles: profiles,
 		spec: store.RunSpec{}, progress: isTerminal(a.stderr) && !a.quiet}

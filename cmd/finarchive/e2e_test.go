@@ -243,16 +243,3 @@ func exportAll(t testing.TB, db string) []extract.Record {
 	}
 	return readJSONL(t, p)
 }
-
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"10MiB": 10 << 20, "512KiB": 512 << 10, "2048": 2048, " 1GiB ": 1 << 30, "3MB": 3e6} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"10XB", "", "-1", "MiB", "1.5MiB"} {
-		if got, err := parseSize(in); err == nil {
-			t.Errorf("parseSize(%q) = %d, want an error", in, got)
-		}
-	}
-}

@@ -59,7 +59,8 @@ func exitCode(err error) int {
 		return exitInterrupted
 	}
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var oe *crawler.OptionError
+	if errors.As(err, &ue) || errors.As(err, &oe) {
 		return exitUsage
 	}
 	return exitError

@@ -90,18 +90,9 @@ interrupted and the next run resumes them) and schedule exits 0.`,
 // baseSite returns the site the flags describe; with --config it gives the
 // values of the fields that neither the file's defaults nor a site sets.
 func (f *scheduleFlags) baseSite(cmd *cobra.Command, args []string) siteConfig {
-	c := f.cfg
-	s := siteConfig{
-		Seeds: args, DB: f.db, Every: duration(f.every), Cron: f.cron, TZ: f.tz,
-		Include: c.Include, Exclude: c.Exclude, Hosts: c.Hosts, MaxDepth: c.MaxDepth, MaxPages: c.MaxPages,
-		MaxPerPattern: c.MaxPerPattern, Parallelism: c.Parallelism, Delay: duration(c.Delay),
-		RandomDelay: duration(c.RandomDelay), Timeout: duration(c.Timeout), Retries: c.MaxRetries,
-		Backoff: duration(c.BackoffBase), BackoffMax: duration(c.BackoffMax), UserAgent: c.UserAgent,
-		IgnoreRobots: c.IgnoreRobots, Sitemaps: !f.noSitemaps, MaxBodySize: f.maxBodySize, Profile: f.profile,
-		Adaptive: f.adaptive, MinRevisit: duration(f.minRevisit), MaxRevisit: duration(f.maxRevisit),
-	}
+	s := siteConfig{Seeds: args, DB: f.db, Every: crawler.Duration(f.every), Cron: f.cron, TZ: f.tz, Config: f.cfg}
 	if cmd.Flags().Changed("jitter") {
-		j := duration(f.jitter)
+		j := crawler.Duration(f.jitter)
 		s.Jitter = &j
 	}
 	return s
@@ -133,7 +124,7 @@ func (a *app) schedule(ctx context.Context, cmd *cobra.Command, f *scheduleFlags
 	}
 
 	// One gate for the whole daemon: sites sharing a host share its limits.
-	gate := crawler.NewHostGate(f.cfg.Parallelism, gateGap(f.cfg.Parallelism, f.cfg.Delay))
+	gate := crawler.NewHostGate(f.cfg.Parallelism, gateGap(f.cfg.Parallelism, time.Duration(f.cfg.Delay)))
 	d := &daemon{app: a, gate: gate, maxRuns: f.maxRuns, lockWait: f.lockWait, dbMu: map[string]*sync.Mutex{}}
 	jobs := make([]*siteJob, 0, len(sites))
 	for i := range sites {
@@ -201,11 +192,7 @@ func (d *daemon) prepare(s *siteConfig) (*siteJob, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %s: %w", s.Name, err)
 	}
-	cfg, err := s.crawlConfig()
-	if err != nil {
-		return nil, fmt.Errorf("site %s: %w", s.Name, err)
-	}
-	cfg.Gate = d.gate
+	cfg := s.Config
 	for _, h := range s.hosts() {
 		d.gate.SetLimit(h, s.Parallelism, gateGap(s.Parallelism, time.Duration(s.Delay)))
 	}
@@ -396,7 +383,7 @@ func (d *daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 	}
 	defer release()
 
-	job := &crawlJob{db: db, cfg: j.cfg, seeds: s.Seeds, profiles: j.profiles,
+	job := &crawlJob{db: db, cfg: j.cfg, seeds: s.Seeds, profiles: j.profiles, gate: d.gate,
 		spec: store.RunSpec{Adaptive: s.Adaptive, MinRevisit: time.Duration(s.MinRevisit), MaxRevisit: time.Duration(s.MaxRevisit)}}
 	if last, err := db.LastRun(ctx); err == nil && sameSeeds(last.Seeds, s.Seeds) &&
 		(last.Status == finarchive.RunRunning || last.Status == finarchive.RunInterrupted) {

@@ -28,65 +28,13 @@ type siteConfig struct {
 	Seeds []string `yaml:"seeds"`
 	DB    string   `yaml:"db"`
 
-	Every  duration  `yaml:"every"`
-	Cron   string    `yaml:"cron"`
-	TZ     string    `yaml:"tz"`
-	Jitter *duration `yaml:"jitter"` // nil: 10% of the interval, at most 5 min
+	Every  crawler.Duration  `yaml:"every"`
+	Cron   string            `yaml:"cron"`
+	TZ     string            `yaml:"tz"`
+	Jitter *crawler.Duration `yaml:"jitter"` // nil: 10% of the interval, at most 5 min
 
-	Include       []string `yaml:"include"`
-	Exclude       []string `yaml:"exclude"`
-	Hosts         []string `yaml:"hosts"`
-	MaxDepth      int      `yaml:"max-depth"`
-	MaxPages      int      `yaml:"max-pages"`
-	MaxPerPattern int      `yaml:"max-per-pattern"`
-
-	Parallelism  int      `yaml:"parallelism"`
-	Delay        duration `yaml:"delay"`
-	RandomDelay  duration `yaml:"random-delay"`
-	Timeout      duration `yaml:"timeout"`
-	Retries      int      `yaml:"retries"`
-	Backoff      duration `yaml:"backoff"`
-	BackoffMax   duration `yaml:"backoff-max"`
-	UserAgent    string   `yaml:"user-agent"`
-	IgnoreRobots bool     `yaml:"ignore-robots"`
-	Sitemaps     bool     `yaml:"sitemaps"`
-	MaxBodySize  string   `yaml:"max-body-size"`
-	Profile      string   `yaml:"profile"`
-
-	Adaptive   bool     `yaml:"adaptive"`
-	MinRevisit duration `yaml:"min-revisit"`
-	MaxRevisit duration `yaml:"max-revisit"`
-}
-
-// duration is a time.Duration read from YAML as "90s", "1h30m" or "7d".
-type duration time.Duration
-
-// UnmarshalYAML reads a duration string.
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("want a duration like 30s, 6h or 7d")
-	}
-	v, err := parseDuration(n.Value)
-	if err != nil {
-		return err
-	}
-	*d = duration(v)
-	return nil
-}
-
-// parseDuration is time.ParseDuration that also reads whole days ("7d").
-func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad duration %q (want e.g. 30s, 6h or 7d)", s)
-	}
-	return d, nil
+	// The crawl options: one key per crawl flag.
+	crawler.Config `yaml:",inline"`
 }
 
 // scheduleFile is the layout of a schedule config file.
@@ -121,13 +69,23 @@ func (e *configError) Error() string {
 
 func (e *configError) Unwrap() error { return e.err }
 
-// siteKeys are the YAML keys a site (or the defaults) may have.
+// siteKeys are the YAML keys a site (or the defaults) may have: its own
+// and the crawl options'.
 var siteKeys = func() map[string]bool {
 	keys := map[string]bool{}
-	t := reflect.TypeOf(siteConfig{})
-	for i := range t.NumField() {
-		keys[strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]] = true
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for i := range t.NumField() {
+			name, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			switch {
+			case opts == "inline":
+				add(t.Field(i).Type)
+			case name != "" && name != "-":
+				keys[name] = true
+			}
+		}
 	}
+	add(reflect.TypeOf(siteConfig{}))
 	return keys
 }()
 
@@ -273,20 +231,12 @@ func (s *siteConfig) check() (field string, err error) {
 		}
 		return field, err
 	}
-	if _, err := crawler.NewScope(nil, s.Include, s.Exclude, 0, time.Now()); err != nil {
-		return "include/exclude", err
-	}
-	if s.Parallelism < 1 {
-		return "parallelism", fmt.Errorf("%d: want at least 1", s.Parallelism)
-	}
-	if s.MaxDepth < 0 || s.MaxPages < 0 || s.Retries < 0 || s.MaxPerPattern < 0 {
-		return "max-depth/max-pages/retries/max-per-pattern", errors.New("must not be negative")
-	}
-	if _, err := parseSize(s.MaxBodySize); err != nil {
-		return "max-body-size", err
-	}
-	if s.MinRevisit > s.MaxRevisit && s.MaxRevisit > 0 {
-		return "min-revisit", fmt.Errorf("%s is longer than max-revisit %s", time.Duration(s.MinRevisit), time.Duration(s.MaxRevisit))
+	if err := s.Config.Validate(); err != nil {
+		var oe *crawler.OptionError
+		if errors.As(err, &oe) {
+			return oe.Option, oe.Err
+		}
+		return "", err
 	}
 	if s.Profile != "" {
 		if _, err := os.Stat(s.Profile); err != nil {
@@ -294,22 +244,6 @@ func (s *siteConfig) check() (field string, err error) {
 		}
 	}
 	return "", nil
-}
-
-// crawlConfig returns the crawler options of the site.
-func (s *siteConfig) crawlConfig() (crawler.Config, error) {
-	size, err := parseSize(s.MaxBodySize)
-	if err != nil {
-		return crawler.Config{}, err
-	}
-	return crawler.Config{
-		MaxDepth: s.MaxDepth, MaxPages: s.MaxPages, Parallelism: s.Parallelism,
-		Delay: time.Duration(s.Delay), RandomDelay: time.Duration(s.RandomDelay),
-		UserAgent: s.UserAgent, Include: s.Include, Exclude: s.Exclude, Hosts: s.Hosts,
-		IgnoreRobots: s.IgnoreRobots, MaxBodySize: size, Timeout: time.Duration(s.Timeout),
-		MaxRetries: s.Retries, BackoffBase: time.Duration(s.Backoff), BackoffMax: time.Duration(s.BackoffMax),
-		Sitemaps: s.Sitemaps, MaxPerPattern: s.MaxPerPattern, Profile: s.Profile,
-	}, nil
 }
 
 // hosts returns the hosts the site crawls: its seeds' and the extra ones.

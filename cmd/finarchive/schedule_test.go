@@ -406,8 +406,8 @@ func TestScheduleConfig_Example(t *testing.T) {
 		t.Errorf("insurance did not inherit the defaults: %+v", ins)
 	}
 	// The flags' defaults fill what neither the file nor a site sets.
-	if ins.UserAgent != crawler.DefaultUserAgent || ins.MaxBodySize != "10MiB" {
-		t.Errorf("insurance: user agent %q, max body %q; want the flags' defaults", ins.UserAgent, ins.MaxBodySize)
+	if ins.UserAgent != crawler.DefaultUserAgent || ins.MaxBodySize != 10<<20 {
+		t.Errorf("insurance: user agent %q, max body %s; want the flags' defaults", ins.UserAgent, ins.MaxBodySize)
 	}
 	for _, s := range sites {
 		sched, err := s.schedule()
@@ -478,14 +478,14 @@ func TestSiteConfig_Schedule(t *testing.T) {
 		next   time.Time
 		jitter time.Duration
 	}{
-		{"every", siteConfig{Every: duration(6 * time.Hour)}, from.Add(6 * time.Hour), 5 * time.Minute},
-		{"every short", siteConfig{Every: duration(time.Second)}, from.Add(time.Second), 100 * time.Millisecond},
+		{"every", siteConfig{Every: crawler.Duration(6 * time.Hour)}, from.Add(6 * time.Hour), 5 * time.Minute},
+		{"every short", siteConfig{Every: crawler.Duration(time.Second)}, from.Add(time.Second), 100 * time.Millisecond},
 		{"cron utc", siteConfig{Cron: "CRON_TZ=UTC 30 3 * * *"}, time.Date(2024, 3, 2, 3, 30, 0, 0, time.UTC), 5 * time.Minute},
 		{"cron tz flag", siteConfig{Cron: "30 3 * * *", TZ: "Asia/Shanghai"}, time.Date(2024, 3, 2, 19, 30, 0, 0, time.UTC), 5 * time.Minute},
 		{"cron prefix", siteConfig{Cron: "TZ=Asia/Shanghai 0 */8 * * *"}, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), 5 * time.Minute},
 		{"cron seconds", siteConfig{Cron: "CRON_TZ=UTC */10 * * * * *"}, from.Add(10 * time.Second), time.Second},
 		{"descriptor", siteConfig{Cron: "CRON_TZ=UTC @hourly"}, from.Add(time.Hour), 5 * time.Minute},
-		{"set jitter", siteConfig{Every: duration(time.Hour), Jitter: ptr(duration(0))}, from.Add(time.Hour), 0},
+		{"set jitter", siteConfig{Every: crawler.Duration(time.Hour), Jitter: ptr(crawler.Duration(0))}, from.Add(time.Hour), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sched, err := tc.s.schedule()
