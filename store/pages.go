@@ -99,6 +99,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 				return err
 			}
 		}
+		tx.saved(runID, result, f.NotModified)
 		if links != nil {
 			if _, err := db.enqueue(ctx, tx, runID, cfg, links, now); err != nil {
 				return err

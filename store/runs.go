@@ -119,8 +119,10 @@ func (db *DB) StartRun(ctx context.Context, spec RunSpec) (int64, error) {
 	return id, nil
 }
 
-// countArgs returns the counts as SQL arguments, in the order of the
-// columns fetched … failed_by.
+// countArgs returns the counts as SQL arguments, in the order of
+// setCounts' columns. The article counts (new, changed, unchanged,
+// not_modified) are not among them: Complete adds them to the run in the
+// transaction that saves the pages.
 func countArgs(c finarchive.RunCounts) ([]any, error) {
 	sb, err := json.Marshal(orEmpty(c.SkippedBy))
 	if err != nil {
@@ -130,7 +132,7 @@ func countArgs(c finarchive.RunCounts) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{c.Fetched, c.New, c.Changed, c.Unchanged, c.NotModified, c.Failed, c.Skipped, c.Bytes, string(sb), string(fb)}, nil
+	return []any{c.Fetched, c.Failed, c.Skipped, c.Bytes, string(sb), string(fb)}, nil
 }
 
 func orEmpty(m map[string]int) map[string]int {
@@ -140,9 +142,12 @@ func orEmpty(m map[string]int) map[string]int {
 	return m
 }
 
-const setCounts = `fetched = ?, new = ?, changed = ?, unchanged = ?, not_modified = ?, failed = ?, skipped = ?, bytes = ?, skipped_by = ?, failed_by = ?`
+const setCounts = `fetched = ?, failed = ?, skipped = ?, bytes = ?, skipped_by = ?, failed_by = ?`
 
-// UpdateRunCounts stores a run's progress so far.
+// UpdateRunCounts stores a run's progress so far: its fetched, failed and
+// skipped counts and bytes. Its article counts (new, changed, unchanged,
+// not modified) are the store's own, committed with the pages by Complete;
+// those of counts are ignored.
 func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.RunCounts) error {
 	if db.w == nil {
 		return ErrReadOnly
@@ -162,7 +167,8 @@ func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.R
 }
 
 // FinishRun records a run's end: its status (finarchive.RunFinished …),
-// final counts and the error that stopped it, if any.
+// final counts (as UpdateRunCounts: the article counts are the store's) and
+// the error that stopped it, if any.
 func (db *DB) FinishRun(ctx context.Context, id int64, status string, counts finarchive.RunCounts, errMsg string) error {
 	if db.w == nil {
 		return ErrReadOnly

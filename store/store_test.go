@@ -623,8 +623,11 @@ func TestDB_Runs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The article counts are the store's, from Complete: none here.
+	stored := counts
+	stored.New, stored.Changed, stored.Unchanged, stored.NotModified = 0, 0, 0, 0
 	if got, want := fmt.Sprintf("%v %s %s %+v %s", r.Seeds, r.Options, r.Status, r.RunCounts, r.Error),
-		fmt.Sprintf("%v %s %s %+v %s", spec.Seeds, spec.Options, finarchive.RunFailed, counts, "some failed"); got != want {
+		fmt.Sprintf("%v %s %s %+v %s", spec.Seeds, spec.Options, finarchive.RunFailed, stored, "some failed"); got != want {
 		t.Errorf("run:\n got %s\nwant %s", got, want)
 	}
 	if r.StartedAt.IsZero() || r.FinishedAt.Before(r.StartedAt) {
@@ -688,5 +691,70 @@ func TestDB_manyCards(t *testing.T) {
 	mustComplete(t, db, run, fetched(u, changed, time.Now()))
 	if got, err = db.Get(ctx, u); err != nil || len(got.Cards) != 3 || got.Cards[2] != rec.Cards[2] {
 		t.Fatalf("after change: %+v, %v", got.Cards, err)
+	}
+}
+
+// TestDB_Complete_runCounts: a run's article counts are committed with the
+// pages, by Complete, so they match the archive whenever the crawl dies;
+// UpdateRunCounts and FinishRun leave them alone.
+func TestDB_Complete_runCounts(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	t0 := time.Date(2024, 3, 15, 8, 0, 0, 0, time.UTC)
+	run1 := MustStartRun(t, db, store.RunSpec{})
+	run2 := MustStartRun(t, db, store.RunSpec{})
+	u := func(i int) string { return fmt.Sprintf("https://a.example/%d.html", i) }
+
+	// Run 1: 30 new pages, written by 30 callers at once (group commit
+	// puts them in shared transactions), and one rejected page.
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := db.Complete(ctx, run1, fetched(u(i), article(u(i), fmt.Sprint("标题", i), fmt.Sprint("正文", i)), t0)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	blocked := article(u(99), "访问过于频繁", "")
+	blocked.PageType = extract.PageBlocked
+	mustComplete(t, db, run1, fetched(u(99), blocked, t0))
+	// Progress saved from memory (stale or wrong) does not change them.
+	if err := db.UpdateRunCounts(ctx, run1, finarchive.RunCounts{Fetched: 31, New: 28}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Run 2: one changed, one unchanged, one 304 of an archived page, one
+	// 304 of a URL never archived, one skipped.
+	mustComplete(t, db, run2, fetched(u(0), article(u(0), "标题0", "正文0 改了"), t0.Add(time.Hour)))
+	mustComplete(t, db, run2, fetched(u(1), article(u(1), "标题1", "正文1"), t0.Add(time.Hour)))
+	mustComplete(t, db, run2, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u(2)}, StatusCode: 304, NotModified: true, FetchedAt: t0.Add(time.Hour)})
+	mustComplete(t, db, run2, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u(50)}, StatusCode: 304, NotModified: true, FetchedAt: t0.Add(time.Hour)})
+	mustComplete(t, db, run2, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u(51)}, StatusCode: 200, Skipped: "list-page"})
+	if err := db.FinishRun(ctx, run2, finarchive.RunFinished, finarchive.RunCounts{Fetched: 5, New: 7, Changed: 7}, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tt := range []struct {
+		run                                int64
+		new, changed, unchanged, notModNum int
+		fetched                            int
+	}{
+		{run1, 30, 0, 0, 0, 31},
+		{run2, 0, 1, 1, 1, 5},
+	} {
+		r, err := db.Run(ctx, tt.run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(r.New, r.Changed, r.Unchanged, r.NotModified, r.Fetched),
+			fmt.Sprint(tt.new, tt.changed, tt.unchanged, tt.notModNum, tt.fetched); got != want {
+			t.Errorf("run %d: new changed unchanged not_modified fetched = %s, want %s", tt.run, got, want)
+		}
+	}
+	if n, err := db.Count(ctx); err != nil || n != 30 {
+		t.Errorf("pages = %d, %v; want 30", n, err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/finarchive/finarchive"
 )
 
 // Group commit. The crawler's workers call Complete, Enqueue, Claim and
@@ -59,6 +61,52 @@ type wtx struct {
 	*sql.Tx
 	index    []indexDoc
 	flushNow bool // write the pending index rows at the end of this transaction
+	// Article counts of the pages saved in this transaction, per run,
+	// added to the runs rows in it (see saved).
+	counts map[int64]*articleCounts
+}
+
+// articleCounts are a run's counts of what it archived: they are added to
+// the runs row in the transaction that saves the pages, so they always
+// match the archive, whenever the crawl dies.
+type articleCounts struct{ new, changed, unchanged, notModified int }
+
+// saved counts one page saved by Complete in run runID with result
+// (notModified: a 304 for an archived page).
+func (tx *wtx) saved(runID int64, result finarchive.SaveResult, notModified bool) {
+	if tx.counts == nil {
+		tx.counts = map[int64]*articleCounts{}
+	}
+	c := tx.counts[runID]
+	if c == nil {
+		c = &articleCounts{}
+		tx.counts[runID] = c
+	}
+	switch {
+	case notModified && result == finarchive.SaveUnchanged:
+		c.notModified++
+	case notModified:
+	case result == finarchive.SaveNew:
+		c.new++
+	case result == finarchive.SaveChanged:
+		c.changed++
+	case result == finarchive.SaveUnchanged:
+		c.unchanged++
+	}
+}
+
+// flushCounts adds the transaction's article counts to the runs rows.
+func (tx *wtx) flushCounts(ctx context.Context) error {
+	for id, c := range tx.counts {
+		if *c == (articleCounts{}) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET new = new + ?, changed = changed + ?, unchanged = unchanged + ?,
+			not_modified = not_modified + ? WHERE id = ?`, c.new, c.changed, c.unchanged, c.notModified, id); err != nil {
+			return fmt.Errorf("count run %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // Deferred indexing. Writing the full-text index costs about as much as
@@ -147,6 +195,9 @@ func (db *DB) inWriteTx(ctx context.Context, fns ...func(tx *wtx) error) error {
 			if err := fn(tx); err != nil {
 				return err
 			}
+		}
+		if err := tx.flushCounts(ctx); err != nil {
+			return err
 		}
 		if len(tx.index) > 0 && (tx.flushNow || len(tx.index) >= indexBatch || db.indexDue()) {
 			return tx.flushIndex(ctx)

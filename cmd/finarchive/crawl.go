@@ -240,6 +240,9 @@ func (a *app) runCrawl(ctx context.Context, job *crawlJob) (*crawlResult, error)
 	if err := db.FinishRun(bg, runID, res.Status, counts, res.Error); err != nil {
 		return res, err
 	}
+	if r, err := db.Run(bg, runID); err == nil {
+		res.Counts = r.RunCounts // the article counts as committed with the pages
+	}
 	if res.Status == finarchive.RunFinished || res.Status == finarchive.RunFailed {
 		// The run is over: drop its queue, keeping the failed URLs for the
 		// next run to retry, so the file does not grow with every run.

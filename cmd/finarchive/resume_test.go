@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,5 +164,70 @@ func TestCrawl_Interrupt(t *testing.T) {
 	}
 	if got, want := len(exportAll(t, db)), site.Articles(); got != want {
 		t.Errorf("after resume: %d records, want %d", got, want)
+	}
+}
+
+// runCounts reads run id's article counts and the archive's pages and
+// revisions written by it.
+func runCounts(t testing.TB, conn *sql.DB, id int64) (newN, changed, pages, revs int) {
+	t.Helper()
+	err := conn.QueryRow(`SELECT new, changed, (SELECT count(*) FROM pages),
+		(SELECT count(*) FROM revisions WHERE run_id = ?1) FROM runs WHERE id = ?1`, id).Scan(&newN, &changed, &pages, &revs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+// TestCrawl_KillCountsMatchArchive: after kill -9 the run's counts are
+// those of what it committed (new = the pages it archived), and after
+// --resume too: counts are not kept in memory and saved later.
+func TestCrawl_KillCountsMatchArchive(t *testing.T) {
+	bin := MustBuild(t)
+	site, base := MustStartSite(t, testsite.Options{Articles: 120, Delay: 5 * time.Millisecond})
+	db := filepath.Join(t.TempDir(), "a.db")
+	args := append(fastCrawl(db)[1:], "--max-depth", "0", "--exclude", "/calendar/|/refer/")
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	killed := 0
+	for i, at := range []int64{40, 100} {
+		cmdArgs := []string{"crawl", "--db", db, "--resume", "-q"}
+		if i == 0 {
+			cmdArgs = append([]string{"crawl"}, append(args, base+"/")...)
+		}
+		cmd, out := startCrawl(t, bin, cmdArgs...)
+		waitRequests(site, at, 20*time.Second)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Logf("crawl ended before the kill: %s", out)
+			continue
+		}
+		killed++
+		newN, changed, pages, revs := runCounts(t, conn, 1)
+		t.Logf("killed at %d requests: new=%d changed=%d pages=%d revisions=%d", site.Stats().Requests, newN, changed, pages, revs)
+		if newN != pages || newN+changed != revs {
+			t.Errorf("after kill -9 #%d: runs says new=%d changed=%d, the archive has %d pages and %d revisions of the run",
+				killed, newN, changed, pages, revs)
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no kill landed: the crawl was too fast to test")
+	}
+	if _, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q"); code != 0 && code != exitPartial {
+		t.Fatalf("resume: exit %d: %s", code, e)
+	}
+	newN, changed, pages, revs := runCounts(t, conn, 1)
+	if newN != pages || newN+changed != revs || pages != site.Articles() {
+		t.Errorf("after --resume: runs says new=%d changed=%d; the archive has %d pages (site %d) and %d revisions",
+			newN, changed, pages, site.Articles(), revs)
+	}
+	rout, _, _ := runCLI(t, "runs", "--db", db, "--json")
+	if !strings.Contains(rout, fmt.Sprintf(`"new": %d`, pages)) {
+		t.Errorf("runs --json does not say new=%d:\n%s", pages, rout)
 	}
 }
