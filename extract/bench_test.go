@@ -29,9 +29,9 @@ func benchSet(b *testing.B, set string) []benchPage {
 	var files []string
 	switch set {
 	case "devset":
-		files, _ = filepath.Glob(filepath.Join(devDir, "pages", "*.html"))
+		files, _ = filepath.Glob(filepath.Join(datasetsDir(b), "zh-extraction-dev", "pages", "*.html"))
 		if len(files) == 0 {
-			b.Skip("dev set not available")
+			b.Fatal("zh-extraction-dev: no pages")
 		}
 	case "testdata":
 		a, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
