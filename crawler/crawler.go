@@ -74,6 +74,9 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
+	if err := checkUserAgent(cfg.UserAgent); err != nil {
+		return nil, fmt.Errorf("crawler: User-Agent %w", err)
+	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = 10 << 20
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Context keys of a colly request.
@@ -77,6 +78,15 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	})
 	col.OnResponse(func(r *colly.Response) { r.Ctx.Put(ctxResponse, r) })
 	return col
+}
+
+// checkUserAgent reports whether ua can be sent as a User-Agent header: a
+// CR, LF or other control character would split or break every request.
+func checkUserAgent(ua string) error {
+	if !httpguts.ValidHeaderFieldValue(ua) {
+		return fmt.Errorf("%q: control characters (CR, LF …) are not allowed in a header", ua)
+	}
+	return nil
 }
 
 func isHTMLType(ct string) bool {

@@ -8,12 +8,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	whatwg "github.com/nlnwa/whatwg-url/url"
 )
 
 // Normalize returns the canonical form of a URL, the key under which it is
-// deduplicated and stored: scheme and host lower-cased, default port dropped,
+// deduplicated, checked (scope, robots.txt) and stored, and exactly the URL
+// the request goes to: it is first put in the form colly's WHATWG parser
+// sends (so /a/%2e%2e/b is /b here too, 0x7f.1 is 127.0.0.1, IDNs are
+// punycode), then scheme and host lower-cased, default port dropped,
 // fragment dropped, dot segments resolved, an empty path made "/", utm_*
-// tracking parameters removed. Only http and https URLs are accepted.
+// tracking parameters removed. Only http and https URLs with a port in
+// 1…65535 are accepted.
 func Normalize(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -27,6 +33,21 @@ func Normalize(raw string) (string, error) {
 	return canon, err
 }
 
+// requestParser parses URLs as colly does before every request (the same
+// options as colly's own parser), so that a URL is checked in the form it
+// is sent.
+var requestParser = whatwg.NewParser(whatwg.WithPercentEncodeSinglePercentSign())
+
+// requestForm returns raw as colly turns it into a request URL: WHATWG
+// parsing, then Go's url.Parse of the result, fragment dropped.
+func requestForm(raw string) (*url.URL, error) {
+	w, err := requestParser.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return url.Parse(w.Href(true))
+}
+
 // normalizeURL returns the canonical string and its parsed form.
 func normalizeURL(u *url.URL) (string, *url.URL, error) {
 	scheme := strings.ToLower(u.Scheme)
@@ -36,20 +57,53 @@ func normalizeURL(u *url.URL) (string, *url.URL, error) {
 		}
 		return "", nil, fmt.Errorf("URL %q: unsupported scheme %q", u.String(), scheme)
 	}
+	if u.Hostname() == "" {
+		return "", nil, fmt.Errorf("URL %q has no host", u.String())
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", nil, fmt.Errorf("URL %q: bad port %q (want 1…65535)", u.String(), p)
+		}
+	}
+	w, err := requestForm(u.String())
+	if err != nil {
+		return "", nil, fmt.Errorf("URL %q: %w", u.String(), err)
+	}
+	canon, n, err := canonical(w)
+	if err != nil {
+		return "", nil, fmt.Errorf("URL %q: %w", u.String(), err)
+	}
+	// The canonical form must be what colly sends when asked for it. When
+	// our own steps changed the request form (default port, dot segments,
+	// tracking), check rather than trust that they kept it one.
+	if canon == w.String() {
+		return canon, n, nil
+	}
+	if again, err := requestForm(canon); err == nil && again.String() != canon {
+		if canon, n, err = canonical(again); err != nil {
+			return "", nil, fmt.Errorf("URL %q: %w", u.String(), err)
+		}
+	}
+	return canon, n, nil
+}
+
+// canonical applies our canonicalisation to a URL in request form.
+func canonical(u *url.URL) (string, *url.URL, error) {
+	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return "", nil, fmt.Errorf("URL %q has no host", u.String())
+		return "", nil, fmt.Errorf("no host")
 	}
 	port := u.Port()
 	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
 		port = ""
 	}
 	n := url.URL{Scheme: scheme, Host: host}
+	if strings.Contains(host, ":") {
+		n.Host = "[" + host + "]"
+	}
 	if port != "" {
-		if _, err := strconv.Atoi(port); err != nil {
-			return "", nil, fmt.Errorf("URL %q: bad port %q", u.String(), port)
-		}
-		n.Host = host + ":" + port
+		n.Host += ":" + port
 	}
 	p := u.EscapedPath()
 	if p == "" {
@@ -64,7 +118,7 @@ func normalizeURL(u *url.URL) (string, *url.URL, error) {
 	}
 	path, err := url.PathUnescape(p)
 	if err != nil {
-		return "", nil, fmt.Errorf("URL %q: bad path: %w", u.String(), err)
+		return "", nil, fmt.Errorf("bad path: %w", err)
 	}
 	n.Path, n.RawPath = path, p
 	if u.RawQuery != "" {

@@ -29,6 +29,19 @@ func TestNormalize(t *testing.T) {
 		{in: "http:///nohost", err: true},
 		{in: "ht!tp://bad url", err: true},
 		{in: "", err: true},
+		// The form colly's WHATWG parser sends (issue 12).
+		{in: "http://example.com/pub/%2e%2e/private/x.html", want: "http://example.com/private/x.html"},
+		{in: "http://example.com/pub/%2E%2e/private/x.html", want: "http://example.com/private/x.html"},
+		{in: "http://example.com/a/.%2E/%2e/b", want: "http://example.com/b"},
+		{in: "http://2130706433/", want: "http://127.0.0.1/"},
+		{in: "http://0x7f.1:8080/x", want: "http://127.0.0.1:8080/x"},
+		{in: "http://[0:0::1]:8080/x", want: "http://[::1]:8080/x"},
+		{in: "http://例子.测试/a", want: "http://xn--fsqu00a.xn--0zwm56d/a"},
+		{in: "http://example.com/a b", want: "http://example.com/a%20b"},
+		{in: "http://example.com:99999/", err: true},
+		{in: "http://example.com:0/", err: true},
+		{in: "http://example.com:65536/", err: true},
+		{in: "http://example.com:65535/", want: "http://example.com:65535/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -46,6 +59,35 @@ func TestNormalize(t *testing.T) {
 				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestNormalize_RequestForm: the canonical URL is exactly what colly
+// requests when given it, so what was checked is what is fetched.
+func TestNormalize_RequestForm(t *testing.T) {
+	for _, in := range []string{
+		"http://example.com/pub/%2e%2e/private/x.html", "http://example.com/%2e%2E/x", "http://example.com/a/%2e/b/",
+		"http://Example.com/a//b/./c?q=1&utm_x=2#f", "http://example.com/%zz/a", "http://example.com/100%/a",
+		"http://example.com/a b/c?d e", "http://example.com/中文/页?词=值", "http://example.com/a\\b",
+		"http://user:pw@example.com/x", "http://example.com/a?b=%2e%2e", "http://EXAMPLE.com.:80/x",
+		"https://[::FFFF:127.0.0.1]/", "http://0177.0.0.1/", "http://example.com/a/..%2f..%2fb",
+		"http://example.com/;x=1/../y", "http://example.com/?", "http://example.com/#",
+	} {
+		canon, err := Normalize(in)
+		if err != nil {
+			continue
+		}
+		req, err := requestForm(canon)
+		if err != nil {
+			t.Errorf("%q → %q, which colly cannot request: %v", in, canon, err)
+			continue
+		}
+		if req.String() != canon {
+			t.Errorf("%q → %q, but colly requests %q", in, canon, req.String())
+		}
+		if again, _ := Normalize(canon); again != canon {
+			t.Errorf("Normalize(%q) = %q, not a fixed point (%q)", in, canon, again)
+		}
 	}
 }
 
@@ -204,5 +246,13 @@ func TestLinkCache_bounded(t *testing.T) {
 	}
 	if r, ok := lc.get("", "http://a.example/"+strconv.Itoa(linkCacheSize-1)); !ok || !r.ok {
 		t.Errorf("the newest entry is gone")
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	for b.Loop() {
+		if _, err := Normalize("http://www.example.com/zixun/2024/1234.html?page=2"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

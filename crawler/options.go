@@ -133,6 +133,7 @@ var optionRules = []optionRule{
 		}
 		return nil
 	}},
+	{"user-agent", func(c *Config) error { return checkUserAgent(c.UserAgent) }},
 	{"include", func(c *Config) error { return validRegexps(c.Include) }},
 	{"exclude", func(c *Config) error { return validRegexps(c.Exclude) }},
 	{"min-revisit", func(c *Config) error {

@@ -109,6 +109,11 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if err := f.cfg.Validate(); err != nil {
 		return err
 	}
+	for _, s := range args {
+		if _, err := crawler.Normalize(s); err != nil {
+			return &usageError{msg: fmt.Sprintf("seed %q: %v", s, err)}
+		}
+	}
 	profiles, err := loadProfiles(f.cfg.Profile)
 	if err != nil {
 		return &usageError{msg: err.Error()}
