@@ -1,0 +1,194 @@
+// This file finds the author and the source (来源): labelled byline values,
+// sign-offs closing the text, and whether a value is a person's name or a
+// publication.
+
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// reSignoff matches a closing byline: （记者 张三 李四 北京报道）.
+// reNameSignoff is a sign-off of two or more names alone: （常书香 马丹阳）.
+// One name alone is left out: （完）, （待续） and the like look the same.
+var reNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3}(?:\s+\p{Han}{2,3})+)\s*[）)]\s*$`)
+
+// reReporterSignoff is a reporter's sign-off closing the text: （记者 胡晓蓉）,
+// (信报记者 蔡雪婧), （本报记者 王某 通讯员 李某）.
+var reReporterSignoff = regexp.MustCompile(`[（(]\s*\p{Han}{0,6}记者\s*(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)((?:\s+(?:通讯员|实习生)\s*\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)*)\s*[）)]\s*$`)
+
+var reSignoff = regexp.MustCompile(`[（(]\s*(?:本报)?(?:记者\s*)?(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)\s+\p{Han}{2,8}报道\s*[）)]\s*$`)
+
+var authorLabels = []string{"作者", "撰文", "执笔人", "执笔", "文/", "文 /", "记者", "实习生", "通讯员", "发布者", "发布人", "楼主", "博主", "提问者"}
+
+// labelValue cuts the value after a label: up to the next label or wide gap.
+func labelValue(s string) string {
+	s = strings.TrimLeft(s, " :：/")
+	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处", "发表"}
+	end := len(s)
+	for _, st := range stops {
+		if i := strings.Index(s, st); i >= 0 && i < end {
+			end = i
+		}
+	}
+	s = strings.TrimSpace(s[:end])
+	if i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	s = strings.Trim(s, " ,，;；:：/")
+	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”=\"'<>") {
+		return ""
+	}
+	// Several names: keep the leading ones ("彭冲 山东冠县报道" is a name
+	// and a dateline).
+	if f := strings.Fields(s); len(f) > 1 {
+		k := 1
+		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") {
+			k++
+		}
+		s = strings.Join(f[:k], " ")
+	}
+	return strings.TrimSuffix(s, "报道")
+}
+
+func (x *extractor) authorSource() {
+	a := x.a
+	lo, hi := x.zone()
+	ranges := [][2]int{{lo, max(hi, min(x.bodyStart+10, x.bodyEnd))}, {max(x.bodyEnd-4, lo), min(x.bodyEnd+6, len(a.lines))}}
+	var author, source, editor string
+	for _, rg := range ranges {
+		for i := rg[0]; i < rg[1]; i++ {
+			l := &a.lines[i]
+			if l.runes > 120 || l.inh&(fLinkItem|fComment) != 0 {
+				continue
+			}
+			s := l.text
+			if author == "" && l.runes <= 60 {
+				// A forum or blog signature: "name 发表于 2005-9-15 11:46".
+				if j := strings.Index(s, "发表于"); j > 0 {
+					if f := strings.Fields(s[:j]); len(f) > 0 {
+						author = labelValue(f[len(f)-1])
+					}
+				}
+			}
+			for _, lab := range authorLabels {
+				if author != "" {
+					break
+				}
+				if j := strings.Index(s, lab); j >= 0 {
+					rest := s[j+len(lab):]
+					if (lab == "记者" || lab == "通讯员" || lab == "实习生") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "）", ")", "：")) {
+						continue
+					}
+					if lab != "记者" && lab != "通讯员" && lab != "实习生" && lab != "文/" && lab != "文 /" {
+						r := strings.TrimLeft(rest, " ")
+						if !hasAnyPrefix(r, ":", "：") {
+							continue
+						}
+					}
+					author = labelValue(rest)
+				}
+			}
+			if source == "" {
+				for _, lab := range []string{"来源", "出处", "稿源"} {
+					if j := strings.Index(s, lab); j >= 0 {
+						r := strings.TrimLeft(s[j+len(lab):], " ")
+						if hasAnyPrefix(r, ":", "：") {
+							source = labelValue(r)
+							break
+						}
+					}
+				}
+			}
+			if editor == "" {
+				for _, lab := range []string{"责任编辑", "责编", "编辑"} {
+					if j := strings.Index(s, lab); j >= 0 {
+						r := strings.TrimLeft(s[j+len(lab):], " ")
+						if hasAnyPrefix(r, ":", "：") {
+							editor = labelValue(r)
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+	if author == "" {
+		// A news sign-off at the end: （姚峰 上海报道）.
+		lines := strings.Split(x.rec.Body, "\n")
+		for i := len(lines) - 1; i >= 0 && i >= len(lines)-3 && author == ""; i-- {
+			if m := reSignoff.FindStringSubmatch(lines[i]); m != nil {
+				author = strings.Join(strings.Fields(m[1]), " ")
+			} else if m := reReporterSignoff.FindStringSubmatch(lines[i]); m != nil {
+				var names []string
+				for _, f := range strings.Fields(m[1] + " " + m[2]) {
+					if f = strings.TrimPrefix(strings.TrimPrefix(f, "通讯员"), "实习生"); f != "" {
+						names = append(names, f)
+					}
+				}
+				author = strings.Join(names, " ")
+			} else if m := reNameSignoff.FindStringSubmatch(lines[i]); m != nil {
+				author = strings.Join(strings.Fields(m[1]), " ")
+			}
+		}
+	}
+	if author == "" {
+		author = ldAuthor(a.ldObjs())
+	}
+	if author == "" {
+		author = collapse(a.meta["author"])
+		if author == "" {
+			author = collapse(a.meta["article:author"])
+		}
+		if strings.Contains(author, "://") || siteList(author) {
+			author = ""
+		}
+	}
+	// A byline of the name alone opening the text (an essay's or column's
+	// "title / author / text" layout): the author, not the text.
+	if first, rest, ok := strings.Cut(x.rec.Body, "\n"); ok && rest != "" {
+		if name := strings.TrimSpace(first); (author == "" || name == author) && personName(name) {
+			author, x.rec.Body = name, rest
+		}
+	}
+	if author == "" && personName(source) {
+		author = source // 来源：尹娟: a person is the source, so the writer
+	}
+	if author == "" {
+		author = editor
+	}
+	x.rec.Author = author
+	x.rec.Source = source
+}
+
+// commonSurnames are the hundred or so most common Chinese surnames (over
+// four in five people bear one).
+const commonSurnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范廖石贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+
+// personName reports whether s looks like a person's name rather than a
+// publication: two or three Han characters, the first a common surname,
+// no publisher's word at the end.
+func personName(s string) bool {
+	rs := []rune(s)
+	if len(rs) < 2 || len(rs) > 3 || !strings.ContainsRune(commonSurnames, rs[0]) {
+		return false
+	}
+	for _, r := range rs {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return !strings.ContainsRune("网报社台站刊部局院会界所厅委办处司室中心团校馆", rs[len(rs)-1])
+}
+
+// siteList reports a meta author that names the site, not a person: a
+// domain, or a comma list like "www.yunnan.cn,云南日报报业集团,云南网".
+func siteList(s string) bool {
+	l := strings.ToLower(s)
+	if strings.Contains(l, "www.") || strings.Contains(l, ".com") || strings.Contains(l, ".cn") || strings.Contains(l, ".net") {
+		return true
+	}
+	return strings.Count(s, ",")+strings.Count(s, "，") >= 2
+}

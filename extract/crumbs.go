@@ -1,0 +1,128 @@
+// This file finds the breadcrumb, the category (channel) and the keywords.
+
+package extract
+
+import "strings"
+
+var crumbLabels = []string{"当前位置", "您的位置", "你的位置", "您现在的位置", "你现在的位置", "所在位置", "位置"}
+
+func splitCrumb(s string) []string {
+	for _, l := range crumbLabels {
+		if i := strings.Index(s, l); i >= 0 && i < 12 {
+			s = strings.TrimLeft(s[i+len(l):], " :：")
+			break
+		}
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		return r == '>' || r == '»' || r == '＞' || r == '›' || r == '→' || r == '/' || r == '|' || r == '》' || r == '〉'
+	})
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" && p != "正文" && p != "详情" && p != "内容" && p != "详细内容" && p != "正文内容" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (x *extractor) crumbsKeywords() {
+	a := x.a
+	// Breadcrumb: a line in a crumb-named element or one that starts with
+	// 当前位置, before the body.
+	limit := x.bodyStart
+	if x.titleLine >= 0 && x.titleLine < limit {
+		limit = x.titleLine
+	}
+	for i := 0; i < len(a.lines) && i < limit+1; i++ {
+		l := &a.lines[i]
+		s := l.text
+		label := false
+		for _, cl := range crumbLabels {
+			if k := strings.Index(s, cl); k >= 0 && k < 6 {
+				label = true
+				break
+			}
+		}
+		sep := strings.ContainsAny(s, ">»＞›→")
+		crumb := l.inh&fCrumb != 0 && (sep || strings.Contains(s, "/") || l.link > 0)
+		if !(label || crumb || sep && l.link > 0 && i < limit) || l.runes > 80 {
+			continue
+		}
+		items := splitCrumb(s)
+		if len(items) >= 2 || (label || crumb) && len(items) == 1 {
+			if !label && !crumb && containsAny(s, "更多", "more") {
+				continue
+			}
+			x.rec.Breadcrumb = items
+		}
+	}
+	if len(x.rec.Breadcrumb) == 0 {
+		x.rec.Breadcrumb = ldCrumbs(a.ldObjs())
+	}
+	// Category: the last crumb that is not the title.
+	bc := x.rec.Breadcrumb
+	for i := len(bc) - 1; i >= 0; i-- {
+		c := bc[i]
+		if c == x.rec.Title || (runeLen(c) > 12 && strings.Contains(x.rec.Title, c)) || (runeLen(x.rec.Title) > 4 && strings.Contains(c, x.rec.Title)) {
+			continue
+		}
+		if i == 0 && len(bc) > 1 && (c == "首页" || c == "网站首页" || c == "主页") {
+			break
+		}
+		x.rec.Category = c
+		break
+	}
+	if x.rec.Category == "" {
+		for _, k := range []string{"article:section", "og:article:section", "category", "og:category", "articlesection"} {
+			if v := collapse(a.meta[k]); v != "" {
+				x.rec.Category = v
+				break
+			}
+		}
+	}
+	if x.rec.Category == "" {
+		x.rec.Category = ldString(a.ldObjs(), "articleSection")
+	}
+	// Keywords: a labelled line of tags.
+	for i := range a.lines {
+		l := &a.lines[i]
+		if l.runes > 200 || l.inh&fComment != 0 {
+			continue
+		}
+		s, ok := stripLabel(l.text, "相关搜索词", "相关搜索", "标签", "关键词", "关键字", "Tags", "TAGS", "Tag", "TAG", "tags", "热门标签")
+		if !ok {
+			continue
+		}
+		if kw := splitKeywords(s, false); len(kw) > 0 {
+			x.rec.Keywords = kw
+			return
+		}
+	}
+	if kw := splitKeywords(a.meta["keywords"], false); len(kw) > 0 {
+		x.rec.Keywords = kw
+	}
+}
+
+// splitKeywords splits a keyword list on , ， 、 ; and | (and spaces when
+// none of those is used, or spaceToo).
+func splitKeywords(s string, spaceToo bool) []string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	seps := ",，、;；|｜"
+	if spaceToo || !strings.ContainsAny(s, seps) {
+		seps += " \u3000\t"
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		p = strings.TrimSpace(p)
+		if p == "" || seen[p] || runeLen(p) > 40 {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	return out
+}
