@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -148,6 +149,9 @@ func newDB(path string, opts []Option) *DB {
 // Open opens (creating if needed) the archive at path and brings its schema
 // up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	if err := precheck(ctx, path); err != nil {
+		return nil, err
+	}
 	db := newDB(path, opts)
 	db.w = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_txlock=immediate&_cache_size=-65536"), true))
 	db.w.SetMaxOpenConns(1)
@@ -173,6 +177,24 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
+// precheck refuses an existing file that is not an archive before Open
+// touches it: the writer's connection would already switch it to WAL mode.
+// It reads through a read-only connection that sets no journal mode.
+func precheck(ctx context.Context, path string) error {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() == 0 {
+		return nil // a new file; Open reports what else is wrong
+	}
+	conn := sql.OpenDB(newConnector(dsn(path, "&mode=ro"), false))
+	defer conn.Close()
+	_, err = checkApplicationID(ctx, conn, path)
+	var foreign *ForeignDatabaseError
+	if errors.As(err, &foreign) {
+		return err
+	}
+	return nil // not readable so: Open says why
+}
+
 // OpenReadOnly opens an existing archive for reading only (mode=ro,
 // query_only), as a web UI does while a crawl writes. Its schema must be
 // current: write methods return ErrReadOnly.
@@ -181,6 +203,10 @@ func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error)
 	db.r = sql.OpenDB(newConnector(dsn(path, "&mode=ro&_query_only=1"), false))
 	db.r.SetMaxOpenConns(8)
 	db.r.SetMaxIdleConns(8)
+	if _, err := checkApplicationID(ctx, db.r, path); err != nil {
+		db.r.Close()
+		return nil, err
+	}
 	var v int
 	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		db.r.Close()
@@ -277,6 +303,15 @@ func (db *DB) migrate(ctx context.Context) error {
 	names, err := migrationNames()
 	if err != nil {
 		return err
+	}
+	adopt, err := checkApplicationID(ctx, db.w, db.path)
+	if err != nil {
+		return err
+	}
+	if adopt {
+		if _, err := db.w.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+			return fmt.Errorf("store: open %s: set application_id: %w", db.path, err)
+		}
 	}
 	var v int
 	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {

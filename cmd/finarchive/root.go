@@ -60,7 +60,8 @@ func exitCode(err error) int {
 	}
 	var ue *usageError
 	var oe *crawler.OptionError
-	if errors.As(err, &ue) || errors.As(err, &oe) {
+	var fe *store.ForeignDatabaseError // --db names another program's file
+	if errors.As(err, &ue) || errors.As(err, &oe) || errors.As(err, &fe) {
 		return exitUsage
 	}
 	return exitError
