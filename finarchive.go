@@ -40,6 +40,23 @@ type Fetched struct {
 	Links        []QueueItem // links found on the page, in scope; depth already set
 	Skipped      string      // why the URL is not archived (e.g. "not-html", "robots", "list-page")
 	Failed       string      // why the URL failed for good in this run ("" = no failure)
+	// Capture is the exchange as it went over the wire, for a WARC export;
+	// nil when not captured.
+	Capture *Capture
+}
+
+// Capture is what a WARC request and response record need of one fetch:
+// the request as sent and the response as received. Header blocks are in
+// HTTP/1.1 form (an HTTP/2 exchange is written that way too), each line
+// ending in CRLF and the block in an empty line.
+type Capture struct {
+	Request  []byte // request line and header fields as sent
+	Response []byte // status line and header fields as received
+	// Body is the body as received when it differs from Fetched.Raw, that
+	// is when it came content-encoded (ContentEncoding); nil otherwise.
+	Body            []byte
+	ContentEncoding string // of Body: "" or "gzip"
+	RemoteIP        string // the server's address, "" when unknown
 }
 
 // SaveResult says what a Complete call did with an article.

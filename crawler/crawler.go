@@ -45,6 +45,7 @@ type Crawler struct {
 	now      func() time.Time
 
 	collector *colly.Collector
+	capture   *captureTransport // keeps each fetch's exchange for WARC records
 	client    *http.Client // same transport as the collector: robots.txt and sitemaps
 	robots    *robots
 	scope     *Scope

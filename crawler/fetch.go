@@ -53,7 +53,8 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 		ForceAttemptHTTP2:   true,
 	}
 	rt := c.gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
-	col.WithTransport(rt)
+	c.capture = newCaptureTransport(rt, int64(c.cfg.MaxBodySize)+1)
+	col.WithTransport(c.capture)
 	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout)}
 	c.robots = newRobots(c.client, c.cfg.UserAgent)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
@@ -123,8 +124,11 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	hdr.Set("User-Agent", c.cfg.UserAgent)
 	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	hdr.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+	capID := c.capture.start()
+	hdr.Set(captureHeader, capID)
 	fetchedAt := c.now()
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+	capt := c.capture.take(capID)
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
 	contentType := cctx.Get(ctxContentType)
 
@@ -152,7 +156,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 
 	c.response(len(resp.Body))
 	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode, ContentType: contentType, FetchedAt: fetchedAt,
-		ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified")}
+		ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified"), Capture: capt}
 	status := resp.StatusCode
 	switch {
 	case status == http.StatusNotModified:

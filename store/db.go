@@ -416,6 +416,15 @@ func compress(data []byte) []byte {
 	return out
 }
 
+// decompressSnappy returns what a Snappy block holds, whatever its size.
+func decompressSnappy(data []byte) ([]byte, error) {
+	n, err := s2.DecodedLen(data)
+	if err != nil {
+		return nil, fmt.Errorf("snappy: %w", err)
+	}
+	return s2.Decode(make([]byte, n), data)
+}
+
 // decompress returns the size bytes that data holds in encoding.
 func decompress(data []byte, size int, encoding string) ([]byte, error) {
 	switch encoding {

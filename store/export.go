@@ -26,6 +26,11 @@ type ExportRecord struct {
 // were first archived), streaming: one record in memory at a time. An error
 // from fn stops the export and is returned as is.
 func (db *DB) Export(ctx context.Context, opt ExportOptions, fn func(*ExportRecord) error) error {
+	return db.exportPages(ctx, opt, func(_ int64, er *ExportRecord) error { return fn(er) })
+}
+
+// exportPages is Export, giving fn each page's id too.
+func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
 	q := "SELECT " + pageColumns + " FROM pages p WHERE 1"
 	var args []any
 	if !opt.Since.IsZero() {
@@ -56,7 +61,7 @@ func (db *DB) Export(ctx context.Context, opt ExportOptions, fn func(*ExportReco
 				return fmt.Errorf("store: export %q: history: %w", er.URL, err)
 			}
 		}
-		if err := fn(er); err != nil {
+		if err := fn(id, er); err != nil {
 			return err
 		}
 	}

@@ -60,12 +60,21 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		}
 		page.etag, page.lastModified = f.ETag, f.LastModified
 		if len(f.Raw) > 0 {
+			body := f.Raw
+			if f.Capture != nil && f.Capture.Body != nil {
+				body, page.rawEncoding = f.Capture.Body, f.Capture.ContentEncoding
+			}
 			page.rawType = f.ContentType
-			page.rawSize = len(f.Raw)
-			page.raw = compress(f.Raw)
+			page.rawSize = len(body)
+			page.raw = compress(body)
+			page.fetch = newFetchRow(http200, body, f.Capture)
 		}
 	}
 
+	var notModified *fetchRow
+	if f.NotModified {
+		notModified = newFetchRow(http304, nil, f.Capture)
+	}
 	state, lastErr := StateDone, ""
 	if f.Failed != "" {
 		state, lastErr = StateFailed, f.Failed
@@ -86,7 +95,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		result = rejected
 		switch {
 		case f.NotModified:
-			ok, err := db.touchPage(ctx, tx, canonical, fetchedAt, f.ETag, f.LastModified, cfg)
+			ok, err := db.touchPage(ctx, tx, canonical, fetchedAt, f.ETag, f.LastModified, cfg, notModified, runID)
 			if err != nil {
 				return err
 			}
@@ -179,6 +188,8 @@ type pageRow struct {
 	raw                []byte // compressed
 	rawType            string
 	rawSize            int
+	rawEncoding        string    // HTTP Content-Encoding of raw ("" = identity)
+	fetch              *fetchRow // the fetch that brought raw (nil: none, e.g. reextract)
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
@@ -343,25 +354,34 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		}
 		tx.addIndex(id, rev, p.titleIdx, p.bodyIdx, p.charsIdx, p.titleChars)
 	}
-	if result == finarchive.SaveUnchanged && fetched && p.raw != nil {
-		// The same content from the same bytes: the stored raw response and
-		// cards stand; only the raw's fetch time moves. (Snappy output is
-		// deterministic, so equal inputs give equal blobs.)
-		res, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ? AND size = ? AND content_type = ? AND encoding = ? AND data = ?",
-			fetchedAt, id, p.rawSize, p.rawType, rawEncoding, p.raw)
+	var bodyFetch any // the fetch raw's body belongs to
+	if fetched && p.raw != nil {
+		fetchID, same, err := insertFetch(ctx, tx, id, runID, fetchedAt, p.fetch, true)
 		if err != nil {
-			return result, fmt.Errorf("touch raw: %w", err)
+			return result, err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return result, nil
+		bodyFetch = fetchID
+		if same != 0 {
+			// The same bytes as the stored raw response (same payload
+			// digest): the body stays where it is, with the fetch that
+			// brought it; when the content is unchanged too, so do the
+			// cards, and only the raw's fetch time moves.
+			bodyFetch = same
+			if result == finarchive.SaveUnchanged {
+				if _, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ?", fetchedAt, id); err != nil {
+					return result, fmt.Errorf("touch raw: %w", err)
+				}
+				return result, nil
+			}
 		}
 	}
 	if err := replaceCards(ctx, tx, id, rec.Cards, result != finarchive.SaveNew); err != nil {
 		return result, err
 	}
 	if fetched && p.raw != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), rawEncoding, p.rawSize, fetchedAt, p.raw); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), rawEncoding, p.rawSize, fetchedAt, p.raw,
+			p.rawEncoding, bodyFetch); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)
 		}
 	}
@@ -398,7 +418,7 @@ func replaceCards(ctx context.Context, tx *wtx, pageID int64, cards []extract.Ca
 
 // touchPage records a 304 for the page at url: fetch time, validators (when
 // sent again) and revisit schedule. It reports whether the page exists.
-func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig) (bool, error) {
+func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *fetchRow, runID int64) (bool, error) {
 	var id, interval int64
 	err := tx.QueryRowContext(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = ?", pageURL).Scan(&id, &interval)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -413,6 +433,11 @@ func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt 
 		fmtTime(fetchedAt), etag, lastModified, int64(iv/time.Second), fmtTime(fetchedAt.Add(iv)), id)
 	if err != nil {
 		return false, fmt.Errorf("touch page: %w", err)
+	}
+	if fr != nil {
+		if _, _, err := insertFetch(ctx, tx, id, runID, fmtTime(fetchedAt), fr, false); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }

@@ -352,7 +352,7 @@ type RawPage struct {
 // page order, one at a time (memory stays constant). An error from fn stops
 // the walk and is returned as is.
 func (db *DB) RawPages(ctx context.Context, fn func(RawPage) error) error {
-	rows, err := db.r.QueryContext(ctx, `SELECT p.url, r.content_type, r.charset, r.encoding, r.size, r.fetched_at, r.data
+	rows, err := db.r.QueryContext(ctx, `SELECT p.url, r.content_type, r.charset, r.encoding, r.size, r.fetched_at, r.data, r.content_encoding
 		FROM raw r JOIN pages p ON p.id = r.page_id ORDER BY r.page_id`)
 	if err != nil {
 		return fmt.Errorf("store: raw pages: %w", err)
@@ -365,11 +365,15 @@ func (db *DB) RawPages(ctx context.Context, fn func(RawPage) error) error {
 			encoding  string
 			fetchedAt string
 			data      []byte
+			ce        string
 		)
-		if err := rows.Scan(&rp.URL, &rp.ContentType, &rp.Charset, &encoding, &size, &fetchedAt, &data); err != nil {
+		if err := rows.Scan(&rp.URL, &rp.ContentType, &rp.Charset, &encoding, &size, &fetchedAt, &data, &ce); err != nil {
 			return fmt.Errorf("store: raw pages: %w", err)
 		}
 		if rp.Raw, err = decompress(data, size, encoding); err != nil {
+			return fmt.Errorf("store: raw page %q: %w", rp.URL, err)
+		}
+		if rp.Raw, err = decodeContent(rp.Raw, ce); err != nil {
 			return fmt.Errorf("store: raw page %q: %w", rp.URL, err)
 		}
 		rp.FetchedAt = parseTime(fetchedAt)

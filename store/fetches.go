@@ -1,0 +1,202 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/finarchive/finarchive"
+)
+
+// The statuses a fetch row holds.
+const (
+	http200 = 200
+	http304 = 304
+)
+
+// fetchRow is a fetch prepared for the fetches table (see
+// 0006_fetches.sql).
+type fetchRow struct {
+	status            int
+	digest            string // payload digest of the body as received; "" for a 304
+	ip                string
+	request, response []byte // compressed head blocks; nil when not captured
+}
+
+// PayloadDigest is the WARC-Payload-Digest of a body as received:
+// "sha256:" and the lower-case hex SHA-256.
+func PayloadDigest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func newFetchRow(status int, body []byte, c *finarchive.Capture) *fetchRow {
+	fr := &fetchRow{status: status}
+	if status == http200 {
+		fr.digest = PayloadDigest(body)
+	}
+	if c != nil && c.Response != nil {
+		fr.ip = c.RemoteIP
+		fr.response = compress(c.Response)
+		if c.Request != nil {
+			fr.request = compress(c.Request)
+		}
+	}
+	return fr
+}
+
+// insertFetch adds the fetch fr of page pageID. withBody says fr brought
+// the body about to go into raw: when raw already holds the same payload
+// (same digest), it returns that body's fetch as same and the body stays;
+// otherwise the body in raw moves into its own fetch row, so every distinct
+// body stays exportable.
+func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt string, fr *fetchRow, withBody bool) (id, same int64, err error) {
+	if withBody {
+		var (
+			bodyFetch sql.NullInt64
+			digest    string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT r.fetch_id, coalesce(f.payload_digest, '') FROM raw r
+			LEFT JOIN fetches f ON f.id = r.fetch_id WHERE r.page_id = ?`, pageID).Scan(&bodyFetch, &digest)
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return 0, 0, fmt.Errorf("look up raw: %w", err)
+		case bodyFetch.Valid && digest != "" && digest == fr.digest:
+			same = bodyFetch.Int64
+		case bodyFetch.Valid:
+			if _, err := tx.ExecContext(ctx, `UPDATE fetches SET (body, body_encoding, body_size, body_type, content_encoding) =
+				(SELECT data, encoding, size, content_type, content_encoding FROM raw WHERE page_id = ?1)
+				WHERE id = ?2 AND body IS NULL`, pageID, bodyFetch.Int64); err != nil {
+				return 0, 0, fmt.Errorf("keep old body: %w", err)
+			}
+		}
+	}
+	var run any
+	if runID != 0 {
+		run = runID
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		pageID, run, fetchedAt, fr.status, fr.digest, fr.ip, fr.request, fr.response).Scan(&id)
+	if err != nil {
+		return 0, 0, fmt.Errorf("insert fetch: %w", err)
+	}
+	return id, same, nil
+}
+
+// Fetch is one fetch of an archived page, as a WARC export writes it.
+type Fetch struct {
+	FetchedAt     time.Time
+	Status        int    // 200 or 304
+	PayloadDigest string // "sha256:<hex>" of the body as received; "" for a 304 or when Reconstructed
+	RemoteIP      string
+	// Request and Response are the head blocks as sent and received (see
+	// finarchive.Capture); nil when the fetch was not captured.
+	Request, Response []byte
+	// Body is the body as received; nil for a 304 and for a fetch that
+	// brought the same payload as an earlier one (see PayloadDigest).
+	Body            []byte
+	ContentType     string // of Body
+	ContentEncoding string // of Body: "" or "gzip"
+	// Reconstructed marks a fetch archived before captures were kept:
+	// Body is the page as stored then (content decoding undone by the
+	// HTTP client), and there are no head blocks.
+	Reconstructed bool
+}
+
+// ExportFetches is Export with each page's fetches, oldest first: fn gets
+// the record and the fetches (bodies decompressed) of one page at a time.
+func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*ExportRecord, []Fetch) error) error {
+	return db.exportPages(ctx, opt, func(id int64, er *ExportRecord) error {
+		fs, err := db.fetches(ctx, id)
+		if err != nil {
+			return fmt.Errorf("store: export %q: fetches: %w", er.URL, err)
+		}
+		return fn(er, fs)
+	})
+}
+
+func (db *DB) fetches(ctx context.Context, pageID int64) ([]Fetch, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT f.fetched_at, f.status, f.payload_digest, f.remote_ip, f.reconstructed,
+		f.head_encoding, f.request, f.response,
+		f.body, f.body_encoding, f.body_size, f.body_type, f.content_encoding,
+		CASE WHEN r.fetch_id = f.id THEN r.data END, coalesce(r.encoding, ''), coalesce(r.size, 0),
+		coalesce(r.content_type, ''), coalesce(r.content_encoding, '')
+		FROM fetches f LEFT JOIN raw r ON r.page_id = f.page_id WHERE f.page_id = ? ORDER BY f.id`, pageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Fetch
+	for rows.Next() {
+		var (
+			f                         Fetch
+			at, headEnc               string
+			req, resp, body, rawData  []byte
+			bodyEnc, rawEnc           string
+			bodySize, rawSize         int
+			bodyType, rawType, bodyCE string
+			rawCE                     string
+		)
+		if err := rows.Scan(&at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &headEnc, &req, &resp,
+			&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE); err != nil {
+			return nil, err
+		}
+		f.FetchedAt = parseTime(at)
+		if req != nil {
+			if f.Request, err = decompressHead(req, headEnc); err != nil {
+				return nil, fmt.Errorf("request head: %w", err)
+			}
+		}
+		if resp != nil {
+			if f.Response, err = decompressHead(resp, headEnc); err != nil {
+				return nil, fmt.Errorf("response head: %w", err)
+			}
+		}
+		switch {
+		case body != nil:
+			if f.Body, err = decompress(body, bodySize, bodyEnc); err != nil {
+				return nil, fmt.Errorf("body: %w", err)
+			}
+			f.ContentType, f.ContentEncoding = bodyType, bodyCE
+		case rawData != nil:
+			if f.Body, err = decompress(rawData, rawSize, rawEnc); err != nil {
+				return nil, fmt.Errorf("body: %w", err)
+			}
+			f.ContentType, f.ContentEncoding = rawType, rawCE
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// decompressHead returns a head block stored in encoding.
+func decompressHead(data []byte, encoding string) ([]byte, error) {
+	if encoding != rawEncoding {
+		return nil, fmt.Errorf("unknown encoding %q", encoding)
+	}
+	return decompressSnappy(data)
+}
+
+// decodeContent undoes the HTTP Content-Encoding of a stored body.
+func decodeContent(body []byte, contentEncoding string) ([]byte, error) {
+	switch contentEncoding {
+	case "":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return io.ReadAll(zr)
+	default:
+		return nil, fmt.Errorf("unknown content encoding %q", contentEncoding)
+	}
+}
