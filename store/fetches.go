@@ -200,3 +200,55 @@ func decodeContent(body []byte, contentEncoding string) ([]byte, error) {
 		return nil, fmt.Errorf("unknown content encoding %q", contentEncoding)
 	}
 }
+
+// Revisited records a fetch of an archived page that brought nothing new,
+// as an import of a WARC's revisit record does: a 304 (status 304), or a
+// 200 whose payload digest is the stored body's. The fetch time and revisit
+// schedule move as for a 304 in a crawl. It returns SaveUnchanged, or
+// SaveNone when the page is not archived or (for a 200) its stored body has
+// another digest.
+func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetchedAt time.Time, status int, digest string, c *finarchive.Capture) (finarchive.SaveResult, error) {
+	if db.w == nil {
+		return finarchive.SaveNone, ErrReadOnly
+	}
+	cfg, err := db.runConfig(ctx, db.r, runID)
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: revisited %q: %w", pageURL, err)
+	}
+	fr := newFetchRow(status, nil, c)
+	fr.digest = ""
+	if status == http200 {
+		fr.digest = digest
+	}
+	result := finarchive.SaveNone
+	err = db.write(ctx, func(tx *wtx) error {
+		result = finarchive.SaveNone
+		if status == http200 {
+			var have string
+			err := tx.QueryRowContext(ctx, `SELECT coalesce(f.payload_digest, '') FROM pages p JOIN raw r ON r.page_id = p.id
+				LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = ?`, pageURL).Scan(&have)
+			if err == sql.ErrNoRows || (err == nil && (have == "" || have != digest)) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("look up raw: %w", err)
+			}
+		}
+		ok, err := db.touchPage(ctx, tx, pageURL, fetchedAt, "", "", cfg, fr, runID)
+		if err != nil || !ok {
+			return err
+		}
+		result = finarchive.SaveUnchanged
+		if status == http200 {
+			if _, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = (SELECT id FROM pages WHERE url = ?)",
+				fmtTime(fetchedAt), pageURL); err != nil {
+				return fmt.Errorf("touch raw: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: revisited %q: %w", pageURL, err)
+	}
+	return result, nil
+}

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/warc"
 	"github.com/spf13/cobra"
 )
 
@@ -22,19 +24,25 @@ type exportFlags struct {
 func newExportCmd(a *app) *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
-		Use:   "export --db PATH --format json|jsonl [-o FILE]",
-		Short: "Write the archive's articles as JSON or JSON Lines",
+		Use:   "export --db PATH --format json|jsonl|warc|wacz [-o FILE]",
+		Short: "Write the archive's articles as JSON, JSON Lines, WARC or WACZ",
 		Long: `Export writes one record per archived article (the schema is in README.md).
-json is one array; jsonl one record per line. Records are streamed with constant
+json is one array; jsonl one record per line. warc is a WARC/1.1 file (gzip,
+one member per record): warcinfo, a request and a response (or revisit) record
+per fetch with the bytes as received, and a metadata record per article with its
+JSON record. wacz is a WACZ 1.2.0 package of that WARC with its CDXJ index,
+pages.jsonl and datapackage.json (needs -o). Records are streamed with constant
 memory. With -o the file is written atomically: a temporary file, then a rename.`,
 		Example: `  finarchive export --db finarchive.db --format jsonl -o articles.jsonl
-  finarchive export --db finarchive.db --format json --since 2024-01-01 --history`,
+  finarchive export --db finarchive.db --format json --since 2024-01-01 --history
+  finarchive export --db finarchive.db --format warc -o archive.warc.gz
+  finarchive export --db finarchive.db --format wacz --site www.example.com -o example.wacz`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
-	fl.StringVar(&f.format, "format", "jsonl", "output format: json or jsonl")
+	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc or wacz")
 	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
 	fl.StringVar(&f.site, "site", "", "only records of this host")
@@ -59,8 +67,14 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func (a *app) export(ctx context.Context, f *exportFlags) error {
-	if f.format != "json" && f.format != "jsonl" {
-		return &usageError{msg: fmt.Sprintf("--format %q: want json or jsonl", f.format)}
+	switch f.format {
+	case "json", "jsonl", "warc":
+	case "wacz":
+		if f.out == "" {
+			return &usageError{msg: "--format wacz needs -o FILE"}
+		}
+	default:
+		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc or wacz", f.format)}
 	}
 	since, err := parseSince(f.since, time.Now())
 	if err != nil {
@@ -75,6 +89,9 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	}
 	defer db.Close()
 	opts := store.ExportOptions{Since: since, History: f.history, Site: f.site}
+	if f.format == "warc" || f.format == "wacz" {
+		return a.exportWARC(ctx, db, opts, f)
+	}
 	if f.out == "" {
 		w := bufio.NewWriterSize(a.stdout, 64<<10)
 		if _, err := writeExport(ctx, db, opts, f.format, w); err != nil {
@@ -164,4 +181,35 @@ func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, erro
 		return n, fmt.Errorf("export: rename into %s: %w", path, err)
 	}
 	return n, nil
+}
+
+// exportWARC writes a WARC or WACZ export (see package warc).
+func (a *app) exportWARC(ctx context.Context, db *store.DB, opts store.ExportOptions, f *exportFlags) error {
+	wo := warc.Options{ExportOptions: opts, Software: "finarchive/" + crawler.Version, Logger: a.log}
+	var st warc.Stats
+	write := func(w io.Writer) (int, error) {
+		var err error
+		if f.format == "wacz" {
+			st, err = warc.WriteWACZ(ctx, db, w, wo, filepath.Dir(f.out))
+		} else {
+			if f.out != "" {
+				wo.Filename = filepath.Base(f.out)
+			}
+			st, err = warc.Write(ctx, db, w, wo, nil)
+		}
+		return st.Pages, err
+	}
+	if f.out == "" {
+		w := bufio.NewWriterSize(a.stdout, 256<<10)
+		if _, err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	if _, err := writeFileAtomic(f.out, write); err != nil {
+		return err
+	}
+	a.log.Info("exported", "format", f.format, "file", f.out, "pages", st.Pages, "responses", st.Responses,
+		"revisits", st.Revisits, "requests", st.Requests, "metadata", st.Metadata, "reconstructed", st.Reconstructed)
+	return nil
 }

@@ -1,0 +1,528 @@
+package warc
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/store"
+	gowarc "github.com/nlnwa/gowarc/v3"
+)
+
+// maxPayload bounds the payload of one imported response.
+const maxPayload = 64 << 20
+
+// ImportOptions configure Import.
+type ImportOptions struct {
+	Profiles *extract.Profiles // site profiles for extraction; nil = the built-in ones only
+	Logger   *slog.Logger
+}
+
+// ImportStats count what an import read and did.
+type ImportStats struct {
+	Records     int            `json:"records"`
+	Responses   int            `json:"responses"`
+	Revisits    int            `json:"revisits"`
+	New         int            `json:"new"`
+	Changed     int            `json:"changed"`
+	Unchanged   int            `json:"unchanged"`
+	NotModified int            `json:"not_modified"`
+	Skipped     int            `json:"skipped"`
+	SkippedBy   map[string]int `json:"skipped_by,omitempty"`
+	Corrupt     int            `json:"corrupt"` // records that could not be read, reported and skipped
+	Problems    []string       `json:"problems,omitempty"`
+}
+
+func (s *ImportStats) skip(reason string) {
+	s.Skipped++
+	if s.SkippedBy == nil {
+		s.SkippedBy = map[string]int{}
+	}
+	s.SkippedBy[reason]++
+}
+
+// maxProblems bounds the problems an ImportStats lists (all are logged).
+const maxProblems = 20
+
+func (s *ImportStats) corrupt(log *slog.Logger, where string, err error) {
+	s.Corrupt++
+	msg := fmt.Sprintf("%s: %v", where, err)
+	log.Warn("import: record skipped", "at", where, "err", err)
+	if len(s.Problems) < maxProblems {
+		s.Problems = append(s.Problems, msg)
+	}
+}
+
+// Import reads the WARC (.warc, .warc.gz) or WACZ file at path into db as
+// a run of its own: each HTML response record is extracted and stored as if
+// crawled (history, search, raw response and its capture), revisit records
+// count as fetches of what is stored; no request is made. A record that
+// cannot be read (truncated, corrupt, bad digest) is reported in the stats
+// and skipped, and the rest imported. It returns the run's id.
+func Import(ctx context.Context, db *store.DB, file string, opt ImportOptions) (int64, ImportStats, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, ImportStats{}, fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	options, _ := json.Marshal(map[string]string{"import": file})
+	runID, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{}, Options: options})
+	if err != nil {
+		return 0, ImportStats{}, fmt.Errorf("import: %w", err)
+	}
+	im := &importer{db: db, runID: runID, opt: opt, log: log}
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(f, magic)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return runID, im.st, fmt.Errorf("import: %w", err)
+	}
+	if n == 4 && bytes.Equal(magic, []byte("PK\x03\x04")) {
+		err = im.wacz(ctx, f)
+	} else {
+		err = im.stream(ctx, f, path.Base(file))
+	}
+	counts := finarchive.RunCounts{Fetched: im.st.Responses + im.st.Revisits, New: im.st.New, Changed: im.st.Changed,
+		Unchanged: im.st.Unchanged, NotModified: im.st.NotModified, Skipped: im.st.Skipped, Failed: im.st.Corrupt,
+		SkippedBy: im.st.SkippedBy}
+	status, msg := finarchive.RunFinished, ""
+	switch {
+	case err != nil:
+		status, msg = finarchive.RunError, err.Error()
+	case im.st.Corrupt > 0:
+		status = finarchive.RunFailed
+		counts.FailedBy = map[string]int{"corrupt-record": im.st.Corrupt}
+	}
+	if ferr := db.FinishRun(context.WithoutCancel(ctx), runID, status, counts, msg); ferr != nil && err == nil {
+		err = fmt.Errorf("import: %w", ferr)
+	}
+	return runID, im.st, err
+}
+
+type importer struct {
+	db    *store.DB
+	runID int64
+	opt   ImportOptions
+	log   *slog.Logger
+	st    ImportStats
+	// the last request record, matched to the response that follows it
+	reqURI  string
+	reqHead []byte
+}
+
+// wacz imports every WARC under archive/ of a WACZ.
+func (im *importer) wacz(ctx context.Context, f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return fmt.Errorf("import: wacz: %w", err)
+	}
+	var names []string
+	files := map[string]*zip.File{}
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "archive/") && (strings.HasSuffix(zf.Name, ".warc.gz") || strings.HasSuffix(zf.Name, ".warc")) {
+			names = append(names, zf.Name)
+			files[zf.Name] = zf
+		}
+	}
+	if len(names) == 0 {
+		return errors.New("import: wacz: no archive/*.warc[.gz] in it")
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		rc, err := files[name].Open()
+		if err != nil {
+			return fmt.Errorf("import: wacz %s: %w", name, err)
+		}
+		err = im.stream(ctx, rc, name)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stream imports the records of one WARC file, gzipped (one member per
+// record, as the standard recommends) or not. A member that does not
+// decompress is skipped up to the next gzip header.
+func (im *importer) stream(ctx context.Context, r io.Reader, name string) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	head, err := br.Peek(2)
+	if err != nil {
+		if err == io.EOF {
+			return nil
+		}
+		return fmt.Errorf("import: %s: %w", name, err)
+	}
+	un := gowarc.NewUnmarshaler(gowarc.WithSpecViolationPolicy(gowarc.ErrWarn), gowarc.WithSyntaxErrorPolicy(gowarc.ErrWarn))
+	if head[0] != 0x1f || head[1] != 0x8b {
+		return im.plain(ctx, br, un, name)
+	}
+	var off int64 // of the current member, in the compressed stream
+	cr := &countReader{r: br}
+	cbr := bufio.NewReaderSize(cr, 64<<10)
+	var zr *gzip.Reader
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		off = cr.n - int64(cbr.Buffered())
+		if _, err := cbr.Peek(1); err == io.EOF {
+			return nil
+		}
+		where := fmt.Sprintf("%s: record at byte %d", name, off)
+		if zr == nil {
+			zr, err = gzip.NewReader(cbr)
+		} else {
+			err = zr.Reset(cbr)
+		}
+		if err == nil {
+			zr.Multistream(false)
+			err = im.member(ctx, zr, un, where)
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, errStore) {
+				return err
+			}
+			im.st.corrupt(im.log, where, err)
+			if !resync(cbr) {
+				return nil
+			}
+		}
+	}
+}
+
+// errStore marks a store failure, which stops an import.
+var errStore = errors.New("store")
+
+// member imports the one record of a gzip member and reads the member to
+// its end (which checks its CRC).
+func (im *importer) member(ctx context.Context, zr *gzip.Reader, un gowarc.Unmarshaler, where string) error {
+	rb := bufio.NewReader(zr)
+	rec, _, validation, err := un.Unmarshal(rb)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	im.st.Records++
+	if err := im.record(ctx, rec, validation, where); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, rb); err != nil {
+		return fmt.Errorf("after the record: %w", err)
+	}
+	return nil
+}
+
+// resync skips to the next gzip header (1f 8b 08) after the current byte;
+// it reports false at the end of the stream.
+func resync(br *bufio.Reader) bool {
+	if _, err := br.ReadByte(); err != nil {
+		return false
+	}
+	for {
+		b, err := br.Peek(3)
+		if len(b) < 3 || err != nil {
+			return false
+		}
+		if b[0] == 0x1f && b[1] == 0x8b && b[2] == 0x08 {
+			return true
+		}
+		br.ReadByte()
+	}
+}
+
+// plain imports an uncompressed WARC.
+func (im *importer) plain(ctx context.Context, br *bufio.Reader, un gowarc.Unmarshaler, name string) error {
+	cr := &countReader{r: br}
+	rb := bufio.NewReaderSize(cr, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		off := cr.n - int64(rb.Buffered())
+		where := fmt.Sprintf("%s: record at byte %d", name, off)
+		rec, _, validation, err := un.Unmarshal(rb)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			im.st.corrupt(im.log, where, err)
+			if cr.n-int64(rb.Buffered()) == off { // no progress: give up on the rest
+				return nil
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gowarc.ErrNoRecord) {
+				return nil
+			}
+			continue
+		}
+		im.st.Records++
+		err = im.record(ctx, rec, validation, where)
+		rec.Close()
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, errStore) {
+				return err
+			}
+			im.st.corrupt(im.log, where, err)
+		}
+	}
+}
+
+// record imports one WARC record.
+func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validation []error, where string) error {
+	if len(validation) > 0 {
+		return fmt.Errorf("invalid record: %w", errors.Join(validation...))
+	}
+	h := rec.WarcHeader()
+	target := h.Get(gowarc.WarcTargetURI)
+	switch rec.Type() {
+	case gowarc.Request:
+		if b, ok := rec.Block().(gowarc.HttpRequestBlock); ok {
+			im.reqURI, im.reqHead = target, slices.Clone(b.ProtocolHeaderBytes())
+		}
+		return nil
+	case gowarc.Response, gowarc.Revisit:
+	default:
+		return nil
+	}
+	// Digests are checked while the block is read.
+	if v, err := rec.ValidateDigest(); err != nil || len(v) > 0 {
+		return fmt.Errorf("digest: %w", errors.Join(append(v, err)...))
+	}
+	date, err := rec.Date()
+	if err != nil {
+		return fmt.Errorf("WARC-Date: %w", err)
+	}
+	canon, err := crawler.Normalize(target)
+	if err != nil {
+		im.st.skip("bad-url")
+		return nil
+	}
+	var reqHead []byte
+	if im.reqURI == target {
+		reqHead = im.reqHead
+	}
+	im.reqURI, im.reqHead = "", nil
+	if rec.Type() == gowarc.Revisit {
+		im.st.Revisits++
+		return im.revisit(ctx, rec, canon, date, reqHead)
+	}
+	im.st.Responses++
+	blk, ok := rec.Block().(gowarc.HttpResponseBlock)
+	if !ok {
+		im.st.skip("not-http")
+		return nil
+	}
+	payload, err := blk.PayloadBytes()
+	if err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	head := slices.Clone(blk.ProtocolHeaderBytes())
+	raw, err := io.ReadAll(io.LimitReader(payload, maxPayload+1))
+	if err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	if len(raw) > maxPayload {
+		im.st.skip("oversize")
+		return nil
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(head), bytes.NewReader(raw))), nil)
+	if err != nil {
+		return fmt.Errorf("http response: %w", err)
+	}
+	entity, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("http body: %w", err)
+	}
+	if len(resp.TransferEncoding) > 0 {
+		head = headOf(resp) // the body is kept without its chunked framing
+	}
+	capture := &finarchive.Capture{Request: reqHead, Response: head, RemoteIP: h.Get(gowarc.WarcIPAddress)}
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotModified:
+		im.st.Revisits++
+		im.st.Responses--
+		return im.saveRevisit(ctx, canon, date, 304, "", capture)
+	default:
+		im.st.skip("http-" + strconv.Itoa(resp.StatusCode))
+		return nil
+	}
+	ct := resp.Header.Get("Content-Type")
+	body := entity
+	switch ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce {
+	case "", "identity":
+	case "gzip", "x-gzip", "deflate":
+		if body, err = decodeBody(entity, ce); err != nil {
+			return fmt.Errorf("content encoding %s: %w", ce, err)
+		}
+		capture.Body, capture.ContentEncoding = entity, ce
+	default:
+		im.st.skip("content-encoding-" + ce)
+		return nil
+	}
+	if ct != "" && !isHTML(ct) || ct == "" && !strings.HasPrefix(http.DetectContentType(body), "text/html") {
+		im.st.skip("not-html")
+		return nil
+	}
+	u, err := url.Parse(canon)
+	if err != nil {
+		im.st.skip("bad-url")
+		return nil
+	}
+	doc, err := extract.Parse(body, ct)
+	if err != nil {
+		im.st.skip("parse")
+		return nil
+	}
+	rec2 := extract.Extract(doc, u, extract.Options{FetchedAt: date, Profiles: im.opt.Profiles})
+	if rec2.PageType != extract.PageArticle {
+		im.st.skip(string(rec2.PageType) + "-page")
+		return nil
+	}
+	res, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: 200,
+		Record: rec2, Raw: body, ContentType: ct, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+		FetchedAt: date, Capture: capture})
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStore, err)
+	}
+	im.count(res)
+	return nil
+}
+
+// revisit imports a revisit record: a fetch of what is stored.
+func (im *importer) revisit(ctx context.Context, rec gowarc.WarcRecord, canon string, date time.Time, reqHead []byte) error {
+	h := rec.WarcHeader()
+	capture := &finarchive.Capture{Request: reqHead, RemoteIP: h.Get(gowarc.WarcIPAddress)}
+	if b, ok := rec.Block().(gowarc.ProtocolHeaderBlock); ok && len(b.ProtocolHeaderBytes()) > 0 {
+		capture.Response = slices.Clone(b.ProtocolHeaderBytes())
+	}
+	switch h.Get(gowarc.WarcProfile) {
+	case gowarc.ProfileServerNotModifiedV1_1, gowarc.ProfileServerNotModifiedV1_0:
+		return im.saveRevisit(ctx, canon, date, 304, "", capture)
+	case gowarc.ProfileIdenticalPayloadDigestV1_1, gowarc.ProfileIdenticalPayloadDigestV1_0:
+		return im.saveRevisit(ctx, canon, date, 200, h.Get(gowarc.WarcPayloadDigest), capture)
+	default:
+		im.st.skip("revisit-profile")
+		return nil
+	}
+}
+
+func (im *importer) saveRevisit(ctx context.Context, canon string, date time.Time, status int, digest string, c *finarchive.Capture) error {
+	if c.Response == nil {
+		c = nil
+	}
+	res, err := im.db.Revisited(ctx, im.runID, canon, date, status, digest, c)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStore, err)
+	}
+	if res == finarchive.SaveNone {
+		im.st.skip("revisit-of-unknown")
+		return nil
+	}
+	if status == 304 {
+		im.st.NotModified++
+	} else {
+		im.st.Unchanged++
+	}
+	return nil
+}
+
+func (im *importer) count(res finarchive.SaveResult) {
+	switch res {
+	case finarchive.SaveNew:
+		im.st.New++
+	case finarchive.SaveChanged:
+		im.st.Changed++
+	case finarchive.SaveUnchanged:
+		im.st.Unchanged++
+	default:
+		im.st.skip("not-saved")
+	}
+}
+
+func isHTML(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// decodeBody undoes a Content-Encoding.
+func decodeBody(b []byte, ce string) ([]byte, error) {
+	var r io.Reader
+	switch ce {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case "deflate":
+		// zlib-wrapped per RFC 9110, but raw DEFLATE is common too.
+		r = flate.NewReader(bytes.NewReader(skipZlibHeader(b)))
+	}
+	return io.ReadAll(io.LimitReader(r, maxPayload))
+}
+
+func skipZlibHeader(b []byte) []byte {
+	if len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 {
+		return b[2:]
+	}
+	return b
+}
+
+// headOf is a response's status line and header fields, in name order,
+// without Transfer-Encoding.
+func headOf(resp *http.Response) []byte {
+	var b bytes.Buffer
+	b.WriteString(resp.Proto + " " + resp.Status + "\r\n")
+	keys := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range resp.Header[k] {
+			b.WriteString(k + ": " + v + "\r\n")
+		}
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

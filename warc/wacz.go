@@ -1,0 +1,344 @@
+package warc
+
+import (
+	"archive/zip"
+	"bufio"
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/finarchive/finarchive/store"
+)
+
+// WACZ paths (WACZ 1.2.0).
+const (
+	waczWARC   = "archive/data.warc.gz"
+	waczIndex  = "indexes/index.cdxj"
+	waczPages  = "pages/pages.jsonl"
+	waczData   = "datapackage.json"
+	waczDigest = "datapackage-digest.json"
+)
+
+// Resource is one file of a WACZ as datapackage.json lists it.
+type Resource struct {
+	Name  string `json:"name"`
+	Path  string `json:"path"`
+	Hash  string `json:"hash"` // "sha256:<hex>"
+	Bytes int64  `json:"bytes"`
+}
+
+// DataPackage is a WACZ's datapackage.json.
+type DataPackage struct {
+	Profile      string     `json:"profile"`
+	WACZVersion  string     `json:"wacz_version"`
+	Title        string     `json:"title,omitempty"`
+	Software     string     `json:"software,omitempty"`
+	Created      string     `json:"created"`
+	MainPageURL  string     `json:"mainPageUrl,omitempty"`
+	MainPageDate string     `json:"mainPageDate,omitempty"`
+	Resources    []Resource `json:"resources"`
+}
+
+// WriteWACZ writes the selected articles of db to w as a WACZ 1.2.0 zip:
+// the WARC Write makes (archive/data.warc.gz), its CDXJ index sorted by
+// SURT and time, pages/pages.jsonl (url, ts, title, text), and
+// datapackage.json with each file's SHA-256 and size. The WARC, already
+// compressed, is stored in the zip without compression, as the spec asks.
+// Memory stays constant: the WARC and the index runs go through temporary
+// files in tmpDir ("" = the system's).
+func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpDir string) (Stats, error) {
+	warcFile, err := os.CreateTemp(tmpDir, "finarchive-*.warc.gz")
+	if err != nil {
+		return Stats{}, fmt.Errorf("wacz: %w", err)
+	}
+	defer os.Remove(warcFile.Name())
+	defer warcFile.Close()
+	pagesFile, err := os.CreateTemp(tmpDir, "finarchive-*.pages.jsonl")
+	if err != nil {
+		return Stats{}, fmt.Errorf("wacz: %w", err)
+	}
+	defer os.Remove(pagesFile.Name())
+	defer pagesFile.Close()
+
+	sorter := &lineSorter{dir: tmpDir, max: 50000}
+	defer sorter.cleanup()
+	pw := bufio.NewWriterSize(pagesFile, 64<<10)
+	if err := writeJSONLine(pw, map[string]string{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}); err != nil {
+		return Stats{}, fmt.Errorf("wacz: pages: %w", err)
+	}
+	var first *store.ExportRecord
+	o := opt
+	o.Filename = "data.warc.gz"
+	o.OnPage = func(er *store.ExportRecord) error {
+		if first == nil {
+			c := *er
+			first = &c
+		}
+		if err := writeJSONLine(pw, map[string]string{"id": pageID(er.URL), "url": er.URL,
+			"ts": er.FetchedAt.UTC().Format(time.RFC3339), "title": er.Title, "text": er.Body}); err != nil {
+			return fmt.Errorf("wacz: pages: %w", err)
+		}
+		if opt.OnPage != nil {
+			return opt.OnPage(er)
+		}
+		return nil
+	}
+	crc := crc32.NewIEEE()
+	sum := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(warcFile, crc, sum), 256<<10)
+	st, err := Write(ctx, db, bw, o, func(e IndexEntry) error { return sorter.add(cdxjLine(e, "data.warc.gz")) })
+	if err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	if err := pw.Flush(); err != nil {
+		return st, fmt.Errorf("wacz: pages: %w", err)
+	}
+
+	zw := zip.NewWriter(w)
+	var res []Resource
+	// The WARC: stored, with its CRC and sizes known in the local header.
+	if _, err := warcFile.Seek(0, io.SeekStart); err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	hdr := &zip.FileHeader{Name: waczWARC, Method: zip.Store, CRC32: crc.Sum32(),
+		CompressedSize64: uint64(st.Bytes), UncompressedSize64: uint64(st.Bytes), Modified: time.Now()}
+	zf, err := zw.CreateRaw(hdr)
+	if err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	if _, err := io.Copy(zf, warcFile); err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	res = append(res, Resource{Name: "data.warc.gz", Path: waczWARC, Hash: "sha256:" + hex.EncodeToString(sum.Sum(nil)), Bytes: st.Bytes})
+
+	r, err := addFile(zw, waczIndex, func(w io.Writer) error { return sorter.merge(w) })
+	if err != nil {
+		return st, err
+	}
+	res = append(res, r)
+	if _, err := pagesFile.Seek(0, io.SeekStart); err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	r, err = addFile(zw, waczPages, func(w io.Writer) error { _, err := io.Copy(w, pagesFile); return err })
+	if err != nil {
+		return st, err
+	}
+	res = append(res, r)
+
+	dp := DataPackage{Profile: "data-package", WACZVersion: "1.2.0", Title: "finarchive export", Software: opt.Software,
+		Created: time.Now().UTC().Format(time.RFC3339), Resources: res}
+	if first != nil {
+		dp.MainPageURL, dp.MainPageDate = first.URL, first.FetchedAt.UTC().Format(time.RFC3339)
+	}
+	dpJSON, err := json.MarshalIndent(dp, "", "  ")
+	if err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	dpRes, err := addFile(zw, waczData, func(w io.Writer) error { _, err := w.Write(dpJSON); return err })
+	if err != nil {
+		return st, err
+	}
+	digest, _ := json.MarshalIndent(map[string]string{"path": waczData, "hash": dpRes.Hash}, "", "  ")
+	if _, err := addFile(zw, waczDigest, func(w io.Writer) error { _, err := w.Write(digest); return err }); err != nil {
+		return st, err
+	}
+	if err := zw.Close(); err != nil {
+		return st, fmt.Errorf("wacz: %w", err)
+	}
+	return st, nil
+}
+
+// addFile adds a deflated file to zw and returns its resource entry.
+func addFile(zw *zip.Writer, path string, write func(io.Writer) error) (Resource, error) {
+	f, err := zw.CreateHeader(&zip.FileHeader{Name: path, Method: zip.Deflate, Modified: time.Now()})
+	if err != nil {
+		return Resource{}, fmt.Errorf("wacz: %s: %w", path, err)
+	}
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, h)}
+	if err := write(cw); err != nil {
+		return Resource{}, fmt.Errorf("wacz: %s: %w", path, err)
+	}
+	return Resource{Name: path[strings.LastIndexByte(path, '/')+1:], Path: path, Hash: sumOf(h), Bytes: cw.n}, nil
+}
+
+func sumOf(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
+
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// pageID is a stable id of a page in pages.jsonl.
+func pageID(u string) string {
+	s := sha256.Sum256([]byte(u))
+	return hex.EncodeToString(s[:8])
+}
+
+// cdxjLine is a record's line in the CDXJ index: SURT, 14-digit
+// timestamp, and a JSON block.
+func cdxjLine(e IndexEntry, filename string) string {
+	fields := map[string]any{"url": e.URL, "mime": e.Mime, "status": fmt.Sprint(e.Status), "digest": e.Digest,
+		"length": fmt.Sprint(e.Length), "offset": fmt.Sprint(e.Offset), "filename": filename}
+	b, _ := json.Marshal(fields)
+	return SURT(e.URL) + " " + e.Date.UTC().Format("20060102150405") + " " + string(b)
+}
+
+// SURT is the sort-friendly form of a URL the CDXJ index is keyed by, as
+// pywb and ReplayWeb.page compute it: lower case, "www." dropped, host
+// labels reversed and comma-separated, the port after them, ")" then the
+// path and the query with its parameters sorted.
+func SURT(raw string) string {
+	u, err := url.Parse(strings.ToLower(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return raw
+	}
+	host := u.Hostname()
+	if strings.HasPrefix(host, "www") {
+		if i := strings.IndexByte(host, '.'); i >= 3 && strings.Trim(host[3:i], "0123456789") == "" {
+			host = host[i+1:]
+		}
+	}
+	labels := strings.Split(host, ".")
+	slices.Reverse(labels)
+	s := strings.Join(labels, ",")
+	if p := u.Port(); p != "" {
+		s += ":" + p
+	}
+	s += ")" + u.EscapedPath()
+	if u.EscapedPath() == "" {
+		s += "/"
+	}
+	if u.RawQuery != "" {
+		params := strings.Split(u.RawQuery, "&")
+		slices.Sort(params)
+		s += "?" + strings.Join(params, "&")
+	}
+	return s
+}
+
+// lineSorter sorts more lines than fit in memory: runs of max lines are
+// sorted and written to temporary files, then merged.
+type lineSorter struct {
+	dir   string
+	max   int
+	buf   []string
+	files []*os.File
+}
+
+func (s *lineSorter) add(line string) error {
+	s.buf = append(s.buf, line)
+	if len(s.buf) >= s.max {
+		return s.spill()
+	}
+	return nil
+}
+
+func (s *lineSorter) spill() error {
+	slices.Sort(s.buf)
+	f, err := os.CreateTemp(s.dir, "finarchive-*.cdxj")
+	if err != nil {
+		return fmt.Errorf("wacz: index: %w", err)
+	}
+	s.files = append(s.files, f)
+	bw := bufio.NewWriter(f)
+	for _, l := range s.buf {
+		bw.WriteString(l)
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("wacz: index: %w", err)
+	}
+	s.buf = s.buf[:0]
+	return nil
+}
+
+// merge writes all lines, sorted, to w.
+func (s *lineSorter) merge(w io.Writer) error {
+	if len(s.files) == 0 {
+		slices.Sort(s.buf)
+		for _, l := range s.buf {
+			if _, err := io.WriteString(w, l+"\n"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(s.buf) > 0 {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	h := &runHeap{}
+	for _, f := range s.files {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		if sc.Scan() {
+			heap.Push(h, &run{sc: sc, line: sc.Text()})
+		} else if err := sc.Err(); err != nil {
+			return err
+		}
+	}
+	bw := bufio.NewWriter(w)
+	for h.Len() > 0 {
+		r := (*h)[0]
+		bw.WriteString(r.line)
+		bw.WriteByte('\n')
+		if r.sc.Scan() {
+			r.line = r.sc.Text()
+			heap.Fix(h, 0)
+		} else {
+			if err := r.sc.Err(); err != nil {
+				return err
+			}
+			heap.Pop(h)
+		}
+	}
+	return bw.Flush()
+}
+
+func (s *lineSorter) cleanup() {
+	for _, f := range s.files {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+type run struct {
+	sc   *bufio.Scanner
+	line string
+}
+
+type runHeap []*run
+
+func (h runHeap) Len() int           { return len(h) }
+func (h runHeap) Less(i, j int) bool { return h[i].line < h[j].line }
+func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)        { *h = append(*h, x.(*run)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return r
+}

@@ -1,0 +1,371 @@
+// Package warc hands an archive to other web-archiving tools and takes
+// theirs in: it writes the archive's fetches as a WARC 1.1 file (ISO 28500)
+// or a WACZ 1.2.0 package, and imports the HTML responses of a WARC or WACZ
+// made by another tool (wget, Browsertrix, Heritrix) as a run of its own.
+// Records are built and parsed by github.com/nlnwa/gowarc/v3; this package
+// decides what goes in them.
+package warc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/finarchive/finarchive/store"
+	"github.com/google/uuid"
+	"github.com/klauspost/compress/gzip"
+	gowarc "github.com/nlnwa/gowarc/v3"
+)
+
+// Content types of the records written.
+const (
+	typeResponse = "application/http;msgtype=response"
+	typeRequest  = "application/http;msgtype=request"
+	typeMetadata = "application/json"
+)
+
+// CaptureField is the WARC header field (an extension field, as the
+// standard allows) that marks a record whose HTTP head was not captured
+// but synthesised from the archive: fetches archived before finarchive kept
+// captures, and requests whose headers were not recorded (an import from a
+// WARC that has no request record).
+const CaptureField = "Finarchive-Capture"
+
+// Options select what Write writes.
+type Options struct {
+	store.ExportOptions
+	Software string // the warcinfo record's "software" (finarchive and its version)
+	Filename string // WARC-Filename of the warcinfo record ("" = none)
+	// OnPage, when set, is called with each exported article after its
+	// records are written (WACZ uses it for pages.jsonl).
+	OnPage func(*store.ExportRecord) error
+	Logger *slog.Logger
+}
+
+// Stats count what Write wrote.
+type Stats struct {
+	Pages         int   `json:"pages"`
+	Responses     int   `json:"responses"`
+	Revisits      int   `json:"revisits"`
+	Requests      int   `json:"requests"`
+	Metadata      int   `json:"metadata"`
+	Reconstructed int   `json:"reconstructed"` // responses with a synthesised head
+	Missing       int   `json:"missing"`       // fetches with neither a body nor an earlier payload to refer to (logged)
+	Bytes         int64 `json:"bytes"`
+}
+
+// IndexEntry describes one response or revisit record as written, for a
+// CDXJ index.
+type IndexEntry struct {
+	URL    string
+	Date   time.Time
+	Mime   string // payload type; "warc/revisit" for a revisit
+	Status int
+	Digest string // payload digest
+	Offset int64  // of the record's gzip member in the file
+	Length int64  // of the gzip member
+}
+
+// Write writes the selected articles of db to w as a WARC/1.1 file, one
+// gzip member per record: a warcinfo record; for each fetch of each page a
+// request record and a response record (the head as received and the body
+// before content decoding) or a revisit record (server-not-modified for a
+// 304, identical-payload-digest for a body seen before), with
+// WARC-Block-Digest and WARC-Payload-Digest; and a metadata record holding
+// the article's extracted record as JSON. With Since, fetches before it are
+// left out. It streams: one page's fetches in memory at a time. index, when
+// not nil, is told of each response and revisit record.
+func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
+	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger}
+	if ww.log == nil {
+		ww.log = slog.New(slog.DiscardHandler)
+	}
+	gz, err := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	if err != nil {
+		return Stats{}, fmt.Errorf("warc: %w", err)
+	}
+	ww.gz = gz
+	if err := ww.warcinfo(); err != nil {
+		return ww.st, err
+	}
+	err = db.ExportFetches(ctx, opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
+		if err := ww.page(er, fs); err != nil {
+			return err
+		}
+		if opt.OnPage != nil {
+			return opt.OnPage(er)
+		}
+		return nil
+	})
+	ww.st.Bytes = ww.cw.n
+	return ww.st, err
+}
+
+type writer struct {
+	cw         *countWriter
+	gz         *gzip.Writer
+	opt        Options
+	index      func(IndexEntry) error
+	log        *slog.Logger
+	st         Stats
+	warcinfoID string
+}
+
+// ref is a response a revisit can refer to.
+type ref struct {
+	id   string // record id; "" when not in this file (before Since)
+	date time.Time
+}
+
+func (ww *writer) warcinfo() error {
+	ww.warcinfoID = newID()
+	var fields gowarc.WarcFields
+	fields.Add("software", ww.opt.Software)
+	fields.Add("format", "WARC File Format 1.1")
+	fields.Add("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
+	fields.Add("description", "finarchive archive export: request and response records of each fetch, revisits, and a metadata record (application/json) with each article's extracted record")
+	var block bytes.Buffer
+	if _, err := fields.Write(&block); err != nil {
+		return fmt.Errorf("warc: warcinfo: %w", err)
+	}
+	h := header{gowarc.WarcRecordID: ww.warcinfoID, gowarc.ContentType: gowarc.ApplicationWarcFields}
+	if ww.opt.Filename != "" {
+		h[gowarc.WarcFilename] = ww.opt.Filename
+	}
+	_, _, err := ww.record(gowarc.Warcinfo, time.Now(), h, block.Bytes(), nil)
+	return err
+}
+
+// header is the WARC header fields of a record besides type, date,
+// Content-Length and digests.
+type header map[string]string
+
+// record builds one record and writes it as its own gzip member, returning
+// the member's offset and length.
+func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, body []byte) (int64, int64, error) {
+	rb := gowarc.NewRecordBuilder(typ, gowarc.WithAddMissingDigest(true), gowarc.WithBufferMaxMemBytes(4<<20))
+	rb.AddWarcHeaderTime(gowarc.WarcDate, date)
+	for _, k := range []string{gowarc.WarcRecordID, gowarc.WarcTargetURI, gowarc.ContentType, gowarc.WarcConcurrentTo,
+		gowarc.WarcRefersTo, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI, gowarc.WarcRefersToDate,
+		gowarc.WarcPayloadDigest, gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField} {
+		if v, ok := h[k]; ok && v != "" {
+			if k == gowarc.WarcRecordID {
+				v = angle(v)
+			}
+			rb.AddWarcHeader(k, v)
+		}
+	}
+	if ww.warcinfoID != "" && typ != gowarc.Warcinfo {
+		rb.AddWarcHeader(gowarc.WarcWarcinfoID, angle(ww.warcinfoID))
+	}
+	if _, err := rb.Write(head); err != nil {
+		rb.Close()
+		return 0, 0, fmt.Errorf("warc: build %s record: %w", typ, err)
+	}
+	if _, err := rb.Write(body); err != nil {
+		rb.Close()
+		return 0, 0, fmt.Errorf("warc: build %s record: %w", typ, err)
+	}
+	rec, _, err := rb.Build()
+	if err != nil {
+		return 0, 0, fmt.Errorf("warc: build %s record for %s: %w", typ, h[gowarc.WarcTargetURI], err)
+	}
+	defer rec.Close()
+	off := ww.cw.n
+	ww.gz.Reset(ww.cw)
+	if _, _, err := gowarc.NewMarshaler().Marshal(ww.gz, rec, 0); err != nil {
+		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
+	}
+	if err := ww.gz.Close(); err != nil {
+		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
+	}
+	if typ == gowarc.Response || typ == gowarc.Revisit {
+		if h[gowarc.WarcPayloadDigest] == "" {
+			h[gowarc.WarcPayloadDigest] = rec.WarcHeader().Get(gowarc.WarcPayloadDigest)
+		}
+	}
+	return off, ww.cw.n - off, nil
+}
+
+// page writes the records of one article.
+func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
+	u := er.URL
+	var (
+		last     ref                // the latest 200, for a 304
+		byDigest = map[string]ref{} // responses by payload digest, for identical payloads
+		lastResp string             // id of the latest response written, for the metadata record
+	)
+	for _, f := range fs {
+		if f.FetchedAt.Before(ww.opt.Since) {
+			// Not written, but a later revisit may refer to it.
+			if f.Status == 200 {
+				last = ref{date: f.FetchedAt}
+				if f.PayloadDigest != "" {
+					byDigest[f.PayloadDigest] = last
+				}
+			}
+			continue
+		}
+		respID, reqID := newID(), newID()
+		h := header{gowarc.WarcRecordID: respID, gowarc.WarcTargetURI: u, gowarc.ContentType: typeResponse,
+			gowarc.WarcIPAddress: f.RemoteIP}
+		head := f.Response
+		typ := gowarc.Response
+		var body []byte
+		switch {
+		case f.Status == 304:
+			typ = gowarc.Revisit
+			h[gowarc.WarcProfile] = gowarc.ProfileServerNotModifiedV1_1
+			h[gowarc.WarcRefersTo], h[gowarc.WarcRefersToTargetURI] = angle(last.id), u
+			if !last.date.IsZero() {
+				h[gowarc.WarcRefersToDate] = last.date.UTC().Format(time.RFC3339Nano)
+			}
+			if head == nil {
+				head = []byte("HTTP/1.1 304 Not Modified\r\n\r\n")
+				h[CaptureField] = "synthesised: status line only"
+			}
+		case f.Body == nil:
+			r, ok := byDigest[f.PayloadDigest]
+			if !ok || f.PayloadDigest == "" {
+				ww.st.Missing++
+				ww.log.Warn("warc: fetch with no body to write, left out", "url", u, "fetched_at", f.FetchedAt)
+				continue
+			}
+			typ = gowarc.Revisit
+			h[gowarc.WarcProfile] = gowarc.ProfileIdenticalPayloadDigestV1_1
+			h[gowarc.WarcRefersTo], h[gowarc.WarcRefersToTargetURI] = angle(r.id), u
+			h[gowarc.WarcRefersToDate] = r.date.UTC().Format(time.RFC3339Nano)
+			h[gowarc.WarcPayloadDigest] = f.PayloadDigest
+			if head == nil {
+				head = []byte("HTTP/1.1 200 OK\r\n\r\n")
+				h[CaptureField] = "synthesised: status line only"
+			}
+		default:
+			body = f.Body
+			if head == nil {
+				head = synthHead(f)
+				ww.st.Reconstructed++
+				if f.Reconstructed {
+					h[CaptureField] = "synthesised: archived before captures were kept; status line and headers made from the archive, body as stored (after content decoding)"
+				} else {
+					h[CaptureField] = "synthesised: status line and headers made from the archive, body as stored"
+				}
+			}
+		}
+		reqHead := f.Request
+		reqHeader := header{gowarc.WarcRecordID: reqID, gowarc.WarcTargetURI: u, gowarc.ContentType: typeRequest,
+			gowarc.WarcConcurrentTo: angle(respID), gowarc.WarcIPAddress: f.RemoteIP}
+		if reqHead == nil {
+			reqHead = synthRequest(u)
+			reqHeader[CaptureField] = "synthesised: request line and Host only"
+		}
+		if _, _, err := ww.record(gowarc.Request, f.FetchedAt, reqHeader, reqHead, nil); err != nil {
+			return err
+		}
+		ww.st.Requests++
+		off, n, err := ww.record(typ, f.FetchedAt, h, head, body)
+		if err != nil {
+			return err
+		}
+		entry := IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h[gowarc.WarcPayloadDigest], Offset: off, Length: n}
+		if typ == gowarc.Revisit {
+			ww.st.Revisits++
+			entry.Mime = "warc/revisit"
+		} else {
+			ww.st.Responses++
+			entry.Mime = mimeOf(head, f.ContentType)
+			last = ref{id: respID, date: f.FetchedAt}
+			byDigest[h[gowarc.WarcPayloadDigest]] = last
+			if f.PayloadDigest != "" {
+				byDigest[f.PayloadDigest] = last
+			}
+			lastResp = respID
+		}
+		if f.Status == 200 && typ == gowarc.Revisit {
+			last = ref{id: byDigest[f.PayloadDigest].id, date: byDigest[f.PayloadDigest].date}
+		}
+		if ww.index != nil {
+			if err := ww.index(entry); err != nil {
+				return err
+			}
+		}
+	}
+	js, err := json.Marshal(er)
+	if err != nil {
+		return fmt.Errorf("warc: encode %q: %w", u, err)
+	}
+	mh := header{gowarc.WarcRecordID: newID(), gowarc.WarcTargetURI: u, gowarc.ContentType: typeMetadata,
+		gowarc.WarcRefersTo: angle(lastResp)}
+	if _, _, err := ww.record(gowarc.Metadata, er.FetchedAt, mh, js, nil); err != nil {
+		return err
+	}
+	ww.st.Metadata++
+	ww.st.Pages++
+	return nil
+}
+
+// synthHead is the head of a fetch archived without one.
+func synthHead(f store.Fetch) []byte {
+	var b bytes.Buffer
+	b.WriteString("HTTP/1.1 200 OK\r\n")
+	if f.ContentType != "" {
+		b.WriteString("Content-Type: " + f.ContentType + "\r\n")
+	}
+	if f.ContentEncoding != "" {
+		b.WriteString("Content-Encoding: " + f.ContentEncoding + "\r\n")
+	}
+	b.WriteString("Content-Length: " + strconv.Itoa(len(f.Body)) + "\r\n\r\n")
+	return b.Bytes()
+}
+
+// synthRequest is a GET of u with its Host, for a fetch whose request
+// headers were not kept.
+func synthRequest(u string) []byte {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return []byte("GET " + u + " HTTP/1.1\r\n\r\n")
+	}
+	return []byte("GET " + pu.RequestURI() + " HTTP/1.1\r\nHost: " + pu.Host + "\r\n\r\n")
+}
+
+// mimeOf is the media type of a response head's Content-Type, else ct's.
+func mimeOf(head []byte, ct string) string {
+	for _, line := range bytes.Split(head, []byte("\r\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte("Content-Type")) {
+			ct = string(bytes.TrimSpace(v))
+			break
+		}
+	}
+	mt, _, _ := bytes.Cut([]byte(ct), []byte(";"))
+	return string(bytes.ToLower(bytes.TrimSpace(mt)))
+}
+
+func newID() string { return "urn:uuid:" + uuid.NewString() }
+
+// angle wraps a record id in <>, as WARC-Refers-To and WARC-Concurrent-To
+// want it; "" stays "".
+func angle(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "<" + id + ">"
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
