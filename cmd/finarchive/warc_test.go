@@ -1,0 +1,306 @@
+package main
+
+import (
+	"archive/zip"
+	"bufio"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/finarchive/finarchive/testsite"
+	"github.com/finarchive/finarchive/warc"
+)
+
+// testTools is where .ci/run installs the npm packages the tests use
+// (warcio, replaywebpage); FINARCHIVE_TEST_TOOLS overrides it.
+func testTools(t testing.TB) string {
+	if d := os.Getenv("FINARCHIVE_TEST_TOOLS"); d != "" {
+		return d
+	}
+	abs, err := filepath.Abs("../../.ci/tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// fetchCounts are the archive's fetches as a WARC export must show them:
+// a response per stored body, a revisit per other fetch.
+func fetchCounts(t testing.TB, db string) (responses, revisits int) {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.QueryRow(`SELECT
+		count(*) FILTER (WHERE f.body IS NOT NULL OR f.id IN (SELECT fetch_id FROM raw WHERE fetch_id IS NOT NULL)),
+		count(*) FILTER (WHERE f.body IS NULL AND f.id NOT IN (SELECT fetch_id FROM raw WHERE fetch_id IS NOT NULL))
+		FROM fetches f`).Scan(&responses, &revisits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return responses, revisits
+}
+
+// crawlThrice crawls a test site, crawls it again (304s and identical
+// bodies), changes it and crawls a third time (changed pages).
+func crawlThrice(t *testing.T, db string) (*testsite.Site, string) {
+	t.Helper()
+	site, base := MustStartSite(t, testsite.Options{Articles: 24})
+	crawl := append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")
+	for i := range 3 {
+		if i == 2 {
+			site.SetVersion(1)
+		}
+		if _, e, code := runCLI(t, crawl...); code != 0 && code != exitPartial {
+			t.Fatalf("crawl %d: exit %d: %s", i+1, code, e)
+		}
+	}
+	return site, base
+}
+
+// warcioRecord is a line of testdata/warcio-check.mjs.
+type warcioRecord struct {
+	Type         string         `json:"type"`
+	URI          string         `json:"uri"`
+	Profile      string         `json:"profile"`
+	RefersToDate string         `json:"refersToDate"`
+	Status       int            `json:"status"`
+	DigestOK     *bool          `json:"digestOK"`
+	Summary      map[string]int `json:"summary"`
+	BadDigests   int            `json:"badDigests"`
+}
+
+// TestExport_WARC exports a crawled, re-crawled and changed archive as WARC
+// and WACZ and reads them back with independent readers: warcio.js indexes
+// every record and finds the payload digests right, with as many responses
+// and revisits as the archive has fetches; the WACZ's datapackage digests
+// and sizes check out; and importing either file into a new archive gives
+// the same records, history included.
+func TestExport_WARC(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	crawlThrice(t, db)
+	wantResp, wantRev := fetchCounts(t, db)
+	if wantRev == 0 || wantResp == 0 {
+		t.Fatalf("archive has %d body fetches and %d revisits; the test needs both", wantResp, wantRev)
+	}
+	warcPath := filepath.Join(dir, "a.warc.gz")
+	waczPath := filepath.Join(dir, "a.wacz")
+	jsonl := filepath.Join(dir, "a.jsonl")
+	for _, args := range [][]string{
+		{"--format", "warc", "-o", warcPath}, {"--format", "wacz", "-o", waczPath}, {"--format", "jsonl", "--history", "-o", jsonl},
+	} {
+		if _, e, code := runCLI(t, append([]string{"export", "--db", db, "-q"}, args...)...); code != 0 {
+			t.Fatalf("export %v: exit %d: %s", args, code, e)
+		}
+	}
+
+	t.Run("warcio", func(t *testing.T) {
+		tools := testTools(t)
+		if _, err := exec.LookPath("node"); err != nil {
+			t.Skip("node not installed; .ci/run installs it with warcio")
+		}
+		if _, err := os.Stat(filepath.Join(tools, "node_modules/warcio")); err != nil {
+			t.Skipf("warcio not installed in %s (.ci/run: npm install --prefix %s warcio@2.4.11)", tools, tools)
+		}
+		out, err := exec.Command("node", "testdata/warcio-check.mjs", tools, warcPath).CombinedOutput()
+		if err != nil {
+			t.Fatalf("warcio: %v\n%s", err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		var sum warcioRecord
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Summary == nil {
+			t.Fatalf("warcio summary %q: %v", lines[len(lines)-1], err)
+		}
+		t.Logf("warcio.js read %d records: %v, bad payload digests %d", len(lines)-1, sum.Summary, sum.BadDigests)
+		if got := sum.Summary["response"]; got != wantResp {
+			t.Errorf("warcio: %d response records, archive has %d fetches with a body", got, wantResp)
+		}
+		if got := sum.Summary["revisit"]; got != wantRev {
+			t.Errorf("warcio: %d revisit records, archive has %d other fetches", got, wantRev)
+		}
+		if got, want := sum.Summary["request"], wantResp+wantRev; got != want {
+			t.Errorf("warcio: %d request records, want %d (one per fetch)", got, want)
+		}
+		if sum.Summary["warcinfo"] != 1 || sum.Summary["metadata"] != len(readJSONL(t, jsonl)) {
+			t.Errorf("warcio: %v; want 1 warcinfo and a metadata record per article", sum.Summary)
+		}
+		if sum.BadDigests != 0 {
+			t.Errorf("warcio: %d payload digests do not match", sum.BadDigests)
+		}
+		profiles := map[string]int{}
+		for _, l := range lines[:len(lines)-1] {
+			var r warcioRecord
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Type == "revisit" {
+				profiles[r.Profile]++
+				if r.RefersToDate == "" {
+					t.Errorf("revisit of %s without WARC-Refers-To-Date", r.URI)
+				}
+			}
+		}
+		// The test site answers conditional GETs, so its revisits are 304s
+		// (identical payloads are covered in package warc's tests).
+		if profiles["http://netpreserve.org/warc/1.1/revisit/server-not-modified"] != wantRev {
+			t.Errorf("revisit profiles %v: want %d server-not-modified", profiles, wantRev)
+		}
+	})
+
+	t.Run("wacz", func(t *testing.T) {
+		checkWACZ(t, waczPath, wantResp+wantRev)
+	})
+
+	for _, file := range []string{warcPath, waczPath} {
+		t.Run("import "+filepath.Ext(file), func(t *testing.T) {
+			db2 := filepath.Join(t.TempDir(), "b.db")
+			out, e, code := runCLI(t, "import", "--db", db2, "--json", file)
+			if code != 0 {
+				t.Fatalf("import: exit %d: %s%s", code, out, e)
+			}
+			var st warc.ImportStats
+			if err := json.Unmarshal([]byte(out), &st); err != nil {
+				t.Fatalf("import --json: %v\n%s", err, out)
+			}
+			t.Logf("import: %+v", st)
+			if st.Responses != wantResp || st.Revisits != wantRev || st.Corrupt != 0 {
+				t.Errorf("import read %d responses, %d revisits, %d corrupt; want %d, %d, 0", st.Responses, st.Revisits, st.Corrupt, wantResp, wantRev)
+			}
+			j2 := filepath.Join(t.TempDir(), "b.jsonl")
+			if _, e, code := runCLI(t, "export", "--db", db2, "--format", "jsonl", "--history", "-o", j2); code != 0 {
+				t.Fatalf("export: exit %d: %s", code, e)
+			}
+			a, b := readLines(t, jsonl), readLines(t, j2)
+			if len(a) != len(b) {
+				t.Fatalf("round trip: %d records, want %d", len(b), len(a))
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Errorf("round trip: record %d differs:\n got %s\nwant %s", i, b[i], a[i])
+				}
+			}
+			if r1, r2 := fetchCounts(t, db2); r1 != wantResp || r2 != wantRev {
+				t.Errorf("imported archive has %d body fetches and %d revisits, want %d and %d", r1, r2, wantResp, wantRev)
+			}
+		})
+	}
+}
+
+func readLines(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// checkWACZ checks a WACZ's layout and datapackage.json: every file listed
+// with its SHA-256 and size, the WARC stored uncompressed in the zip, the
+// index sorted with an entry per response and revisit, pages.jsonl.
+func checkWACZ(t *testing.T, path string, records int) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+	}
+	read := func(name string) []byte {
+		f := files[name]
+		if f == nil {
+			t.Fatalf("wacz has no %s (has %v)", name, slices.Collect(func(yield func(string) bool) {
+				for n := range files {
+					if !yield(n) {
+						return
+					}
+				}
+			}))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return b
+	}
+	var dp warc.DataPackage
+	if err := json.Unmarshal(read("datapackage.json"), &dp); err != nil {
+		t.Fatal(err)
+	}
+	if dp.Profile != "data-package" || dp.WACZVersion != "1.2.0" {
+		t.Errorf("datapackage: profile %q, wacz_version %q", dp.Profile, dp.WACZVersion)
+	}
+	listed := map[string]bool{}
+	for _, r := range dp.Resources {
+		listed[r.Path] = true
+		b := read(r.Path)
+		sum := sha256.Sum256(b)
+		if got := "sha256:" + hex.EncodeToString(sum[:]); got != r.Hash {
+			t.Errorf("%s: sha256 %s, datapackage says %s", r.Path, got, r.Hash)
+		}
+		if int64(len(b)) != r.Bytes {
+			t.Errorf("%s: %d bytes, datapackage says %d", r.Path, len(b), r.Bytes)
+		}
+		if strings.HasSuffix(r.Path, ".gz") && files[r.Path].Method != zip.Store {
+			t.Errorf("%s: zip method %d, want Store (0) for a compressed member", r.Path, files[r.Path].Method)
+		}
+	}
+	for _, want := range []string{"archive/data.warc.gz", "indexes/index.cdxj", "pages/pages.jsonl"} {
+		if !listed[want] {
+			t.Errorf("datapackage does not list %s", want)
+		}
+	}
+	var dd map[string]string
+	if err := json.Unmarshal(read("datapackage-digest.json"), &dd); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(read("datapackage.json"))
+	if dd["hash"] != "sha256:"+hex.EncodeToString(sum[:]) {
+		t.Errorf("datapackage-digest.json hash %s does not match datapackage.json", dd["hash"])
+	}
+	idx := strings.Split(strings.TrimSpace(string(read("indexes/index.cdxj"))), "\n")
+	if len(idx) != records {
+		t.Errorf("index.cdxj: %d lines, want %d (a response or revisit per fetch)", len(idx), records)
+	}
+	if !slices.IsSorted(idx) {
+		t.Error("index.cdxj is not sorted")
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(read("pages/pages.jsonl"))))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	n := 0
+	for sc.Scan() {
+		var p map[string]string
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			t.Fatalf("pages.jsonl line %d: %v", n+1, err)
+		}
+		if n == 0 && p["format"] != "json-pages-1.0" {
+			t.Errorf("pages.jsonl header %v", p)
+		}
+		if n > 0 && (p["url"] == "" || p["ts"] == "" || p["title"] == "" || p["text"] == "") {
+			t.Errorf("pages.jsonl line %d lacks url/ts/title/text: %v", n+1, p)
+		}
+		n++
+	}
+	if n < 2 {
+		t.Errorf("pages.jsonl has %d lines", n)
+	}
+}

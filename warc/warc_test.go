@@ -1,0 +1,305 @@
+package warc_test
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/warc"
+	_ "github.com/mattn/go-sqlite3"
+	gowarc "github.com/nlnwa/gowarc/v3"
+)
+
+const pageURL = "https://www.example.com/zixun/1.html"
+
+func page(title, para string) []byte {
+	return []byte(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>` + title + `</title></head><body>
+<div class="crumb"><a href="/">首页</a> &gt; <a href="/zixun/">资讯</a></div>
+<h1>` + title + `</h1><div class="info">发布时间：2024-03-01 10:00</div>
+<div class="content"><p>` + para + `</p><p>` + strings.Repeat("信用卡逾期后应尽快还款，并与银行协商分期。", 8) + `</p></div></body></html>`)
+}
+
+func capture(status string) *finarchive.Capture {
+	return &finarchive.Capture{
+		Request:  []byte("GET /zixun/1.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: test\r\n\r\n"),
+		Response: []byte("HTTP/1.1 " + status + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"),
+		RemoteIP: "192.0.2.1",
+	}
+}
+
+// save stores one fetch of pageURL as a crawl would.
+func save(t *testing.T, db *store.DB, run int64, at time.Time, raw []byte, c *finarchive.Capture, notModified bool) {
+	t.Helper()
+	f := &finarchive.Fetched{Item: finarchive.QueueItem{URL: pageURL}, StatusCode: 200, FetchedAt: at, Capture: c,
+		ContentType: "text/html; charset=utf-8", NotModified: notModified}
+	if notModified {
+		f.StatusCode = 304
+	} else {
+		rec, err := extract.ExtractBytes(raw, f.ContentType, pageURL, extract.Options{FetchedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.PageType != extract.PageArticle {
+			t.Fatalf("test page is a %s page", rec.PageType)
+		}
+		f.Record, f.Raw = rec, raw
+	}
+	if _, err := db.Complete(context.Background(), run, f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type readRecord struct {
+	typ                      gowarc.RecordType
+	profile, refURI, refDate string
+	payloadDigest, capture   string
+	payload                  string
+}
+
+// readWARC reads a WARC back with gowarc, checking every digest.
+func readWARC(t *testing.T, b []byte) []readRecord {
+	t.Helper()
+	r, err := gowarc.NewWarcFileReaderFromStream(bytes.NewReader(b), 0, gowarc.WithSpecViolationPolicy(gowarc.ErrFail),
+		gowarc.WithSyntaxErrorPolicy(gowarc.ErrFail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []readRecord
+	for rec, err := range r.Records() {
+		if err != nil {
+			t.Fatalf("record %d: %v", len(out), err)
+		}
+		w := rec.WarcRecord
+		if _, err := w.ValidateDigest(); err != nil {
+			t.Fatalf("record %d (%s): %v", len(out), w.Type(), err)
+		}
+		h := w.WarcHeader()
+		rr := readRecord{typ: w.Type(), profile: h.Get(gowarc.WarcProfile), refURI: h.Get(gowarc.WarcRefersToTargetURI),
+			refDate: h.Get(gowarc.WarcRefersToDate), payloadDigest: h.Get(gowarc.WarcPayloadDigest), capture: h.Get(warc.CaptureField)}
+		if pb, ok := w.Block().(gowarc.PayloadBlock); ok && w.Type() == gowarc.Response {
+			pr, err := pb.PayloadBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			buf.ReadFrom(pr)
+			rr.payload = buf.String()
+		}
+		out = append(out, rr)
+		rec.Close()
+	}
+	return out
+}
+
+// TestWrite_Revisits stores four fetches of a page — new, the same bytes
+// again, a 304, changed bytes — and checks the WARC: two responses (the
+// first body kept though the page's raw response was replaced), an
+// identical-payload-digest revisit and a server-not-modified revisit
+// referring to the right URI and date, a request per fetch, a metadata
+// record.
+func TestWrite_Revisits(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run, err := db.StartRun(ctx, store.RunSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC)
+	v1, v2 := page("信用卡逾期怎么办", "第一版"), page("信用卡逾期怎么办", "第二版")
+	save(t, db, run, t0, v1, capture("200 OK"), false)
+	save(t, db, run, t0.Add(time.Hour), v1, capture("200 OK"), false)
+	save(t, db, run, t0.Add(2*time.Hour), nil, capture("304 Not Modified"), true)
+	save(t, db, run, t0.Add(3*time.Hour), v2, capture("200 OK"), false)
+
+	var buf bytes.Buffer
+	var index []warc.IndexEntry
+	st, err := warc.Write(ctx, db, &buf, warc.Options{Software: "test"}, func(e warc.IndexEntry) error { index = append(index, e); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Responses != 2 || st.Revisits != 2 || st.Requests != 4 || st.Metadata != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	recs := readWARC(t, buf.Bytes())
+	var types []string
+	for _, r := range recs {
+		types = append(types, r.typ.String())
+	}
+	if got, want := strings.Join(types, " "), "warcinfo request response request revisit request revisit request response metadata"; got != want {
+		t.Fatalf("records: %s\nwant     %s", got, want)
+	}
+	if !strings.Contains(recs[2].payload, "第一版") || !strings.Contains(recs[8].payload, "第二版") {
+		t.Errorf("response payloads are not the two versions")
+	}
+	if recs[2].payload != string(v1) {
+		t.Errorf("first payload is not the bytes as received")
+	}
+	same := recs[4]
+	if same.profile != gowarc.ProfileIdenticalPayloadDigestV1_1 || same.refURI != pageURL ||
+		same.refDate != t0.Format(time.RFC3339Nano) || same.payloadDigest != store.PayloadDigest(v1) {
+		t.Errorf("identical-payload revisit: %+v", same)
+	}
+	nm := recs[6]
+	if nm.profile != gowarc.ProfileServerNotModifiedV1_1 || nm.refURI != pageURL || nm.refDate != t0.Format(time.RFC3339Nano) {
+		t.Errorf("server-not-modified revisit: %+v (want it to refer to %s)", nm, t0.Format(time.RFC3339Nano))
+	}
+	if len(index) != 4 || index[0].Offset == 0 || index[0].Length == 0 {
+		t.Errorf("index entries %+v", index)
+	}
+	for _, r := range recs {
+		if r.capture != "" {
+			t.Errorf("%s record marked %q; every fetch here was captured", r.typ, r.capture)
+		}
+	}
+
+	// --since leaves the earlier fetches out; the revisit still refers to
+	// the first fetch by URI and date.
+	buf.Reset()
+	st, err = warc.Write(ctx, db, &buf, warc.Options{ExportOptions: store.ExportOptions{Since: t0.Add(30 * time.Minute)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Responses != 1 || st.Revisits != 2 {
+		t.Errorf("--since: %+v", st)
+	}
+}
+
+// TestWrite_LegacyArchive opens an archive made before captures were kept
+// (schema 1, a raw response in DEFLATE) and checks its page still exports
+// as a valid response record, marked as synthesised.
+func TestWrite_LegacyArchive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	conn, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Schema 1 (the store migrates it on open: functions of its own are
+	// needed from 2 on); captures came with schema 6.
+	for i := 1; i <= 1; i++ {
+		m, _ := filepath.Glob(filepath.Join("..", "store", "migrations", "000"+string(rune('0'+i))+"_*.sql"))
+		if len(m) != 1 {
+			t.Fatalf("migration %d: %v", i, m)
+		}
+		src, err := os.ReadFile(m[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(string(src)); err != nil {
+			t.Fatalf("%s: %v", m[0], err)
+		}
+	}
+	body := page("公积金贷款额度怎么算", "旧的存档")
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	fw.Write(body)
+	fw.Close()
+	for _, q := range []string{
+		`INSERT INTO pages (url, site, title, body, content_hash, first_seen_at, fetched_at, changed_at, revisit_interval_s, next_revisit_at)
+		 VALUES ('` + pageURL + `', 'www.example.com', '公积金贷款额度怎么算', '旧的存档', 'h', '2024-01-01T00:00:00.000Z',
+		 '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', 86400, '2024-01-02T00:00:00.000Z')`,
+		"PRAGMA user_version = 1"} {
+		if _, err := conn.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(`INSERT INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data)
+		VALUES (1, 'text/html; charset=utf-8', 'utf-8', 'deflate', ?, '2024-01-01T00:00:00.000Z', ?)`, len(body), z.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var buf bytes.Buffer
+	st, err := warc.Write(ctx, db, &buf, warc.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Responses != 1 || st.Reconstructed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	recs := readWARC(t, buf.Bytes())
+	resp := recs[2]
+	if resp.typ != gowarc.Response || resp.payload != string(body) || !strings.Contains(resp.capture, "archived before captures were kept") {
+		t.Errorf("legacy response: %s, capture %q, payload ok %v", resp.typ, resp.capture, resp.payload == string(body))
+	}
+}
+
+// TestImport_CorruptRecords breaks one record of a WARC and cuts the file
+// short: the broken and the truncated records are reported and skipped,
+// the others imported.
+func TestImport_CorruptRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := db.StartRun(ctx, store.RunSpec{})
+	urls := []string{}
+	for i, title := range []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"} {
+		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
+		urls = append(urls, u)
+		raw := page(title, title+"的办理流程")
+		rec, err := extract.ExtractBytes(raw, "text/html", u, extract.Options{FetchedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Complete(ctx, run, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 200,
+			Record: rec, Raw: raw, ContentType: "text/html", FetchedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	var index []warc.IndexEntry
+	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, func(e warc.IndexEntry) error { index = append(index, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	b := buf.Bytes()
+	// Flip a byte inside the second response's gzip member, and cut the
+	// file in the middle of the last response.
+	b[index[1].Offset+index[1].Length/2] ^= 0xff
+	b = b[:index[3].Offset+index[3].Length/2]
+	file := filepath.Join(dir, "broken.warc.gz")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := store.Open(ctx, filepath.Join(dir, "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	_, st, err := warc.Import(ctx, db2, file, warc.ImportOptions{Profiles: extract.BuiltinProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("import of a broken WARC: %+v", st)
+	if st.Corrupt != 2 || st.New != 2 {
+		t.Errorf("corrupt %d, new %d; want 2 and 2 (problems: %v)", st.Corrupt, st.New, st.Problems)
+	}
+	for i, u := range urls {
+		_, err := db2.Get(ctx, u)
+		if ok := err == nil; ok != (i == 0 || i == 2) {
+			t.Errorf("%s imported = %v", u, ok)
+		}
+	}
+}
