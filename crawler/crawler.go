@@ -46,7 +46,7 @@ type Crawler struct {
 
 	collector *colly.Collector
 	capture   *captureTransport // keeps each fetch's exchange for WARC records
-	client    *http.Client // same transport as the collector: robots.txt and sitemaps
+	client    *http.Client      // same transport as the collector: robots.txt and sitemaps
 	robots    *robots
 	scope     *Scope
 	scopeMu   sync.Mutex
