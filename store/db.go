@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/s2"
 	"github.com/mattn/go-sqlite3"
+	"golang.org/x/sys/unix"
 )
 
 //go:embed migrations/*.sql
@@ -200,7 +202,11 @@ func precheck(ctx context.Context, path string) error {
 // current: write methods return ErrReadOnly.
 func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := newDB(path, opts)
-	db.r = sql.OpenDB(newConnector(dsn(path, "&mode=ro&_query_only=1"), false))
+	extra, warn := readOnlyMode(path)
+	if warn != "" {
+		db.logger.Warn("store: "+warn, "db", path)
+	}
+	db.r = sql.OpenDB(newConnector(dsn(path, extra+"&_query_only=1"), false))
 	db.r.SetMaxOpenConns(8)
 	db.r.SetMaxIdleConns(8)
 	if _, err := checkApplicationID(ctx, db.r, path); err != nil {
@@ -222,6 +228,26 @@ func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error)
 		return nil, fmt.Errorf("store: open %s read-only: schema version %d, want %d (open it read-write once)", path, v, n)
 	}
 	return db, nil
+}
+
+// readOnlyMode returns the DSN parameters that open path for reading:
+// mode=ro; and, on read-only media (its directory is not writable), where
+// SQLite cannot create the WAL index (-shm) that mode=ro needs,
+// immutable=1 (no locks, no WAL), unless a WAL with changes in it and its
+// index are there to be read. A WAL without its index cannot be read
+// there: warn says that its changes are left out.
+func readOnlyMode(path string) (extra, warn string) {
+	if unix.Access(filepath.Dir(path), unix.W_OK) == nil {
+		return "&mode=ro", ""
+	}
+	wal, err := os.Stat(path + "-wal")
+	if err != nil || wal.Size() == 0 {
+		return "&mode=ro&immutable=1", ""
+	}
+	if _, err := os.Stat(path + "-shm"); err == nil {
+		return "&mode=ro", ""
+	}
+	return "&mode=ro&immutable=1", "read-only media: the changes in " + filepath.Base(path) + "-wal (not checkpointed, and no -shm beside it) are not visible"
 }
 
 // Close closes the database. Writes still queued fail with ErrClosed.

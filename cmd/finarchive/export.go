@@ -83,7 +83,7 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	if _, err := os.Stat(f.db); err != nil {
 		return fmt.Errorf("export: database %s: %w", f.db, err)
 	}
-	db, err := store.OpenReadOnly(ctx, f.db)
+	db, err := store.OpenReadOnly(ctx, f.db, store.WithLogger(a.log))
 	if err != nil {
 		return err
 	}

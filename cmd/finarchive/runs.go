@@ -52,7 +52,7 @@ func newRunsCmd(a *app) *cobra.Command {
 }
 
 func (a *app) runs(ctx context.Context, f *runsFlags) error {
-	db, err := openExisting(ctx, f.db)
+	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
 	}
@@ -95,8 +95,8 @@ func (a *app) runs(ctx context.Context, f *runsFlags) error {
 
 // openExisting opens an archive read-only, with a clear error when the
 // file is not there (instead of creating an empty one).
-func openExisting(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.OpenReadOnly(ctx, path)
+func (a *app) openExisting(ctx context.Context, path string) (*store.DB, error) {
+	db, err := store.OpenReadOnly(ctx, path, store.WithLogger(a.log))
 	if err != nil {
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}

@@ -91,7 +91,7 @@ func (a *app) search(ctx context.Context, f *searchFlags, args []string) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", f.color)}
 	}
-	db, err := openExisting(ctx, f.db)
+	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ default; it needs no internet and loads nothing from it. Ctrl-C stops it.`,
 }
 
 func (a *app) serve(ctx context.Context, f *serveFlags) error {
-	db, err := openExisting(ctx, f.db)
+	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
 	}
