@@ -23,8 +23,9 @@ const prescanLimit = 64 << 10
 
 // Decode turns raw bytes into UTF-8 the way a browser does: a byte order mark
 // first, then the charset of contentType, then a <meta charset> or
-// http-equiv Content-Type in the document, then detection (valid UTF-8, else
-// GB18030). gb2312 and gbk are read as GB18030, its superset. Bytes that are
+// http-equiv Content-Type in the document (unless the bytes are strictly
+// valid UTF-8 with multi-byte sequences: then they are UTF-8 whatever the
+// <meta> says), then detection (valid UTF-8, else GB18030). gb2312 and gbk are read as GB18030, its superset. Bytes that are
 // invalid in the chosen encoding become U+FFFD: the page is never lost. The
 // returned charset is the canonical name of the encoding used.
 func Decode(raw []byte, contentType string) (text []byte, charsetName string, err error) {
@@ -49,6 +50,14 @@ func Decode(raw []byte, contentType string) (text []byte, charsetName string, er
 	enc, name := lookupCharset(label)
 	if enc == nil {
 		enc, name = lookupCharset(prescanMeta(raw))
+		if enc != nil && name != "utf-8" && utf8WithMultibyte(raw) {
+			// A <meta> that names another charset over bytes that are
+			// strictly valid UTF-8 with multi-byte sequences is a template
+			// left over from a GBK site: GBK (or Latin-1) text is almost
+			// never valid UTF-8, so the bytes win. The HTTP header, read
+			// above, still wins over the bytes.
+			return raw, "utf-8", nil
+		}
 	}
 	if enc != nil {
 		// A page labelled UTF-8 that is not (a common server misconfiguration
@@ -166,6 +175,19 @@ func toValidUTF8(b []byte) []byte {
 		return b
 	}
 	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
+}
+
+// utf8WithMultibyte reports whether b is strictly valid UTF-8 and holds at
+// least one multi-byte sequence (pure ASCII says nothing about the charset).
+func utf8WithMultibyte(b []byte) bool {
+	multi := false
+	for _, c := range b {
+		if c >= 0x80 {
+			multi = true
+			break
+		}
+	}
+	return multi && utf8.Valid(b)
 }
 
 // mostlyUTF8 reports whether nearly all non-ASCII sequences of b are valid

@@ -21,19 +21,30 @@ func gbk(t *testing.T, s string) []byte {
 func TestDecode(t *testing.T) {
 	const zh = "银行卡冻结多长时间能解封"
 	long := "<!--" + strings.Repeat("x", 2000) + "-->"
+	utf := []byte(`<meta charset="gbk"><p>` + zh + `</p>`)
 	tests := []struct {
 		name, contentType string
 		raw               []byte
 		wantCharset       string
+		mojibake          bool // the text does not hold zh (the label was read over UTF-8 bytes, or there is no Han)
 	}{
-		{"utf8 bom", "", append([]byte{0xEF, 0xBB, 0xBF}, []byte("<p>"+zh+"</p>")...), "utf-8"},
-		{"header charset gbk", "text/html; charset=GBK", gbk(t, "<p>"+zh+"</p>"), "gb18030"},
-		{"meta charset gb2312", "text/html", gbk(t, `<html><head><meta charset="gb2312"></head><p>`+zh+`</p>`), "gb18030"},
-		{"http-equiv after 1024 bytes", "", gbk(t, `<html><head>`+long+`<meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><p>`+zh+`</p>`), "gb18030"},
-		{"no label, utf-8", "", []byte("<p>" + zh + "</p>"), "utf-8"},
-		{"no label, gbk bytes", "", gbk(t, "<p>"+zh+"</p>"), "gb18030"},
-		{"utf-8 label on gbk bytes", "text/html; charset=utf-8", gbk(t, "<p>"+zh+zh+"</p>"), "gb18030"},
-		{"utf-16le bom", "", []byte{0xFF, 0xFE, '<', 0, 'p', 0, '>', 0, 0xF6, 0x94, 0x4C, 0x88, 0x61, 0x53, 0xBB, 0x51, 0xD3, 0x7E, 0x1A, 0x59, 0x7F, 0x95, 0xF6, 0x65, 0xF4, 0x95, 0xFD, 0x80, 0xE3, 0x89, 0x01, 0x5C}, "utf-16le"},
+		{"utf8 bom", "", append([]byte{0xEF, 0xBB, 0xBF}, []byte("<p>"+zh+"</p>")...), "utf-8", false},
+		{"header charset gbk", "text/html; charset=GBK", gbk(t, "<p>"+zh+"</p>"), "gb18030", false},
+		{"meta charset gb2312", "text/html", gbk(t, `<html><head><meta charset="gb2312"></head><p>`+zh+`</p>`), "gb18030", false},
+		{"http-equiv after 1024 bytes", "", gbk(t, `<html><head>`+long+`<meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><p>`+zh+`</p>`), "gb18030", false},
+		{"no label, utf-8", "", []byte("<p>" + zh + "</p>"), "utf-8", false},
+		{"no label, gbk bytes", "", gbk(t, "<p>"+zh+"</p>"), "gb18030", false},
+		{"utf-8 label on gbk bytes", "text/html; charset=utf-8", gbk(t, "<p>"+zh+zh+"</p>"), "gb18030", false},
+		{"meta gb2312 on utf-8 bytes", "", []byte(`<html><head><meta charset="gb2312"></head><p>` + zh + `</p>`), "utf-8", false},
+		{"http-equiv gbk on utf-8 bytes", "text/html", []byte(`<meta http-equiv="Content-Type" content="text/html; charset=gbk"><p>` + zh + `</p>`), "utf-8", false},
+		{"meta latin-1 on utf-8 bytes", "", []byte(`<meta charset="iso-8859-1"><p>` + zh + `</p>`), "utf-8", false},
+		// The header is the transport's word: it wins over the bytes.
+		{"header gbk on utf-8 bytes", "text/html; charset=gbk", utf, "gb18030", true},
+		// Pure ASCII is valid UTF-8 but says nothing: the <meta> stands.
+		{"meta gbk on ascii", "", []byte(`<meta charset="gbk"><p>` + zh + `</p>`)[:len(`<meta charset="gbk"><p>`)], "gb18030", true},
+		// One invalid byte in UTF-8 text: not strictly valid, the <meta> stands.
+		{"meta gbk on broken utf-8", "", append(append([]byte{}, utf...), 0xFF), "gb18030", true},
+		{"utf-16le bom", "", []byte{0xFF, 0xFE, '<', 0, 'p', 0, '>', 0, 0xF6, 0x94, 0x4C, 0x88, 0x61, 0x53, 0xBB, 0x51, 0xD3, 0x7E, 0x1A, 0x59, 0x7F, 0x95, 0xF6, 0x65, 0xF4, 0x95, 0xFD, 0x80, 0xE3, 0x89, 0x01, 0x5C}, "utf-16le", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +55,8 @@ func TestDecode(t *testing.T) {
 			if cs != tt.wantCharset {
 				t.Errorf("charset %q, want %q", cs, tt.wantCharset)
 			}
-			if !bytes.Contains(got, []byte(zh)) {
-				t.Errorf("text %q does not contain %q", truncate(string(got), 200), zh)
+			if has := bytes.Contains(got, []byte(zh)); has == tt.mojibake {
+				t.Errorf("text %q: contains %q = %v, want %v", truncate(string(got), 200), zh, has, !tt.mojibake)
 			}
 		})
 	}

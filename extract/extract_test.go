@@ -159,6 +159,9 @@ var goldenCases = []goldenCase{
 	{"news-footer", "https://www.ribao.example/news/20231120/1.html", "text/html; charset=utf-8"},
 	// A column: heading, the author's name alone on a line, then the text.
 	{"essay-byline", "https://www.licai.example/zhuanlan/88.html", "text/html; charset=utf-8"},
+	// A page whose <meta> says gb2312 but whose bytes are UTF-8, served
+	// with no charset in the header: the bytes win.
+	{"utf8-gbmeta", "http://www.ribao.example/local/2023-11/18/1.html", "text/html"},
 }
 
 // TestExtract_Golden extracts the hand-written fixtures and compares the
