@@ -54,7 +54,9 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	}
 	rt := c.gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
 	c.capture = newCaptureTransport(rt, int64(c.cfg.MaxBodySize)+1)
-	col.WithTransport(c.capture)
+	// gzip files (.xml.gz, a gzip Content-Type) are unpacked above the
+	// capture, which keeps the bytes as received, under the body limit.
+	col.WithTransport(&inflateTransport{rt: c.capture})
 	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout)}
 	c.robots = newRobots(c.client, c.cfg.UserAgent)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))

@@ -1,12 +1,19 @@
 package crawler_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/store"
 )
 
 // articleHTML is a page the extractor takes for an article.
@@ -126,6 +133,231 @@ func TestCrawler_EncodedDotSegments(t *testing.T) {
 			if n := site.count(p); n != 0 {
 				t.Errorf("%s requested %d times; --include allows only /pub/ (requests %v)", p, n, site.requests())
 			}
+		}
+	})
+}
+
+// gzipBomb returns a gzip stream that unpacks to prefix followed by mib
+// MiB of zeros: one member for the prefix, then the same 1 MiB member of
+// zeros over and over (a reader takes concatenated members as one file),
+// about 1 KB per MiB.
+func gzipBomb(t testing.TB, prefix string, mib int) []byte {
+	t.Helper()
+	member := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	out := member([]byte(prefix))
+	zeros := member(make([]byte, 1<<20))
+	for range mib {
+		out = append(out, zeros...)
+	}
+	return out
+}
+
+func serveBytes(contentType string, b []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Write(b)
+	}
+}
+
+// allocated returns the bytes allocated while fn ran (all goroutines).
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestCrawler_GzipBomb: --max-body-size limits the unpacked bytes of a
+// page or sitemap whose URL ends in .xml.gz (colly unpacks those itself,
+// after its size check): 256 MiB behind a 260 KB response are read up to
+// the 1 MiB limit and no further, and the page fails as oversize.
+func TestCrawler_GzipBomb(t *testing.T) {
+	const limit, bombMiB = 1 << 20, 256
+	const budget = 64 << 20 // what the crawl may allocate in all, far below the bomb
+	t.Run("page", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt":       text("User-agent: *\nAllow: /\n"),
+			"/":                 html(homeHTML(`<a href="/feed/bomb.xml.gz">x</a>`)),
+			"/feed/bomb.xml.gz": serveBytes("text/html", gzipBomb(t, "<html><body><p>"+strings.Repeat("信用卡", 100), bombMiB)),
+		})
+		cfg := fastConfig()
+		cfg.Sitemaps = false
+		cfg.MaxBodySize = limit
+		var c *crawler.Crawler
+		n := allocated(func() {
+			var err error
+			if c, err = mustRun(t, mustStore(t), cfg, site.URL+"/"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("allocated %d MiB in all for a %d MiB page", n>>20, bombMiB)
+		if n > budget {
+			t.Errorf("the crawl allocated %d MiB for a %d MiB bomb under a %d MiB limit", n>>20, bombMiB, limit>>20)
+		}
+		if got := c.Counts().FailedBy["oversize"]; got != 1 {
+			t.Errorf("failed as oversize: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+	t.Run("sitemap", func(t *testing.T) {
+		routes := map[string]http.HandlerFunc{"/": html(homeHTML(""))}
+		site := newHostileSite(t, routes)
+		routes["/robots.txt"] = text("User-agent: *\nAllow: /\nSitemap: " + site.URL + "/sitemap.xml.gz\n")
+		// 500 entries, 256 MiB of zeros, 500 entries more: only the first
+		// 500 are within the limit.
+		entries := func(from int) string {
+			var b strings.Builder
+			for i := from; i < from+500; i++ {
+				fmt.Fprintf(&b, "<url><loc>%s/a/%d.html</loc></url>", site.URL, i)
+			}
+			return b.String()
+		}
+		head := `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + entries(0)
+		bomb := append(gzipBomb(t, head, bombMiB), gzipBomb(t, entries(500)+"</urlset>", 0)...)
+		routes["/sitemap.xml.gz"] = serveBytes("application/x-gzip", bomb)
+		cfg := fastConfig()
+		cfg.MaxBodySize = limit
+		cfg.MaxPages = 1
+		db := mustStore(t)
+		var runID int64
+		n := allocated(func() { runID, _ = mustRunID(t, db, cfg, site.URL+"/") })
+		t.Logf("allocated %d MiB in all for a %d MiB sitemap (%d KB sent)", n>>20, bombMiB, len(bomb)>>10)
+		if n > budget {
+			t.Errorf("the crawl allocated %d MiB for a %d MiB sitemap bomb under a %d MiB limit", n>>20, bombMiB, limit>>20)
+		}
+		queued := frontierSize(t, db, runID)
+		if queued != 501 {
+			t.Errorf("%d URLs in the frontier, want the seed and the 500 within the first %d MiB of the sitemap", queued, limit>>20)
+		}
+	})
+}
+
+// mustRunID is mustRun returning the run's ID.
+func mustRunID(t *testing.T, db *store.DB, cfg crawler.Config, seeds ...string) (int64, *crawler.Crawler) {
+	t.Helper()
+	id, err := db.StartRun(context.Background(), store.RunSpec{Seeds: seeds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crawler.New(cfg, db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), id, seeds); err != nil {
+		t.Fatal(err)
+	}
+	return id, c
+}
+
+// frontierSize returns how many URLs run runID's frontier holds.
+func frontierSize(t *testing.T, db *store.DB, runID int64) int {
+	t.Helper()
+	counts, err := db.FrontierCounts(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range counts {
+		n += v
+	}
+	return n
+}
+
+// TestCrawler_SitemapBounds: a sitemap is read as a stream with bounded
+// state (10 MiB of unclosed tags cost encoding/xml some 400 MB), at most
+// 50,000 URLs of one sitemap are taken (the protocol's limit), and every
+// entry, page or child sitemap, must be on the sitemap's own host: another
+// host, even one in scope, is never asked.
+func TestCrawler_SitemapBounds(t *testing.T) {
+	sitemapSite := func(t *testing.T, sitemap func(base string) string) (*hostileSite, map[string]http.HandlerFunc) {
+		routes := map[string]http.HandlerFunc{"/": html(homeHTML(""))}
+		site := newHostileSite(t, routes)
+		routes["/robots.txt"] = text("User-agent: *\nAllow: /\nSitemap: " + site.URL + "/sitemap.xml\n")
+		routes["/sitemap.xml"] = serveBytes("application/xml", []byte(sitemap(site.URL)))
+		return site, routes
+	}
+	t.Run("unclosed tags", func(t *testing.T) {
+		site, _ := sitemapSite(t, func(base string) string {
+			return `<urlset><url><loc>` + base + `/a/1.html</loc></url>` + strings.Repeat("<a>", 10<<20/3)
+		})
+		cfg := fastConfig()
+		cfg.MaxBodySize = 16 << 20
+		cfg.MaxPages = 1
+		db := mustStore(t)
+		var runID int64
+		n := allocated(func() { runID, _ = mustRunID(t, db, cfg, site.URL+"/") })
+		t.Logf("allocated %d MiB in all for a 10 MiB sitemap of unclosed tags", n>>20)
+		if n > 64<<20 {
+			t.Errorf("the crawl allocated %d MiB for a 10 MiB sitemap", n>>20)
+		}
+		if got := frontierSize(t, db, runID); got != 2 {
+			t.Errorf("%d URLs in the frontier, want the seed and /a/1.html", got)
+		}
+	})
+	t.Run("50000 URLs", func(t *testing.T) {
+		site, _ := sitemapSite(t, func(base string) string {
+			var b strings.Builder
+			b.WriteString(`<urlset>`)
+			for i := range 60000 {
+				fmt.Fprintf(&b, "<url><loc>%s/a/%d.html</loc></url>\n", base, i)
+			}
+			return b.String() + `</urlset>`
+		})
+		cfg := fastConfig()
+		cfg.MaxPages = 1
+		db := mustStore(t)
+		runID, _ := mustRunID(t, db, cfg, site.URL+"/")
+		if got := frontierSize(t, db, runID); got != 50001 {
+			t.Errorf("%d URLs in the frontier, want the seed and the sitemap's first 50000", got)
+		}
+	})
+	t.Run("other hosts", func(t *testing.T) {
+		other := newHostileSite(t, map[string]http.HandlerFunc{
+			"/sitemap.xml": serveBytes("application/xml", []byte(`<urlset><url><loc>http://elsewhere.invalid/x</loc></url></urlset>`)),
+			"/page.html":   html(articleHTML("别处")),
+		})
+		site, routes := sitemapSite(t, func(base string) string {
+			return `<sitemapindex><sitemap><loc>` + other.URL + `/sitemap.xml</loc></sitemap>` +
+				`<sitemap><loc>` + base + `/sitemap-2.xml</loc></sitemap></sitemapindex>`
+		})
+		routes["/sitemap-2.xml"] = serveBytes("application/xml", []byte(`<urlset>`+
+			`<url><loc>`+other.URL+`/page.html</loc></url><url><loc>`+site.URL+`/own.html</loc></url></urlset>`))
+		routes["/own.html"] = html(articleHTML("信用卡年费怎么免"))
+		cfg := fastConfig()
+		cfg.Hosts = []string{strings.TrimPrefix(other.URL, "http://")} // in scope, but not the sitemap's host
+		if _, err := mustRun(t, mustStore(t), cfg, site.URL+"/"); err != nil {
+			t.Fatal(err)
+		}
+		if got := other.requests(); len(got) != 0 {
+			t.Errorf("the other host was asked %v: sitemap entries must be on the sitemap's own host", got)
+		}
+		if site.count("/own.html") != 1 || site.count("/sitemap-2.xml") != 1 {
+			t.Errorf("requests %v: want the own-host child sitemap and its page", site.requests())
+		}
+	})
+	t.Run("robots.txt names another host", func(t *testing.T) {
+		other := newHostileSite(t, map[string]http.HandlerFunc{
+			"/sitemap.xml": serveBytes("application/xml", []byte(`<urlset></urlset>`)),
+		})
+		routes := map[string]http.HandlerFunc{"/": html(homeHTML(""))}
+		site := newHostileSite(t, routes)
+		routes["/robots.txt"] = text("User-agent: *\nAllow: /\nSitemap: " + other.URL + "/sitemap.xml\n")
+		if _, err := mustRun(t, mustStore(t), fastConfig(), site.URL+"/"); err != nil {
+			t.Fatal(err)
+		}
+		if got := other.requests(); len(got) != 0 {
+			t.Errorf("a sitemap out of scope was fetched: %v", got)
 		}
 	})
 }
