@@ -210,6 +210,43 @@ func TestCrawler_GzipBomb(t *testing.T) {
 			t.Errorf("failed as oversize: %d, want 1 (counts %+v)", got, c.Counts())
 		}
 	})
+	t.Run("content-encoding", func(t *testing.T) {
+		bomb := gzipBomb(t, "<html><body><p>"+strings.Repeat("信用卡", 100), bombMiB)
+		var twice bytes.Buffer // a gzip file sent gzip-encoded
+		zw := gzip.NewWriter(&twice)
+		zw.Write(bomb)
+		zw.Close()
+		encoded := func(ce string, b []byte) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Encoding", ce)
+				w.Write(b)
+			}
+		}
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt":   text("User-agent: *\nAllow: /\n"),
+			"/":             html(homeHTML(`<a href="/x-gzip.html">x</a><a href="/twice.xml.gz">y</a>`)),
+			"/x-gzip.html":  encoded("x-gzip", bomb),
+			"/twice.xml.gz": encoded("gzip", twice.Bytes()),
+		})
+		cfg := fastConfig()
+		cfg.Sitemaps = false
+		cfg.MaxBodySize = limit
+		var c *crawler.Crawler
+		n := allocated(func() {
+			var err error
+			if c, err = mustRun(t, mustStore(t), cfg, site.URL+"/"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("allocated %d MiB in all for two %d MiB pages", n>>20, bombMiB)
+		if n > budget {
+			t.Errorf("the crawl allocated %d MiB for two %d MiB bombs under a %d MiB limit", n>>20, bombMiB, limit>>20)
+		}
+		if got := c.Counts().FailedBy["oversize"]; got != 2 {
+			t.Errorf("failed as oversize: %d, want 2 (counts %+v)", got, c.Counts())
+		}
+	})
 	t.Run("sitemap", func(t *testing.T) {
 		routes := map[string]http.HandlerFunc{"/": html(homeHTML(""))}
 		site := newHostileSite(t, routes)
