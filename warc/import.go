@@ -7,9 +7,16 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -180,7 +187,15 @@ func (im *importer) stream(ctx context.Context, r io.Reader, name string) error 
 		}
 		return fmt.Errorf("import: %s: %w", name, err)
 	}
-	un := gowarc.NewUnmarshaler(gowarc.WithSpecViolationPolicy(gowarc.ErrWarn), gowarc.WithSyntaxErrorPolicy(gowarc.ErrWarn))
+	// Header fields are read as they are (gowarc's validation would blank a
+	// WARC 1.0 "<uri>"); the block digest is checked here, in record.
+	// gowarc reads the framing and header fields; the block is taken raw
+	// (its HTTP block parser cut some chunked wget payloads short), its
+	// digest checked and its HTTP parsed by net/http, in record. Its header
+	// validation blanks a WARC 1.0 "<uri>": the target URI is read from the
+	// record's first bytes (headTee) instead.
+	un := gowarc.NewUnmarshaler(gowarc.WithSkipParseBlock(), gowarc.WithSpecViolationPolicy(gowarc.ErrWarn),
+		gowarc.WithSyntaxErrorPolicy(gowarc.ErrWarn))
 	if head[0] != 0x1f || head[1] != 0x8b {
 		return im.plain(ctx, br, un, name)
 	}
@@ -224,14 +239,15 @@ var errStore = errors.New("store")
 // member imports the one record of a gzip member and reads the member to
 // its end (which checks its CRC).
 func (im *importer) member(ctx context.Context, zr *gzip.Reader, un gowarc.Unmarshaler, where string) error {
-	rb := bufio.NewReader(zr)
+	tee := &headTee{r: zr}
+	rb := bufio.NewReader(tee)
 	rec, _, validation, err := un.Unmarshal(rb)
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
 	im.st.Records++
-	if err := im.record(ctx, rec, validation, where); err != nil {
+	if err := im.record(ctx, rec, validation, rawTarget(tee.buf), where); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.Discard, rb); err != nil {
@@ -261,13 +277,16 @@ func resync(br *bufio.Reader) bool {
 // plain imports an uncompressed WARC.
 func (im *importer) plain(ctx context.Context, br *bufio.Reader, un gowarc.Unmarshaler, name string) error {
 	cr := &countReader{r: br}
-	rb := bufio.NewReaderSize(cr, 64<<10)
+	tee := &headTee{r: cr}
+	rb := bufio.NewReaderSize(tee, 64<<10)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		off := cr.n - int64(rb.Buffered())
 		where := fmt.Sprintf("%s: record at byte %d", name, off)
+		ahead, _ := rb.Peek(rb.Buffered())
+		tee.buf = append(tee.buf[:0], ahead...)
 		rec, _, validation, err := un.Unmarshal(rb)
 		if err == io.EOF {
 			return nil
@@ -283,7 +302,7 @@ func (im *importer) plain(ctx context.Context, br *bufio.Reader, un gowarc.Unmar
 			continue
 		}
 		im.st.Records++
-		err = im.record(ctx, rec, validation, where)
+		err = im.record(ctx, rec, validation, rawTarget(tee.buf), where)
 		rec.Close()
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, errStore) {
@@ -295,25 +314,28 @@ func (im *importer) plain(ctx context.Context, br *bufio.Reader, un gowarc.Unmar
 }
 
 // record imports one WARC record.
-func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validation []error, where string) error {
-	if len(validation) > 0 {
-		return fmt.Errorf("invalid record: %w", errors.Join(validation...))
+func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validation []error, target, where string) error {
+	if err := im.fatal(validation, where); err != nil {
+		return fmt.Errorf("invalid record: %w", err)
 	}
 	h := rec.WarcHeader()
-	target := h.Get(gowarc.WarcTargetURI)
+	if target == "" {
+		target = h.Get(gowarc.WarcTargetURI)
+	}
 	switch rec.Type() {
-	case gowarc.Request:
-		if b, ok := rec.Block().(gowarc.HttpRequestBlock); ok {
-			im.reqURI, im.reqHead = target, slices.Clone(b.ProtocolHeaderBytes())
-		}
-		return nil
-	case gowarc.Response, gowarc.Revisit:
+	case gowarc.Request, gowarc.Response, gowarc.Revisit:
 	default:
 		return nil
 	}
-	// Digests are checked while the block is read.
-	if v, err := rec.ValidateDigest(); err != nil || len(v) > 0 {
-		return fmt.Errorf("digest: %w", errors.Join(append(v, err)...))
+	block, err := blockOf(rec)
+	if err != nil {
+		return err
+	}
+	if rec.Type() == gowarc.Request {
+		if i := bytes.Index(block, []byte("\r\n\r\n")); i >= 0 {
+			im.reqURI, im.reqHead = target, block[:i+4]
+		}
+		return nil
 	}
 	date, err := rec.Date()
 	if err != nil {
@@ -321,6 +343,7 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	}
 	canon, err := crawler.Normalize(target)
 	if err != nil {
+		im.log.Debug("import: bad target URI", "uri", target, "err", err)
 		im.st.skip("bad-url")
 		return nil
 	}
@@ -331,28 +354,19 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	im.reqURI, im.reqHead = "", nil
 	if rec.Type() == gowarc.Revisit {
 		im.st.Revisits++
-		return im.revisit(ctx, rec, canon, date, reqHead)
+		return im.revisit(ctx, rec, block, canon, date, reqHead)
 	}
 	im.st.Responses++
-	blk, ok := rec.Block().(gowarc.HttpResponseBlock)
-	if !ok {
+	if !strings.HasPrefix(strings.ToLower(h.Get(gowarc.ContentType)), "application/http") {
 		im.st.skip("not-http")
 		return nil
 	}
-	payload, err := blk.PayloadBytes()
-	if err != nil {
-		return fmt.Errorf("payload: %w", err)
+	end := bytes.Index(block, []byte("\r\n\r\n"))
+	if end < 0 {
+		return errors.New("http response: no end of header")
 	}
-	head := slices.Clone(blk.ProtocolHeaderBytes())
-	raw, err := io.ReadAll(io.LimitReader(payload, maxPayload+1))
-	if err != nil {
-		return fmt.Errorf("payload: %w", err)
-	}
-	if len(raw) > maxPayload {
-		im.st.skip("oversize")
-		return nil
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(head), bytes.NewReader(raw))), nil)
+	head := block[:end+4]
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(block)), nil)
 	if err != nil {
 		return fmt.Errorf("http response: %w", err)
 	}
@@ -416,12 +430,88 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	return nil
 }
 
+// blockOf reads a record's content block and checks it against its
+// WARC-Content-Length and WARC-Block-Digest. (Payload digests are not
+// checked: tools disagree on what a chunked payload's digest covers.)
+func blockOf(rec gowarc.WarcRecord) ([]byte, error) {
+	r, err := rec.Block().RawBytes()
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	block, err := io.ReadAll(io.LimitReader(r, maxPayload+1))
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	if len(block) > maxPayload {
+		return nil, fmt.Errorf("block over %d bytes", maxPayload)
+	}
+	if n, err := rec.ContentLength(); err == nil && n != int64(len(block)) {
+		return nil, fmt.Errorf("block: %d bytes, Content-Length says %d", len(block), n)
+	}
+	return block, checkDigest(rec.WarcHeader().Get(gowarc.WarcBlockDigest), block)
+}
+
+// checkDigest compares data with a WARC digest ("sha1:BASE32", "sha256:hex" …).
+func checkDigest(want string, data []byte) error {
+	if want == "" {
+		return nil
+	}
+	alg, val, _ := strings.Cut(want, ":")
+	var h hash.Hash
+	switch strings.ToLower(alg) {
+	case "sha1":
+		h = sha1.New()
+	case "sha256":
+		h = sha256.New()
+	case "sha512":
+		h = sha512.New()
+	case "md5":
+		h = md5.New()
+	default:
+		return nil // an algorithm we do not know: nothing to check against
+	}
+	h.Write(data)
+	sum := h.Sum(nil)
+	if strings.EqualFold(val, hex.EncodeToString(sum)) || strings.EqualFold(strings.TrimRight(val, "="), base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum)) {
+		return nil
+	}
+	return &DigestError{Field: gowarc.WarcBlockDigest, Want: want}
+}
+
+// DigestError is a record whose content does not match its digest.
+type DigestError struct {
+	Field string // the WARC header field
+	Want  string // its value
+}
+
+func (e *DigestError) Error() string {
+	return fmt.Sprintf("%s %s does not match the content", e.Field, e.Want)
+}
+
+// fatal returns the validation findings that make a record unreadable:
+// wrong digests and lengths, and anything unknown. Findings about the form
+// of header fields and lines (which other tools' writers differ on, such as
+// WARC 1.0's <> around a URI) are logged and let through.
+func (im *importer) fatal(validation []error, where string) error {
+	var bad []error
+	for _, v := range validation {
+		var hf *gowarc.HeaderFieldError
+		var se *gowarc.SyntaxError
+		if errors.As(v, &hf) || errors.As(v, &se) {
+			im.log.Debug("import: record not to the letter of the standard", "at", where, "err", v)
+			continue
+		}
+		bad = append(bad, v)
+	}
+	return errors.Join(bad...)
+}
+
 // revisit imports a revisit record: a fetch of what is stored.
-func (im *importer) revisit(ctx context.Context, rec gowarc.WarcRecord, canon string, date time.Time, reqHead []byte) error {
+func (im *importer) revisit(ctx context.Context, rec gowarc.WarcRecord, block []byte, canon string, date time.Time, reqHead []byte) error {
 	h := rec.WarcHeader()
 	capture := &finarchive.Capture{Request: reqHead, RemoteIP: h.Get(gowarc.WarcIPAddress)}
-	if b, ok := rec.Block().(gowarc.ProtocolHeaderBlock); ok && len(b.ProtocolHeaderBytes()) > 0 {
-		capture.Response = slices.Clone(b.ProtocolHeaderBytes())
+	if i := bytes.Index(block, []byte("\r\n\r\n")); i >= 0 {
+		capture.Response = block[:i+4]
 	}
 	switch h.Get(gowarc.WarcProfile) {
 	case gowarc.ProfileServerNotModifiedV1_1, gowarc.ProfileServerNotModifiedV1_0:
@@ -525,4 +615,38 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// headTee keeps the first bytes read through it (up to headMax), where a
+// record's header is.
+type headTee struct {
+	r   io.Reader
+	buf []byte
+}
+
+const headMax = 64 << 10
+
+func (t *headTee) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if room := headMax - len(t.buf); room > 0 && n > 0 {
+		t.buf = append(t.buf, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// rawTarget is the WARC-Target-URI of the record whose bytes start b, as
+// written: WARC 1.0 (wget) puts it in <>, which WARC 1.1 dropped.
+func rawTarget(b []byte) string {
+	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+		b = b[:i]
+	}
+	for _, line := range bytes.Split(b, []byte("\r\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte(gowarc.WarcTargetURI)) {
+			v = bytes.TrimSpace(v)
+			v = bytes.TrimSuffix(bytes.TrimPrefix(v, []byte("<")), []byte(">"))
+			return string(v)
+		}
+	}
+	return ""
 }

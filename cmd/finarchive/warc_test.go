@@ -304,3 +304,74 @@ func checkWACZ(t *testing.T, path string, records int) {
 		t.Errorf("pages.jsonl has %d lines", n)
 	}
 }
+
+// TestImport_Wget imports a WARC that wget --warc-file wrote of the test
+// site and checks it gives the same articles, field for field, as a crawl
+// of that site (all but fetched_at, which differs by the seconds between
+// the two).
+func TestImport_Wget(t *testing.T) {
+	wget, err := exec.LookPath("wget")
+	if err != nil {
+		t.Skip("wget not installed (.ci/run installs it)")
+	}
+	_, base := MustStartSite(t, testsite.Options{Articles: 24})
+	dir := t.TempDir()
+	// The link traps the crawl excludes; big.html is the oversize page the
+	// crawl refuses (--max-body-size) and wget takes.
+	reject := "/calendar/|/refer/"
+	cmd := exec.Command(wget, "-q", "--recursive", "--level=10", "--reject-regex", reject+"|/big\\.html",
+		"--warc-file="+filepath.Join(dir, "wget"), "--delete-after", "-P", filepath.Join(dir, "dl"), base+"/")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		// wget exits 8 when some URL answered an error (the site's 404s).
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 8 {
+			t.Fatalf("wget: %v\n%s", err, out)
+		}
+	}
+	warcFile := filepath.Join(dir, "wget.warc.gz")
+	db := filepath.Join(dir, "w.db")
+	out, e, code := runCLI(t, "import", "--db", db, "--json", warcFile)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s%s", code, out, e)
+	}
+	var st warc.ImportStats
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("import of wget's WARC: %d records, %d responses: %d new, %d unchanged, skipped %v", st.Records, st.Responses, st.New, st.Unchanged, st.SkippedBy)
+
+	crawled := filepath.Join(dir, "c.db")
+	// wget reads no sitemaps; the crawl is told not to either.
+	if _, e, code := runCLI(t, append(fastCrawl(crawled), "--no-sitemaps", "--exclude", reject, base+"/")...); code != 0 && code != exitPartial {
+		t.Fatalf("crawl: exit %d: %s", code, e)
+	}
+	want, got := map[string]map[string]any{}, map[string]map[string]any{}
+	for m, db := range map[*map[string]map[string]any]string{&want: crawled, &got: db} {
+		p := filepath.Join(t.TempDir(), "x.jsonl")
+		if _, e, code := runCLI(t, "export", "--db", db, "-q", "-o", p); code != 0 {
+			t.Fatalf("export: %s", e)
+		}
+		for _, l := range readLines(t, p) {
+			var r map[string]any
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			delete(r, "fetched_at")
+			(*m)[r["url"].(string)] = r
+		}
+	}
+	if len(want) == 0 || len(got) != len(want) {
+		t.Errorf("wget import has %d articles, the crawl %d", len(got), len(want))
+	}
+	for u, w := range want {
+		g, ok := got[u]
+		if !ok {
+			t.Errorf("%s: crawled, not in the wget import", u)
+			continue
+		}
+		for k, v := range w {
+			if jsonString(g[k]) != jsonString(v) {
+				t.Errorf("%s: %s = %s, crawl has %s", u, k, jsonString(g[k]), jsonString(v))
+			}
+		}
+	}
+}
