@@ -13,6 +13,7 @@ import (
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
 	"github.com/finarchive/finarchive/warc"
+	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 )
 
@@ -156,29 +157,26 @@ func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, fo
 }
 
 // writeFileAtomic writes through a temporary file in the target's directory
-// and renames it into place, so a reader never sees half a file.
+// and renames it into place, so a reader never sees half a file. The file
+// gets the mode a plain create would (0666 less the umask), or keeps the
+// mode of the file it replaces.
 func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)),
+		renameio.WithPermissions(0o666), renameio.WithExistingPermissions())
 	if err != nil {
 		return 0, fmt.Errorf("export: create temp file for %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer tmp.Cleanup() // no-op after the rename
 	w := bufio.NewWriterSize(tmp, 256<<10)
 	n, err := write(w)
 	if err == nil {
 		err = w.Flush()
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return n, fmt.Errorf("export: write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return n, fmt.Errorf("export: rename into %s: %w", path, err)
+	if err := tmp.CloseAtomicallyReplace(); err != nil {
+		return n, fmt.Errorf("export: write %s: %w", path, err)
 	}
 	return n, nil
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestExport_fileMode: export -o creates its file as a plain create would
+// (0666 less the umask: 0644 under 022, 0600 under 077), and replacing a
+// file keeps that file's mode.
+func TestExport_fileMode(t *testing.T) {
+	db := mustSearchArchive(t)
+	dir := t.TempDir()
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	for _, tc := range []struct {
+		name  string
+		umask int
+		prev  os.FileMode // mode of a file already there; 0 = none
+		want  os.FileMode
+	}{
+		{"umask 022", 0o022, 0, 0o644},
+		{"umask 077", 0o077, 0, 0o600},
+		{"umask 002", 0o002, 0, 0o664},
+		{"replaces a 0640 file", 0o022, 0o640, 0o640},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".jsonl")
+			if tc.prev != 0 {
+				if err := os.WriteFile(out, []byte("old\n"), tc.prev); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(out, tc.prev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			syscall.Umask(tc.umask)
+			_, e, code := runCLI(t, "export", "--db", db, "--format", "jsonl", "-o", out)
+			syscall.Umask(0o022)
+			if code != 0 {
+				t.Fatalf("export: exit %d: %s", code, e)
+			}
+			st, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st.Mode().Perm(); got != tc.want {
+				t.Errorf("mode %#o, want %#o", got, tc.want)
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+			if len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
