@@ -239,7 +239,7 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if root >= 0 {
 			above = a.elems[root].inh
 		}
-		if (l.inh&^above)&(fBad|fLinkItem|fLinkList) != 0 {
+		if (l.inh&^above)&(fBad|fLinkItem|fLinkList|fCaption) != 0 {
 			continue
 		}
 		s := strings.TrimSpace(l.text)

@@ -26,6 +26,7 @@ const (
 	fCrumb                       // class/id says breadcrumb/position
 	fHot                         // class/id says hot/rank/top list
 	fNavLike                     // nav/menu/header/footer/side: never cards
+	fCaption                     // a figure caption or photo credit: not body text, no weight
 
 	fBad = fBadStrong | fBadWeak | fComment
 )
@@ -211,10 +212,14 @@ func classify(n *html.Node, cache map[string]flags) flags {
 		}
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		f |= fHeading
+	case atom.Figcaption:
+		f |= fCaption
 	}
 	switch attr(n, "role") {
 	case "navigation", "menubar", "menu":
 		f |= fBadWeak | fNavLike
+	case "dialog", "alertdialog":
+		f |= fBadStrong // a modal: cookie settings, sign-up, push prompt
 	case "contentinfo", "complementary":
 		f |= fBadWeak | fNavLike
 	}
@@ -237,7 +242,7 @@ func classify(n *html.Node, cache map[string]flags) flags {
 // Word sets of class and id names, as bits: nameMatches finds which sets
 // have a word in a name in one pass over it.
 const (
-	wGood uint8 = 1 << iota
+	wGood uint16 = 1 << iota
 	wComment
 	wRelated
 	wStrongBad
@@ -245,18 +250,19 @@ const (
 	wTitle
 	wNav
 	wHot
+	wCaption
 )
 
 // nameWord is a word of one or more sets.
 type nameWord struct {
 	w   string
-	set uint8
+	set uint16
 }
 
 // nameWords indexes the words of every set by their first byte.
 var nameWords = func() (idx [256][]nameWord) {
-	sets := map[string]uint8{}
-	add := func(set uint8, words ...string) {
+	sets := map[string]uint16{}
+	add := func(set uint16, words ...string) {
 		for _, w := range words {
 			sets[w] |= set
 		}
@@ -265,6 +271,8 @@ var nameWords = func() (idx [256][]nameWord) {
 	add(wComment, "comment", "pinglun", "reply-list", "replylist", "disqus")
 	add(wRelated, relatedWords...)
 	add(wStrongBad, strongBad...)
+	add(wStrongBad, boxWords...)
+	add(wCaption, captionWords...)
 	add(wCrumb, crumbWords...)
 	add(wTitle, "title", "biaoti", "headline")
 	add(wNav, navWords...)
@@ -276,7 +284,7 @@ var nameWords = func() (idx [256][]nameWord) {
 }()
 
 // nameMatches returns the sets with a word contained in name.
-func nameMatches(name string) (m uint8) {
+func nameMatches(name string) (m uint16) {
 	for i := 0; i < len(name); i++ {
 		for _, nw := range nameWords[name[i]] {
 			if m&nw.set != nw.set && strings.HasPrefix(name[i:], nw.w) {
@@ -311,6 +319,9 @@ func classifyName(name string) flags {
 	}
 	if m&wHot != 0 {
 		f |= fHot
+	}
+	if m&wCaption != 0 {
+		f |= fCaption
 	}
 	if m&wGood == 0 {
 		// Whole words only: "ad" is weak evidence, "head" in "header" is

@@ -23,7 +23,7 @@ func classifyNameByLists(name string) flags {
 	if containsAny(name, relatedWords...) {
 		f |= fRelated | fBadStrong
 	}
-	if containsAny(name, strongBad...) {
+	if containsAny(name, strongBad...) || containsAny(name, boxWords...) {
 		f |= fBadStrong
 	}
 	if containsAny(name, crumbWords...) {
@@ -37,6 +37,9 @@ func classifyNameByLists(name string) flags {
 	}
 	if containsAny(name, hotWords...) {
 		f |= fHot
+	}
+	if containsAny(name, captionWords...) {
+		f |= fCaption
 	}
 	if !good {
 		for _, w := range strings.FieldsFunc(name, func(r rune) bool {

@@ -21,9 +21,11 @@ func (a *analysis) score() {
 	if len(a.elems) == 0 {
 		return
 	}
+	var plain int32 // text outside links
 	for i := range a.elems {
 		if a.elems[i].parent < 0 {
 			a.total += a.elems[i].text
+			plain += a.elems[i].text - a.elems[i].link
 		}
 	}
 	for i := int32(len(a.elems)) - 1; i >= 0; i-- {
@@ -33,8 +35,11 @@ func (a *analysis) score() {
 			switch {
 			case e.tag == atom.Html || e.tag == atom.Body || e.tag == atom.Main || e.tag == atom.Article,
 				e.h1 > 0 && e.own&fComment == 0,
-				e.own&fComment == 0 && e.text*5 >= a.total*3:
-				// A wrapper of the whole page whose name happens to match.
+				e.own&fComment == 0 && e.text*5 >= a.total*3,
+				e.own&fComment == 0 && (e.text-e.link)*20 >= plain*11:
+				// A wrapper of the whole page, or of most of its text
+				// outside links, whose name happens to match
+				// ("article-body pagination-first", "content-with-sidebar").
 				e.own &^= fBad | fRelated
 			}
 		}
@@ -44,6 +49,8 @@ func (a *analysis) score() {
 		}
 		if e.own&fBad != 0 {
 			w = -linkWeight * float64(e.text)
+		} else if e.own&fCaption != 0 {
+			w = 0 // neither text nor boilerplate
 		}
 		e.weight = w
 		e.runW = w

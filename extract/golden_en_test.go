@@ -1,0 +1,18 @@
+package extract_test
+
+// Golden fixtures of English and European pages (body boilerplate rules);
+// they run in TestExtract_Golden with the others.
+
+func init() {
+	goldenCases = append(goldenCases,
+		// An English story with a <figcaption>, a photo credit and a WordPress
+		// caption between its paragraphs: no caption in the body.
+		goldenCase{"en-captions", "https://www.gazette.example/news/2024/03/cycle-lanes", "text/html; charset=utf-8"},
+		// A short review beside a cookie bar, a cookie-settings dialog longer
+		// than the review and a newsletter box: the body is the review.
+		goldenCase{"en-consent", "https://www.pedal.example/reviews/folding-bike/", "text/html; charset=utf-8"},
+		// The story's block is named like boilerplate ("pagination", inside a
+		// "content-with-sidebar" wrapper) yet holds most of the page's text.
+		goldenCase{"en-body-wrapper", "https://www.coasttimes.example/local/night-ferry", "text/html; charset=utf-8"},
+	)
+}
