@@ -51,6 +51,15 @@ const DefaultPageSize = 20
 type Options struct {
 	Logger   *slog.Logger // default: discard
 	PageSize int          // articles per page (default DefaultPageSize)
+	// Addr is the address the reader listens on (host:port). When set, a
+	// request whose Host header is not this reader's gets 421 Misdirected
+	// Request (a guard against DNS rebinding): on Addr's port, Addr itself,
+	// loopback addresses, localhost and *.localhost are accepted, and any
+	// IP address when Addr is a wildcard (0.0.0.0, [::]).
+	Addr string
+	// Hosts are further host names accepted with Addr's port (the name
+	// other machines reach the reader by).
+	Hosts []string
 }
 
 // Server is the web reader. It is an http.Handler, safe for concurrent use.
@@ -61,6 +70,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
 	marks    *bluemonday.Policy
+	hosts    *hostGuard
 }
 
 // New returns a reader over db, which should be opened with
@@ -73,6 +83,11 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	if s.pageSize <= 0 {
 		s.pageSize = DefaultPageSize
 	}
+	hosts, err := newHostGuard(opt.Addr, opt.Hosts)
+	if err != nil {
+		return nil, fmt.Errorf("web: address %q: %w", opt.Addr, err)
+	}
+	s.hosts = hosts
 	s.marks = bluemonday.NewPolicy()
 	s.marks.AllowElements("mark")
 
@@ -98,7 +113,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
 	m := http.NewServeMux()
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	m.HandleFunc("GET /{$}", s.handleList)
 	m.HandleFunc("GET /search", s.handleSearch)
 	m.HandleFunc("GET /a", s.handleArticle)
@@ -120,7 +135,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if !s.guard(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// filesOnly serves the files of an FS and none of its directories, so
+// that /static/ lists nothing.
+type filesOnly struct{ fs.FS }
+
+// Open opens name, or fails with fs.ErrNotExist when it is a directory.
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }
 
 // layoutData is what every page's layout reads.

@@ -32,7 +32,30 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var listenURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+var listenURL = regexp.MustCompile(`http://127\.0\.0\.1:(\d+)/`)
+
+// startServe runs `finarchive serve` with args until ctx ends and returns
+// the URL it prints, the channel its end is sent on, and its output.
+func startServe(t *testing.T, ctx context.Context, args ...string) (base string, done chan error, stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	done = make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), stdout, stderr)
+	}()
+	giveUp := time.After(30 * time.Second) // a hang guard, not a timing check
+	for base == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
+		case <-giveUp:
+			t.Fatalf("serve printed no URL: %q", stdout.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		base = listenURL.FindString(stdout.String())
+	}
+	return base, done, stdout, stderr
+}
 
 // TestServe_Lifecycle starts `finarchive serve` on a free loopback port,
 // reads the URL it prints, fetches pages, cancels the context as SIGINT
@@ -45,24 +68,7 @@ func TestServe_Lifecycle(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "-q"}, strings.NewReader(""), &stdout, &stderr)
-	}()
-
-	var base string
-	giveUp := time.After(30 * time.Second) // a hang guard, not a timing check
-	for base == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
-		case <-giveUp:
-			t.Fatalf("serve printed no URL: %q", stdout.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		base = listenURL.FindString(stdout.String())
-	}
+	base, done, stdout, _ := startServe(t, ctx, "--db", db, "--addr", "127.0.0.1:0", "-q")
 	if !strings.Contains(stdout.String(), "read-only") {
 		t.Errorf("start message %q does not say read-only", stdout.String())
 	}
@@ -114,6 +120,7 @@ func TestServe_Errors(t *testing.T) {
 		{"missing archive", []string{"--db", t.TempDir() + "/none.db"}, exitError, "open archive"},
 		{"bad address", []string{"--db", db, "--addr", "127.0.0.1:99999"}, exitError, "listen on 127.0.0.1:99999"},
 		{"arguments", []string{"--db", db, "extra"}, exitUsage, "unknown command"},
+		{"remote address without --allow-remote", []string{"--db", db, "--addr", "0.0.0.0:0"}, exitUsage, "--allow-remote"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,5 +129,40 @@ func TestServe_Errors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// TestServe_Remote: with --allow-remote a wildcard address is served, with
+// a warning; requests by IP address or a --host name are answered, one
+// naming another host (DNS rebinding) gets 421.
+func TestServe_Remote(t *testing.T) {
+	db := mustSearchArchive(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done, _, stderr := startServe(t, ctx, "--db", db, "--addr", "0.0.0.0:0", "--allow-remote", "--host", "nas.example")
+	port := listenURL.FindStringSubmatch(base)[1]
+	if !strings.Contains(stderr.String(), "beyond this machine") {
+		t.Errorf("no warning about serving remotely:\n%s", stderr.String())
+	}
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:    200,
+		"nas.example:" + port:  200,
+		"10.1.2.3:" + port:     200,
+		"evil.example:" + port: http.StatusMisdirectedRequest,
+	} {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
