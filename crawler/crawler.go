@@ -56,8 +56,11 @@ type Crawler struct {
 	hostUntil map[string]time.Time // per-host backoff: no request before
 	limited   map[string]bool      // hosts with a colly limit rule
 
+	guard *netGuard // where connections may go (SSRF)
+
 	redirMu   sync.Mutex
-	redirects map[string]string // redirect edges seen, to name loops
+	redirects map[string]string    // redirect edges seen, to name loops
+	redirFrom map[string]redirInfo // how redirect targets were reached
 
 	countsMu sync.Mutex
 	counts   finarchive.RunCounts
@@ -94,7 +97,7 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 		cfg.MaxRetries = 0
 	}
 	return &Crawler{cfg: cfg, sink: sink, log: logger, profiles: profiles, now: time.Now,
-		hostUntil: map[string]time.Time{}, limited: map[string]bool{}, redirects: map[string]string{}}, nil
+		hostUntil: map[string]time.Time{}, limited: map[string]bool{}, redirects: map[string]string{}, redirFrom: map[string]redirInfo{}}, nil
 }
 
 // UseGate makes the crawler's requests wait on g too: per-host politeness
@@ -142,6 +145,7 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	c.start = time.Now()
 	var items []finarchive.QueueItem
 	hosts := append([]string(nil), c.cfg.Hosts...)
+	var seedHosts []string
 	for _, s := range seeds {
 		n, err := Normalize(s)
 		if err != nil {
@@ -151,8 +155,10 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 		}
 		u, _ := url.Parse(n)
 		hosts = append(hosts, u.Host)
+		seedHosts = append(seedHosts, u.Host)
 		items = append(items, finarchive.QueueItem{URL: n})
 	}
+	c.guard = newNetGuard(ctx, c.cfg.AllowPrivate, seedHosts)
 	scope, err := NewScope(hosts, c.cfg.Include, c.cfg.Exclude, c.cfg.MaxPerPattern, c.now())
 	if err != nil {
 		return c.Counts(), err

@@ -43,21 +43,25 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	col.ParseHTTPErrorResponse = true
 	col.DetectCharset = false
 	col.MaxBodySize = int(c.cfg.MaxBodySize) + 1 // one byte more tells an oversize body from one at the limit
+	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         c.guard.dialContext(dialer), // checks the address each connection goes to
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: max(2, c.cfg.Parallelism*2),
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	rt := c.gate.Transport(tr) // shared per-host politeness; tr itself when no Gate
+	// Every request, pages, robots.txt and sitemaps, is refused by its
+	// host's name or literal address first (see netguard.go), then waits
+	// on the shared per-host politeness (tr itself when no Gate).
+	rt := &guardTransport{guard: c.guard, next: c.gate.Transport(tr)}
 	c.capture = newCaptureTransport(rt, int64(c.cfg.MaxBodySize)+1)
 	// gzip files (.xml.gz, a gzip Content-Type) are unpacked above the
 	// capture, which keeps the bytes as received, under the body limit.
 	col.WithTransport(&inflateTransport{rt: c.capture})
-	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout)}
+	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
 	c.robots = newRobots(c.client, c.cfg.UserAgent)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
@@ -139,6 +143,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		return c.sink.Retry(bg, runID, it, "interrupted")
 	}
 	if resp == nil {
+		var blocked *BlockedError
 		switch {
 		case errors.Is(reqErr, colly.ErrAbortedAfterHeaders):
 			c.response(0)
@@ -150,6 +155,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			}
 			c.skip(reason)
 			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason + ": " + contentType})
+		case errors.As(reqErr, &blocked):
+			c.fail("blocked")
+			c.log.Warn("page failed", "url", it.URL, "reason", blocked.Error())
+			return c.complete(bg, runID, &finarchive.Fetched{Item: it, Failed: blocked.Error()})
 		case reqErr == nil:
 			reqErr = errors.New("no response")
 		}
@@ -212,12 +221,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	rec := extract.Extract(doc, u, extract.Options{FetchedAt: fetchedAt, Profiles: c.profiles})
 	f.Links = c.links(doc, u, it.Depth+1)
 	if rec.PageType != extract.PageArticle {
-		// A <meta http-equiv="refresh"> page is a redirect: follow it as one
-		// (same depth), rather than taking its empty body for a block page.
-		if target, ok := c.metaRefresh(doc, u); ok {
-			c.skip("meta-refresh")
-			f.Skipped = "meta refresh to " + target
-			f.Links = append(f.Links, finarchive.QueueItem{URL: target, Depth: it.Depth})
+		// A <meta http-equiv="refresh"> page is a redirect: follow it as one,
+		// rather than taking its empty body for a block page.
+		if target, tu, ok := c.metaRefresh(doc, u); ok {
+			c.followInto(f, "meta-refresh", target, tu)
 			return c.complete(bg, runID, f)
 		}
 	}
@@ -289,9 +296,21 @@ func (c *Crawler) completeRes(ctx context.Context, runID int64, f *finarchive.Fe
 	return finarchive.SaveNone, nil
 }
 
-// redirect treats a 3xx as a link to its target at the same depth: the
-// target is fetched as its own frontier item (once, however many URLs
-// redirect to it), and a cycle of redirects is reported as a loop.
+// maxRedirects bounds a chain of redirects (HTTP 3xx and meta refresh)
+// from the first URL that redirected: wget and Scrapy stop at 20 too.
+const maxRedirects = 20
+
+// redirInfo is how a URL was reached through redirects.
+type redirInfo struct {
+	from string // the URL that redirected here
+	hops int    // redirects since the chain's start
+	seed bool   // the chain starts at a seed
+}
+
+// redirect treats a 3xx as a link to its target, one click further from
+// the seed: the target is fetched as its own frontier item (once, however
+// many URLs redirect to it), a cycle of redirects is reported as a loop,
+// and a chain longer than maxRedirects as such.
 func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.QueueItem, resp *colly.Response) error {
 	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode}
 	loc := resp.Headers.Get("Location")
@@ -310,18 +329,11 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 		f.Failed = fmt.Sprintf("redirect to bad URL: %v", err)
 		return c.complete(ctx, runID, f)
 	}
-	if it.Depth == 0 && !c.scope.InHost(tu) {
-		// A seed that moved (http→https, www.) takes its new host into scope.
-		c.scopeMu.Lock()
-		c.scope.hosts[tu.Host] = true
-		c.scopeMu.Unlock()
-		c.limitHost(tu.Host)
-	}
 	c.redirMu.Lock()
 	c.redirects[it.URL] = canon
 	chain := []string{it.URL, canon}
 	loop := false
-	for cur, i := canon, 0; i < 20; i++ {
+	for cur, i := canon, 0; i < maxRedirects; i++ {
 		next, ok := c.redirects[cur]
 		if !ok {
 			break
@@ -340,18 +352,96 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
 		return c.complete(ctx, runID, f)
 	}
-	c.scopeMu.Lock()
-	ok, why := c.scope.Allow(tu, canon)
-	c.scopeMu.Unlock()
-	if !ok {
-		c.skip("redirect-" + why)
-		f.Skipped = "redirect to " + canon + ": " + why
-		return c.complete(ctx, runID, f)
-	}
-	c.skip("redirect")
-	f.Skipped = "redirect to " + canon
-	f.Links = []finarchive.QueueItem{{URL: canon, Depth: it.Depth}}
+	c.followInto(f, "redirect", canon, tu)
 	return c.complete(ctx, runID, f)
+}
+
+// followInto records on f what followRedirect decides for a redirect of
+// kind "redirect" (HTTP 3xx) or "meta-refresh" to canon: the counts, the
+// frontier item to add, or why not.
+func (c *Crawler) followInto(f *finarchive.Fetched, kind, canon string, tu *url.URL) {
+	next, skip, fail := c.followRedirect(f.Item, canon, tu)
+	label := strings.ReplaceAll(kind, "-", " ") + " to " + canon
+	switch {
+	case fail != "":
+		c.fail("redirect-chain")
+		f.Failed = fail
+		c.log.Warn("page failed", "url", f.Item.URL, "reason", fail)
+	case skip != "":
+		c.skip(kind + "-" + skip)
+		f.Skipped = label + ": " + skip
+	default:
+		c.skip(kind)
+		f.Skipped = label
+		f.Links = append(f.Links, next)
+	}
+}
+
+// followRedirect decides on a redirect of it to the canonical URL canon
+// (tu parsed): the target is one click further from the seed (and so
+// bounded by MaxDepth), the chain is at most maxRedirects long, and a
+// redirect never widens the scope, except a seed's own (the first hops
+// from a seed) to a host of the same registrable domain: example.com →
+// https://www.example.com takes www.example.com in, example.com → any.com
+// does not. It returns the frontier item to add, or why not: a skip
+// reason, or a failure message for a chain too long.
+func (c *Crawler) followRedirect(it finarchive.QueueItem, canon string, tu *url.URL) (next finarchive.QueueItem, skip, fail string) {
+	c.redirMu.Lock()
+	prev, ok := c.redirFrom[it.URL]
+	if !ok {
+		prev = redirInfo{seed: it.Depth == 0}
+	}
+	start := it.URL
+	for cur, i := prev, 0; cur.from != "" && i <= maxRedirects; i++ {
+		start, cur = cur.from, c.redirFrom[cur.from]
+	}
+	hops := prev.hops + 1
+	if _, seen := c.redirFrom[canon]; !seen && hops <= maxRedirects {
+		c.redirFrom[canon] = redirInfo{from: it.URL, hops: hops, seed: prev.seed}
+	}
+	c.redirMu.Unlock()
+	if hops > maxRedirects {
+		return next, "", fmt.Sprintf("too many redirects: more than %d from %s (then %s → %s)", maxRedirects, start, it.URL, canon)
+	}
+	depth := it.Depth + 1
+	if c.cfg.MaxDepth > 0 && depth > c.cfg.MaxDepth {
+		return next, "max-depth", ""
+	}
+	from, _ := url.Parse(it.URL)
+	c.scopeMu.Lock()
+	if prev.seed && !c.scope.InHost(tu) && from != nil && sameSite(from.Host, tu.Host) {
+		// A seed that moved (http→https, www.) takes its new host in.
+		c.scope.hosts[tu.Host] = true
+		c.scopeMu.Unlock()
+		c.limitHost(tu.Host)
+		c.scopeMu.Lock()
+	}
+	allowed, why := c.scope.Allow(tu, canon)
+	c.scopeMu.Unlock()
+	if !allowed {
+		return next, why, ""
+	}
+	return finarchive.QueueItem{URL: canon, Depth: depth}, "", ""
+}
+
+// robotsRedirect is the robots.txt client's redirect rule: at most five
+// hops (RFC 9309 §2.3.1.2), each to a host in scope or of the same
+// registrable domain as the robots.txt asked for.
+func (c *Crawler) robotsRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > 5 {
+		return &redirectRefusedError{to: req.URL.String(), why: "more than 5 redirects"}
+	}
+	if sameSite(via[0].URL.Host, req.URL.Host) || c.inScopeHost(req.URL.String()) {
+		return nil
+	}
+	return &redirectRefusedError{to: req.URL.String(), why: "another site, not in scope"}
+}
+
+// redirectRefusedError is a robots.txt redirect not followed.
+type redirectRefusedError struct{ to, why string }
+
+func (e *redirectRefusedError) Error() string {
+	return fmt.Sprintf("redirect to %s not followed: %s", e.to, e.why)
 }
 
 // links returns the in-scope links of a page, canonical and deduplicated,
@@ -499,9 +589,9 @@ func (c *Crawler) resolveLink(base *url.URL, scope, href string) (string, bool) 
 	return r.canon, r.ok
 }
 
-// metaRefresh returns the in-scope target of a page's
+// metaRefresh returns the canonical target of a page's
 // <meta http-equiv="refresh" content="N; url=...">, if any.
-func (c *Crawler) metaRefresh(doc *goquery.Document, page *url.URL) (string, bool) {
+func (c *Crawler) metaRefresh(doc *goquery.Document, page *url.URL) (string, *url.URL, bool) {
 	var content string
 	doc.Find("meta[http-equiv]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		if strings.EqualFold(strings.TrimSpace(s.AttrOr("http-equiv", "")), "refresh") {
@@ -512,26 +602,21 @@ func (c *Crawler) metaRefresh(doc *goquery.Document, page *url.URL) (string, boo
 	})
 	_, rest, ok := strings.Cut(content, ";")
 	if !ok {
-		return "", false
+		return "", nil, false
 	}
 	rest = strings.TrimSpace(rest)
 	if len(rest) < 4 || !strings.EqualFold(rest[:4], "url=") {
-		return "", false
+		return "", nil, false
 	}
 	ref, err := page.Parse(strings.Trim(strings.TrimSpace(rest[4:]), `'"`))
 	if err != nil {
-		return "", false
+		return "", nil, false
 	}
 	canon, cu, err := normalizeURL(ref)
 	if err != nil || canon == page.String() {
-		return "", false
+		return "", nil, false
 	}
-	c.scopeMu.Lock()
-	defer c.scopeMu.Unlock()
-	if ok, _ := c.scope.Allow(cu, canon); !ok {
-		return "", false
-	}
-	return canon, true
+	return canon, cu, true
 }
 
 // retryAfter parses a Retry-After value (seconds or an HTTP date).

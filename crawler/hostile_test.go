@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -397,4 +398,126 @@ func TestCrawler_SitemapBounds(t *testing.T) {
 			t.Errorf("a sitemap out of scope was fetched: %v", got)
 		}
 	})
+}
+
+func redirectTo(target string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) }
+}
+
+// localhostURL is srv's URL with the name localhost for 127.0.0.1: a name
+// that resolves to a loopback address, another site to the crawler.
+func localhostURL(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	if addrs, err := net.LookupHost("localhost"); err != nil || len(addrs) == 0 {
+		t.Skipf("localhost does not resolve here: %v", err)
+	}
+	return strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+}
+
+// TestCrawler_Redirects: a redirect never widens the scope (but for a
+// seed's own within its registrable domain), robots.txt redirects
+// likewise; a chain stops after 20 hops, reported as such; a redirect
+// target is one click further from the seed (--max-depth).
+func TestCrawler_Redirects(t *testing.T) {
+	t.Run("to another site", func(t *testing.T) {
+		other := newHostileSite(t, map[string]http.HandlerFunc{"/secret.html": html(articleHTML("机密"))})
+		otherURL := localhostURL(t, other.Server)
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt": redirectTo(otherURL + "/robots.txt"),
+			"/":           redirectTo(otherURL + "/secret.html"),
+		})
+		cfg := fastConfig()
+		cfg.AllowPrivate = true // so only the scope rule stands in the way
+		c, err := mustRun(t, mustStore(t), cfg, site.URL+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := other.requests(); len(got) != 0 {
+			t.Errorf("the other site was asked %v", got)
+		}
+		if got := c.Counts().SkippedBy["redirect-out-of-scope"]; got != 1 {
+			t.Errorf("skipped as redirect-out-of-scope: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+	t.Run("chain", func(t *testing.T) {
+		routes := map[string]http.HandlerFunc{}
+		for i := range 40 {
+			routes[fmt.Sprintf("/chain/%d", i)] = redirectTo(fmt.Sprintf("/chain/%d", i+1))
+		}
+		routes["/chain/40"] = html(articleHTML("终点"))
+		site := newHostileSite(t, routes)
+		cfg := fastConfig()
+		cfg.MaxDepth = 0
+		cfg.Sitemaps = false
+		c, err := mustRun(t, mustStore(t), cfg, site.URL+"/chain/0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for p, k := range site.requests() {
+			if strings.HasPrefix(p, "/chain/") {
+				n += k
+			}
+		}
+		if n != 21 {
+			t.Errorf("%d chain requests, want 21 (the seed and 20 redirects)", n)
+		}
+		if got := c.Counts().FailedBy["redirect-chain"]; got != 1 {
+			t.Errorf("failed as redirect-chain: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+	t.Run("depth", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/":  html(homeHTML(`<a href="/a">a</a>`)),
+			"/a": redirectTo("/b"),
+			"/b": redirectTo("/c"),
+			"/c": html(articleHTML("太深")),
+		})
+		cfg := fastConfig()
+		cfg.MaxDepth = 2
+		cfg.Sitemaps = false
+		c, err := mustRun(t, mustStore(t), cfg, site.URL+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site.count("/b") != 1 || site.count("/c") != 0 {
+			t.Errorf("requests %v: want /b (depth 2) and not /c (depth 3, --max-depth 2)", site.requests())
+		}
+		if got := c.Counts().SkippedBy["redirect-max-depth"]; got != 1 {
+			t.Errorf("skipped as redirect-max-depth: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+}
+
+// TestCrawler_PrivateAddresses: a host in scope whose name resolves to a
+// loopback address is not asked (the check is on the address connected,
+// so DNS cannot route around it) unless a seed is on it or AllowPrivate.
+func TestCrawler_PrivateAddresses(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow-private=%v", allow), func(t *testing.T) {
+			routes := map[string]http.HandlerFunc{"/secret.html": html(articleHTML("内部资料"))}
+			site := newHostileSite(t, routes)
+			local := localhostURL(t, site.Server)
+			routes["/"] = html(homeHTML(`<a href="` + local + `/secret.html">x</a>`))
+			cfg := fastConfig()
+			cfg.Sitemaps = false
+			cfg.IgnoreRobots = true
+			cfg.AllowPrivate = allow
+			cfg.Hosts = []string{strings.TrimPrefix(local, "http://")}
+			c, err := mustRun(t, mustStore(t), cfg, site.URL+"/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, blocked := 0, 1
+			if allow {
+				want, blocked = 1, 0
+			}
+			if got := site.count("/secret.html"); got != want {
+				t.Errorf("%s/secret.html asked %d times, want %d", local, got, want)
+			}
+			if got := c.Counts().FailedBy["blocked"]; got != blocked {
+				t.Errorf("failed as blocked: %d, want %d (counts %+v)", got, blocked, c.Counts())
+			}
+		})
+	}
 }

@@ -30,11 +30,15 @@ type Config struct {
 	Exclude       []string `yaml:"exclude" json:"exclude" help:"never follow URLs matching this regexp (repeatable)"`
 	Hosts         []string `yaml:"hosts" json:"hosts" flag:"host" help:"also crawl this host (repeatable; default: the seeds' hosts)"`
 	IgnoreRobots  bool     `yaml:"ignore-robots" json:"ignore_robots" help:"do not obey robots.txt (only for sites you own)"`
-	MaxBodySize   ByteSize `yaml:"max-body-size" json:"max_body_size" help:"a larger response is an error for that URL (e.g. 10MiB, 512KiB)"`
-	Timeout       Duration `yaml:"timeout" json:"timeout" help:"timeout of one request"`
-	MaxRetries    int      `yaml:"retries" json:"max_retries" help:"retries of a failing URL (timeouts, resets, 429, 5xx, soft blocks)"`
-	BackoffBase   Duration `yaml:"backoff" json:"backoff_base" help:"first retry wait; doubles each attempt, with jitter"`
-	BackoffMax    Duration `yaml:"backoff-max" json:"backoff_max" help:"longest retry wait"`
+	// AllowPrivate lets the crawl connect to loopback and private
+	// addresses when no seed is on one (link-local and cloud metadata
+	// addresses stay refused).
+	AllowPrivate bool     `yaml:"allow-private" json:"allow_private" help:"also connect to loopback and private addresses (127.0.0.0/8, 10.0.0.0/8, 192.168.0.0/16 …) when no seed is on one; link-local and cloud metadata addresses are never asked"`
+	MaxBodySize  ByteSize `yaml:"max-body-size" json:"max_body_size" help:"a larger response is an error for that URL (e.g. 10MiB, 512KiB)"`
+	Timeout      Duration `yaml:"timeout" json:"timeout" help:"timeout of one request"`
+	MaxRetries   int      `yaml:"retries" json:"max_retries" help:"retries of a failing URL (timeouts, resets, 429, 5xx, soft blocks)"`
+	BackoffBase  Duration `yaml:"backoff" json:"backoff_base" help:"first retry wait; doubles each attempt, with jitter"`
+	BackoffMax   Duration `yaml:"backoff-max" json:"backoff_max" help:"longest retry wait"`
 	// MaxRetryAfter caps the wait a Retry-After header may impose; a host
 	// asking for longer is deferred to the next run.
 	MaxRetryAfter Duration `yaml:"max-retry-after" json:"max_retry_after" help:"honour a Retry-After up to this; a host asking for longer is left for the next run"`
