@@ -14,5 +14,8 @@ func init() {
 		// The story's block is named like boilerplate ("pagination", inside a
 		// "content-with-sidebar" wrapper) yet holds most of the page's text.
 		goldenCase{"en-body-wrapper", "https://www.coasttimes.example/local/night-ferry", "text/html; charset=utf-8"},
+		// A paragraph that names three links in its sentence is prose, not a
+		// link list: it stays in the body.
+		goldenCase{"en-inline-links", "https://www.technotes.example/reviews/notes-tools", "text/html; charset=utf-8"},
 	)
 }

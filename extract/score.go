@@ -213,6 +213,11 @@ func (a *analysis) detectLinkList(i int32) {
 	if led < 3 || led*10 < topN*7 {
 		return
 	}
+	if !isBlockTag(top.tag) && ledText*2 < e.text {
+		// Links inside a sentence ("see <a>this</a>, <a>that</a> and
+		// <a>those</a>"): prose, not a list.
+		return
+	}
 	for c := e.child; c >= 0; c = a.elems[c].next {
 		ce := &a.elems[c]
 		if ce.text > 0 && ce.tag == top.tag && attr(ce.n, "class") == top.class && a.linkLed(ce) {
