@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Snippet markers: Search wraps each match in SearchHit.Snippet in
@@ -34,6 +35,31 @@ type SearchOptions struct {
 	Since time.Time // published (or first seen, when undated) at or after
 }
 
+// Query bounds: Search refuses a longer query with *QueryError. Every word
+// is one more index look-up and the whole query is one FTS expression, so
+// an unbounded query (10,000 words) costs without bound; a search box's
+// query is far shorter (web search engines stop at 32 words).
+const (
+	MaxQueryRunes = 256 // characters, spaces included
+	MaxQueryTerms = 32  // words: runs of Chinese characters, Latin words, numbers
+)
+
+// QueryError is a query Search refuses (see MaxQueryRunes): the caller's
+// input is at fault, not the archive. The message does not repeat the query.
+type QueryError struct {
+	Reason string
+}
+
+func (e *QueryError) Error() string { return "search: " + e.Reason }
+
+// shortQuery is q for an error message: its first 64 characters.
+func shortQuery(q string) string {
+	if utf8.RuneCountInString(q) <= 64 {
+		return q
+	}
+	return string([]rune(q)[:64]) + "…"
+}
+
 // SearchHit is one search result.
 type SearchHit struct {
 	URL       string     `json:"url"`
@@ -54,7 +80,13 @@ const candidateLimit = 500
 // ranking looks at the newest candidateLimit pages matching in the title and
 // the newest candidateLimit matching anywhere: exact when fewer match.
 func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error) {
+	if n := utf8.RuneCountInString(strings.TrimSpace(opt.Query)); n > MaxQueryRunes {
+		return nil, &QueryError{Reason: fmt.Sprintf("the query is too long: %d characters (at most %d)", n, MaxQueryRunes)}
+	}
 	parts := parseQuery(opt.Query)
+	if len(parts) > MaxQueryTerms {
+		return nil, &QueryError{Reason: fmt.Sprintf("the query has too many words: %d (at most %d)", len(parts), MaxQueryTerms)}
+	}
 	if len(parts) == 0 {
 		return []SearchHit{}, nil
 	}
@@ -62,15 +94,15 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 		opt.Limit = 20
 	}
 	if err := db.flushSearch(ctx); err != nil {
-		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+		return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
 	}
 	expr := ftsExpr(parts)
 	scores := map[int64]float64{}
 	if err := db.searchCandidates(ctx, "search", "pcaly", expr, opt, scores); err != nil {
-		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+		return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
 	}
 	if err := db.searchCandidates(ctx, "search_title", "pcy", expr, opt, scores); err != nil {
-		return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+		return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
 	}
 	type scored struct {
 		id   int64
@@ -99,7 +131,7 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 		err := db.r.QueryRowContext(ctx, "SELECT url, title, body, published, site FROM pages WHERE id = ?", s.id).
 			Scan(&h.URL, &h.Title, &body, &published, &h.Site)
 		if err != nil {
-			return nil, fmt.Errorf("store: search %q: %w", opt.Query, err)
+			return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
 		}
 		if published != nil {
 			if t, err := time.Parse(time.RFC3339Nano, *published); err == nil {

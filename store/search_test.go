@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -210,5 +211,42 @@ func TestDB_Search_titleBeyondCandidates(t *testing.T) {
 	}
 	if hits[0].Rank <= hits[1].Rank {
 		t.Errorf("title hit rank %v <= body hit rank %v", hits[0].Rank, hits[1].Rank)
+	}
+}
+
+// TestDB_Search_queryBounds: a query past MaxQueryRunes characters or
+// MaxQueryTerms words is refused with *store.QueryError, whose message does
+// not repeat it; one at the bounds runs.
+func TestDB_Search_queryBounds(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	run := MustStartRun(t, db, store.RunSpec{})
+	u := "https://a.example/1.html"
+	mustComplete(t, db, run, fetched(u, article(u, "信用卡逾期", "信用卡逾期怎么办"), time.Now()))
+
+	words := func(n int) string { return strings.TrimSpace(strings.Repeat("信用卡 ", n)) }
+	for _, tc := range []struct {
+		name  string
+		query string
+		ok    bool
+	}{
+		{"10,000 words", words(10000), false},
+		{"33 words", strings.Repeat("a ", 33), false},
+		{"32 words", words(32), true},
+		{"257 characters", strings.Repeat("信", 257), false},
+		{"256 characters", strings.Repeat("信", 256), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := db.Search(ctx, store.SearchOptions{Query: tc.query})
+			var qe *store.QueryError
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("Search: %v", err)
+			case !tc.ok && !errors.As(err, &qe):
+				t.Errorf("Search: %v, want *store.QueryError", err)
+			case !tc.ok && len(err.Error()) > 200:
+				t.Errorf("error message of %d bytes: %.200s", len(err.Error()), err)
+			}
+		})
 	}
 }

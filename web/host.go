@@ -79,7 +79,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 	if s.hosts.allowed(r.Host) {
 		return true
 	}
-	s.log.Warn("web: request for another host refused (DNS rebinding?)", "host", r.Host, "remote", r.RemoteAddr)
-	http.Error(w, "421 misdirected request: this reader is not served under the host name "+r.Host, http.StatusMisdirectedRequest)
+	s.log.Warn("web: request for another host refused (DNS rebinding?)", "host", clip(r.Host), "remote", r.RemoteAddr)
+	http.Error(w, "421 misdirected request: this reader is not served under that host name", http.StatusMisdirectedRequest)
 	return false
 }

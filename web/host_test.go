@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -93,5 +96,30 @@ func TestServer_StaticNoListing(t *testing.T) {
 		if r.StatusCode == 200 || strings.Contains(body, "style.css") {
 			t.Errorf("%s: %d, lists the directory:\n%.300s", p, r.StatusCode, body)
 		}
+	}
+}
+
+// TestServer_LongQuery: a 10,000-word query is the user's error, a 400
+// that says so, not a 500 with the query in a huge log line.
+func TestServer_LongQuery(t *testing.T) {
+	var logs bytes.Buffer
+	h, err := web.New(mustOpenReadOnly(t, mustFillArchive(t)), web.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	long := strings.TrimSpace(strings.Repeat("信用卡 ", 10000))
+	r, body := get(t, srv.URL, "/search?q="+url.QueryEscape(long))
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(body, "搜索词太长") {
+		t.Errorf("10,000 words: %d, want 400 saying the query is too long\n%.300s", r.StatusCode, body)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if len(line) > 1000 {
+			t.Errorf("log line of %d bytes: %.200s", len(line), line)
+		}
+	}
+	if r, _ := get(t, srv.URL, "/search?q="+url.QueryEscape("信用卡 逾期")); r.StatusCode != 200 {
+		t.Errorf("a short query: %d", r.StatusCode)
 	}
 }

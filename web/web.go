@@ -91,7 +91,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	s.marks = bluemonday.NewPolicy()
 	s.marks.AllowElements("mark")
 
-	funcs := template.FuncMap{"searchHref": searchHref}
+	funcs := template.FuncMap{"searchHref": searchHref, "maxQuery": func() int { return store.MaxQueryRunes }}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
@@ -171,7 +171,7 @@ type layoutData struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		s.log.Error("web: render", "page", page, "url", r.URL.String(), "err", err)
+		s.log.Error("web: render", "page", page, "url", logURL(r), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -202,11 +202,26 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "没有找到", "存档里没有这篇文章。")
+	case errors.As(err, new(*store.QueryError)):
+		s.fail(w, r, http.StatusBadRequest, "搜索词太长",
+			fmt.Sprintf("搜索词最多 %d 个字符、%d 个词，请缩短后再试。", store.MaxQueryRunes, store.MaxQueryTerms))
 	case errors.Is(err, context.Canceled):
 	default:
-		s.log.Error("web: request failed", "url", r.URL.String(), "err", err)
+		s.log.Error("web: request failed", "url", logURL(r), "err", err)
 		s.fail(w, r, http.StatusInternalServerError, "出错了", "读取存档时出错。")
 	}
+}
+
+// logURL is the request's URL for a log line (clipped).
+func logURL(r *http.Request) string { return clip(r.URL.String()) }
+
+// clip returns the first 200 bytes of a request's string for a log line:
+// a request line or header can be a megabyte long.
+func clip(s string) string {
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
 }
 
 func (s *Server) layout(ctx context.Context, title, nav, query string) (layoutData, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/finarchive/finarchive/store"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type searchFlags struct {
@@ -43,7 +45,9 @@ shows each with a snippet around the match.
 Chinese needs no spaces: a query of one character (卡), two (逾期) or more
 (信用卡逾期) matches that exact run of characters; Latin words and numbers
 match whole words, case-insensitively, and may be mixed in (U盾, ETC卡).
-Words separated by spaces must all match.
+Words separated by spaces must all match; a query is at most ` +
+			fmt.Sprintf("%d characters\nand %d words", store.MaxQueryRunes, store.MaxQueryTerms) +
+			`. A query that starts with '-' follows --: search -- -信用卡.
 
 On a terminal the matches are in colour; otherwise they are marked 【like
 this】. --json prints url, title, snippet (plain text), published, site and
@@ -59,6 +63,20 @@ rank for each hit.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return a.search(cmd.Context(), f, args) },
 	}
+	// A query may start with '-' (a Chinese word after a dash, -信用卡): the
+	// flag parser takes it for flags, so say how to pass it.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		var ne *pflag.NotExistError
+		if errors.As(err, &ne) && ne.GetSpecifiedShortnames() != "" {
+			return &usageError{msg: fmt.Sprintf("search: -%s is not a flag; a query starting with '-' must follow --: finarchive search -- -%s",
+				ne.GetSpecifiedShortnames(), ne.GetSpecifiedShortnames())}
+		}
+		if errors.As(err, &ne) && ne.GetSpecifiedName() != "" {
+			return &usageError{msg: fmt.Sprintf("search: --%s is not a flag; a query starting with '-' must follow --: finarchive search -- --%s",
+				ne.GetSpecifiedName(), ne.GetSpecifiedName())}
+		}
+		return &usageError{msg: err.Error()}
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
 	fl.BoolVar(&f.jsonOut, "json", false, "print JSON")
@@ -97,6 +115,10 @@ func (a *app) search(ctx context.Context, f *searchFlags, args []string) error {
 	}
 	defer db.Close()
 	hits, err := db.Search(ctx, store.SearchOptions{Query: query, Limit: f.limit, Site: f.site, Since: since})
+	var qe *store.QueryError
+	if errors.As(err, &qe) {
+		return &usageError{msg: qe.Error()}
+	}
 	if err != nil {
 		return err
 	}

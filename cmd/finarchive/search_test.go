@@ -166,6 +166,10 @@ func TestSearch_Errors(t *testing.T) {
 		{"bad limit", []string{"--db", db, "--limit", "0", "卡"}, exitUsage, "--limit", true},
 		{"bad color", []string{"--db", db, "--color", "pink", "卡"}, exitUsage, "--color", true},
 		{"missing archive", []string{"--db", filepath.Join(t.TempDir(), "none.db"), "卡"}, exitError, "open archive", true},
+		{"query starting with a dash", []string{"--db", db, "-信用卡"}, exitUsage, "must follow --: finarchive search -- -信用卡", true},
+		{"query starting with two dashes", []string{"--db", db, "--信用卡"}, exitUsage, "finarchive search -- --信用卡", true},
+		{"10,000 words", []string{"--db", db, strings.Repeat("信用卡 ", 10000)}, exitUsage, "the query is too long: 39999 characters (at most 256)", true},
+		{"a long phrase", []string{"--db", db, strings.Repeat("信", 300)}, exitUsage, "too long: 300 characters (at most 256)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,6 +183,22 @@ func TestSearch_Errors(t *testing.T) {
 			if tt.stdoutNone && stdout != "" {
 				t.Errorf("stdout = %q, want nothing", stdout)
 			}
+			if len(stderr) > 500 {
+				t.Errorf("stderr of %d bytes: %.200s", len(stderr), stderr)
+			}
 		})
+	}
+}
+
+// TestSearch_dashQuery: after --, a query starting with '-' is searched.
+func TestSearch_dashQuery(t *testing.T) {
+	db := mustSearchArchive(t)
+	plain, _, code := runCLI(t, "search", "--db", db, "--json", "逾期")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	dash, stderr, code := runCLI(t, "search", "--db", db, "--json", "--", "-逾期")
+	if code != 0 || dash != plain {
+		t.Errorf("search -- -逾期: exit %d, %q\n got %s\nwant %s", code, stderr, dash, plain)
 	}
 }
