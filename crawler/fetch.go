@@ -62,7 +62,7 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	// capture, which keeps the bytes as received, under the body limit.
 	col.WithTransport(&inflateTransport{rt: c.capture})
 	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
-	c.robots = newRobots(c.client, c.cfg.UserAgent)
+	c.robots = newRobots(c.client, c.cfg.UserAgent, c.log, c.now, c.backoff)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
 	col.OnResponseHeaders(func(r *colly.Response) {
@@ -115,6 +115,15 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		return c.sink.Retry(bg, runID, it, "host backoff")
 	}
 	if !c.cfg.IgnoreRobots && !c.robots.Allowed(ctx, u) {
+		if ctx.Err() != nil {
+			return c.sink.Retry(bg, runID, it, "interrupted")
+		}
+		if until, why, down := c.robots.Unreachable(u); down {
+			// RFC 9309 §2.3.1.4: disallowed until robots.txt can be read;
+			// the host waits, the URL is retried (and fails in the end).
+			c.slowHost(u.Host, until)
+			return c.retry(bg, runID, it, "robots-unreachable", "robots.txt unreachable ("+why+"): nothing on the host is fetched until it is read", until)
+		}
 		c.skip("robots")
 		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Skipped: "robots: disallowed by robots.txt"})
 	}

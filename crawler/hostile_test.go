@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
@@ -520,4 +521,100 @@ func TestCrawler_PrivateAddresses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCrawler_RobotsUnreachable: RFC 9309 §2.3.1.4: while robots.txt is
+// unreachable (5xx, a timeout) nothing on the host is fetched; it is asked
+// again later in the run, and the URLs wait for it, failing as
+// robots-unreachable if it never comes. 4xx still allows everything.
+func TestCrawler_RobotsUnreachable(t *testing.T) {
+	robotsCfg := func() crawler.Config {
+		cfg := fastConfig()
+		cfg.Sitemaps = false
+		cfg.MaxRetries = 2
+		cfg.BackoffBase, cfg.BackoffMax = crawler.Duration(20*time.Millisecond), crawler.Duration(50*time.Millisecond)
+		cfg.Timeout = crawler.Duration(300 * time.Millisecond)
+		return cfg
+	}
+	// failing answers the first n requests with fail, then with ok.
+	failing := func(n int, fail, ok http.HandlerFunc) http.HandlerFunc {
+		var mu sync.Mutex
+		calls := 0
+		return func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			calls++
+			first := calls <= n
+			mu.Unlock()
+			if first {
+				fail(w, r)
+				return
+			}
+			ok(w, r)
+		}
+	}
+	status := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
+	}
+	hang := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	page := html(articleHTML("信用卡年费怎么免"))
+	t.Run("503 always", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{"/robots.txt": status(503), "/a.html": page})
+		c, err := mustRun(t, mustStore(t), robotsCfg(), site.URL+"/a.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := site.count("/a.html"); got != 0 {
+			t.Errorf("/a.html fetched %d times while robots.txt answered 503", got)
+		}
+		if got := site.count("/robots.txt"); got < 2 {
+			t.Errorf("robots.txt asked %d times, want it asked again later in the run", got)
+		}
+		if got := c.Counts().FailedBy["robots-unreachable"]; got != 1 {
+			t.Errorf("failed as robots-unreachable: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+	t.Run("503 then read", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt": failing(1, status(503), text("User-agent: *\nAllow: /\n")), "/a.html": page,
+		})
+		c, err := mustRun(t, mustStore(t), robotsCfg(), site.URL+"/a.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site.count("/a.html") != 1 || site.count("/robots.txt") != 2 {
+			t.Errorf("requests %v: want robots.txt twice, then /a.html", site.requests())
+		}
+		if c.Counts().Failed != 0 || c.Counts().New != 1 {
+			t.Errorf("counts %+v: want the article archived, nothing failed", c.Counts())
+		}
+	})
+	t.Run("timeout then disallow", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt": failing(1, hang, text("User-agent: *\nDisallow: /private/\n")), "/private/a.html": page,
+		})
+		c, err := mustRun(t, mustStore(t), robotsCfg(), site.URL+"/private/a.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := site.count("/private/a.html"); got != 0 {
+			t.Errorf("/private/a.html fetched %d times: a robots.txt that timed out allowed it", got)
+		}
+		if got := c.Counts().SkippedBy["robots"]; got != 1 {
+			t.Errorf("skipped by robots: %d, want 1 (counts %+v)", got, c.Counts())
+		}
+	})
+	t.Run("404 allows all", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{"/robots.txt": status(404), "/a.html": page})
+		if _, err := mustRun(t, mustStore(t), robotsCfg(), site.URL+"/a.html"); err != nil {
+			t.Fatal(err)
+		}
+		if site.count("/a.html") != 1 || site.count("/robots.txt") != 1 {
+			t.Errorf("requests %v: want robots.txt and /a.html once each", site.requests())
+		}
+	})
 }

@@ -2,40 +2,69 @@ package crawler
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/temoto/robotstxt"
 )
 
-// robots fetches each host's robots.txt once, through the crawler's own
-// HTTP client and User-Agent, and answers "may we fetch this path?". We do
-// this rather than colly's built-in check so the same file also gives the
-// Sitemap: lines and Crawl-delay, and is fetched exactly once per host.
+// robots fetches each host's robots.txt, through the crawler's own HTTP
+// client and User-Agent, and answers "may we fetch this path?". We do this
+// rather than colly's built-in check so the same file also gives the
+// Sitemap: lines and Crawl-delay, and is fetched once per host, or again
+// while it is unreachable.
+//
+// RFC 9309 §2.3.1: a robots.txt that is unavailable (4xx) allows
+// everything, and so does one behind a redirect we do not follow (another
+// site, more than five hops: §2.3.1.2); one that is unreachable (5xx,
+// 429, a timeout or network error: §2.3.1.4) disallows everything for
+// its host, until it is asked again after a backoff (retryIn) and read.
 type robots struct {
-	client *http.Client
-	agent  string
-	mu     sync.Mutex
-	hosts  map[string]*robotsEntry
+	client  *http.Client
+	agent   string
+	log     *slog.Logger
+	now     func() time.Time
+	retryIn func(failures int) time.Duration // wait before asking an unreachable robots.txt again
+	mu      sync.Mutex
+	hosts   map[string]*robotsEntry
 }
 
 type robotsEntry struct {
-	once sync.Once
-	data *robotstxt.RobotsData
+	mu      sync.Mutex // held while the file is fetched
+	fetched bool
+	data    *robotstxt.RobotsData
+	// down says why the last fetch found the file unreachable ("" when it
+	// was read); everything is disallowed until retryAt, when it is asked
+	// again.
+	down     string
+	failures int
+	retryAt  time.Time
 }
 
-func newRobots(client *http.Client, agent string) *robots {
-	return &robots{client: client, agent: agent, hosts: map[string]*robotsEntry{}}
+var robotsAllowAll, _ = robotstxt.FromStatusAndBytes(http.StatusNotFound, nil)
+var robotsDisallowAll, _ = robotstxt.FromStatusAndBytes(http.StatusServiceUnavailable, nil)
+
+func newRobots(client *http.Client, agent string, log *slog.Logger, now func() time.Time, retryIn func(int) time.Duration) *robots {
+	return &robots{client: client, agent: agent, log: log, now: now, retryIn: retryIn, hosts: map[string]*robotsEntry{}}
 }
 
-// entry returns the parsed robots.txt of u's host, fetching it on first use.
-// An unreachable or broken robots.txt allows everything, as browsers and
-// search engines treat it; a 5xx disallows everything for this run (the
-// robotstxt package's rule).
-func (r *robots) entry(ctx context.Context, u *url.URL) *robotstxt.RobotsData {
+// robotsState is what is known of a host's robots.txt.
+type robotsState struct {
+	data    *robotstxt.RobotsData
+	down    string    // unreachable, why ("" when read)
+	retryAt time.Time // when down, when it is asked again
+}
+
+// state returns what is known of u's host's robots.txt, fetching it on
+// first use and again once an unreachable one's retryAt has come.
+func (r *robots) state(ctx context.Context, u *url.URL) robotsState {
 	key := u.Scheme + "://" + u.Host
 	r.mu.Lock()
 	e, ok := r.hosts[key]
@@ -44,42 +73,110 @@ func (r *robots) entry(ctx context.Context, u *url.URL) *robotstxt.RobotsData {
 		r.hosts[key] = e
 	}
 	r.mu.Unlock()
-	e.once.Do(func() {
-		e.data, _ = robotstxt.FromStatusAndBytes(http.StatusNotFound, nil)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, key+"/robots.txt", nil)
-		if err != nil {
-			return
-		}
-		req.Header.Set("User-Agent", r.agent)
-		resp, err := r.client.Do(req)
-		if err != nil {
-			return
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 512<<10))
-		if err != nil {
-			return
-		}
-		if d, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body); err == nil {
-			e.data = d
-		}
-	})
-	return e.data
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.fetched || (e.down != "" && !r.now().Before(e.retryAt)) {
+		r.fetch(ctx, key, u.Host, e)
+	}
+	if e.data == nil { // the fetch was cut short by the crawl's end
+		return robotsState{data: robotsDisallowAll}
+	}
+	return robotsState{data: e.data, down: e.down, retryAt: e.retryAt}
 }
 
-// Allowed reports whether robots.txt lets our agent fetch u.
+// fetch asks for key's robots.txt and records the outcome in e (e.mu held).
+func (r *robots) fetch(ctx context.Context, key, host string, e *robotsEntry) {
+	data, down := r.get(ctx, key)
+	if ctx.Err() != nil {
+		return // stopping: neither read nor unreachable; asked again on resume
+	}
+	e.fetched = true
+	if down == "" {
+		if e.down != "" {
+			r.log.Info("robots.txt read again", "host", host)
+		}
+		e.data, e.down, e.failures = data, "", 0
+		return
+	}
+	e.data, e.down = robotsDisallowAll, down
+	e.failures++
+	e.retryAt = r.now().Add(r.retryIn(e.failures))
+	r.log.Warn("robots.txt unreachable: nothing on the host is fetched until it is read (RFC 9309)",
+		"host", host, "reason", down, "attempt", e.failures, "retry_at", e.retryAt.Format(time.RFC3339))
+}
+
+// get fetches and parses key's robots.txt. down is why it is unreachable,
+// "" when data holds what to obey.
+func (r *robots) get(ctx context.Context, key string) (data *robotstxt.RobotsData, down string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, key+"/robots.txt", nil)
+	if err != nil {
+		return robotsAllowAll, ""
+	}
+	req.Header.Set("User-Agent", r.agent)
+	resp, err := r.client.Do(req)
+	var refused *redirectRefusedError
+	var blocked *BlockedError
+	switch {
+	case errors.As(err, &refused):
+		r.log.Warn("robots.txt redirect not followed: taken as no robots.txt (RFC 9309 §2.3.1.2)", "url", key+"/robots.txt", "reason", refused.Error())
+		return robotsAllowAll, ""
+	case errors.As(err, &blocked):
+		return robotsAllowAll, "" // the host is refused anyway: its pages fail as blocked
+	case err != nil:
+		return nil, "fetch: " + err.Error()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return nil, fmt.Sprintf("HTTP %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 512<<10))
+	if err != nil {
+		return nil, "read: " + err.Error()
+	}
+	if d, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body); err == nil {
+		return d, ""
+	}
+	return robotsAllowAll, "" // a status robotstxt does not know (3xx without Location, 1xx)
+}
+
+// entry returns the parsed robots.txt of u's host (disallowing everything
+// while it is unreachable).
+func (r *robots) entry(ctx context.Context, u *url.URL) *robotstxt.RobotsData {
+	return r.state(ctx, u).data
+}
+
+// Allowed reports whether robots.txt lets our agent fetch u: false too
+// while it is unreachable (see Unreachable).
 func (r *robots) Allowed(ctx context.Context, u *url.URL) bool {
-	d := r.entry(ctx, u)
+	st := r.state(ctx, u)
+	if st.down != "" {
+		return false
+	}
 	p := u.EscapedPath()
 	if u.RawQuery != "" {
 		p += "?" + u.RawQuery
 	}
-	return d.TestAgent(p, agentToken(r.agent))
+	return st.data.TestAgent(p, agentToken(r.agent))
 }
 
-// Sitemaps returns the Sitemap: lines of u's host's robots.txt.
+// Unreachable reports whether u's host's robots.txt was unreachable when
+// last asked, why, and when it is asked again. It never fetches.
+func (r *robots) Unreachable(u *url.URL) (retryAt time.Time, why string, down bool) {
+	r.mu.Lock()
+	e := r.hosts[u.Scheme+"://"+u.Host]
+	r.mu.Unlock()
+	if e == nil {
+		return time.Time{}, "", false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.retryAt, e.down, e.down != ""
+}
+
+// Sitemaps returns the Sitemap: lines of u's host's robots.txt (none while
+// it is unreachable).
 func (r *robots) Sitemaps(ctx context.Context, u *url.URL) []string {
-	return r.entry(ctx, u).Sitemaps
+	return r.state(ctx, u).data.Sitemaps
 }
 
 // agentToken is the product token robots.txt groups are matched on:

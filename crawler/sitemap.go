@@ -49,6 +49,9 @@ func (c *Crawler) enqueueSitemaps(ctx context.Context, runID int64, seeds []fina
 				}
 			}
 		}
+		if _, _, down := c.robots.Unreachable(u); down && !c.cfg.IgnoreRobots {
+			continue // nothing on the host is fetched until its robots.txt is read
+		}
 		if len(maps) == 0 {
 			maps = []string{root + "/sitemap.xml"}
 		}

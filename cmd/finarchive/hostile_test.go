@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -37,5 +40,32 @@ func TestCrawl_UsageErrorsUpFront(t *testing.T) {
 				t.Errorf("the database was created (%v): usage errors must come first", err)
 			}
 		})
+	}
+}
+
+// TestCrawl_RobotsUnreachableSummary: a host whose robots.txt answers 503
+// is not crawled, and the run says so: exit 3, robots-unreachable in the
+// summary.
+func TestCrawl_RobotsUnreachableSummary(t *testing.T) {
+	var pages atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		pages.Add(1)
+		w.Write([]byte("<html><body><p>信用卡</p></body></html>"))
+	}))
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "a.db")
+	out, errOut, code := runCLI(t, append(fastCrawl(db), "--retries", "1", srv.URL+"/")...)
+	if code != exitPartial {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, exitPartial, out, errOut)
+	}
+	if !strings.Contains(out, "robots-unreachable 1") {
+		t.Errorf("the summary does not say robots.txt was unreachable:\n%s", out)
+	}
+	if n := pages.Load(); n != 0 {
+		t.Errorf("%d page requests while robots.txt answered 503", n)
 	}
 }
