@@ -145,6 +145,21 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
 	capt := c.capture.take(capID)
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
+	unconditional := it.ETag == "" && it.LastModified == ""
+	if resp != nil && resp.StatusCode == http.StatusNotModified && unconditional && ctx.Err() == nil {
+		// A 304 to a request without validators (the URL was never
+		// archived) is a server or cache bug: ask once more, asking
+		// caches not to answer from theirs.
+		c.log.Debug("304 without validators: asking again", "url", it.URL)
+		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("Pragma", "no-cache")
+		capID = c.capture.start()
+		hdr.Set(captureHeader, capID)
+		cctx = colly.NewContext()
+		reqErr = c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+		capt = c.capture.take(capID)
+		resp, _ = cctx.GetAny(ctxResponse).(*colly.Response)
+	}
 	contentType := cctx.Get(ctxContentType)
 
 	if ctx.Err() != nil && resp == nil {
@@ -179,6 +194,11 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		ETag: resp.Headers.Get("ETag"), LastModified: resp.Headers.Get("Last-Modified"), Capture: capt}
 	status := resp.StatusCode
 	switch {
+	case status == http.StatusNotModified && unconditional:
+		c.fail("http-304-unconditional")
+		f.Failed = "HTTP 304 Not Modified, twice, to a request without validators: nothing archived to be unchanged against"
+		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
+		return c.complete(bg, runID, f)
 	case status == http.StatusNotModified:
 		f.NotModified = true
 		res, err := c.completeRes(bg, runID, f)

@@ -618,3 +618,60 @@ func TestCrawler_RobotsUnreachable(t *testing.T) {
 		}
 	})
 }
+
+// TestCrawler_304NeverArchived: a 304 to a request without validators
+// (the URL was never archived) is not "not modified": the URL is asked
+// again without validators, and fails if the server insists.
+func TestCrawler_304NeverArchived(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		always   bool
+		wantNew  int
+		wantFail int
+	}{
+		{"then 200", false, 1, 0},
+		{"always", true, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var reqs []http.Header
+			site := newHostileSite(t, map[string]http.HandlerFunc{
+				"/robots.txt": http.NotFound,
+				"/a.html": func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					reqs = append(reqs, r.Header.Clone())
+					n := len(reqs)
+					mu.Unlock()
+					if n == 1 || tc.always {
+						w.WriteHeader(http.StatusNotModified)
+						return
+					}
+					html(articleHTML("信用卡年费怎么免"))(w, r)
+				},
+			})
+			cfg := fastConfig()
+			cfg.Sitemaps = false
+			c, err := mustRun(t, mustStore(t), cfg, site.URL+"/a.html")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := c.Counts()
+			if n.NotModified != 0 || n.New != tc.wantNew || n.FailedBy["http-304-unconditional"] != tc.wantFail {
+				t.Errorf("counts %+v: want %d new, %d failed as http-304-unconditional, no 304 counted", n, tc.wantNew, tc.wantFail)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(reqs) != 2 {
+				t.Fatalf("/a.html asked %d times, want twice", len(reqs))
+			}
+			for _, h := range reqs {
+				if h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "" {
+					t.Errorf("a request with validators: %v", h)
+				}
+			}
+			if reqs[1].Get("Cache-Control") != "no-cache" {
+				t.Errorf("the second request does not ask caches not to answer: %v", reqs[1])
+			}
+		})
+	}
+}
