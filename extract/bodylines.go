@@ -219,6 +219,8 @@ func (x *extractor) bodyLines(regs []region) []string {
 	a := x.a
 	seen := 0
 	var out []string
+	var cuts []int // where a credit or disclaimer stood: len(out) then
+	var outRunes []int32
 	for i := range a.lines {
 		l := &a.lines[i]
 		root, in := int32(-1), false
@@ -246,7 +248,7 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if s == "" {
 			continue
 		}
-		if i == x.titleLine || (i > x.titleLine && i <= x.titleEnd) || (len(out) == 0 && s == x.rec.Title) {
+		if i == x.titleLine || (i > x.titleLine && i <= x.titleEnd) || s == x.rec.Title && (len(out) == 0 || len(out) >= 3 && l.runes >= 8) {
 			continue
 		}
 		if l.runes <= 30 && hasAnyPrefix(s, noticeLabels...) && len(out) > 0 {
@@ -258,10 +260,21 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if len(out) > 0 && isFooterLine(s, l.runes) {
 			break // the site's footer: the text has ended
 		}
-		if isBoilerLine(s, l.runes) {
+		var zm uint8
+		if l.runes <= 300 {
+			zm = zhPhrases(s)
+		}
+		if isZhDisclaimer(s, l.runes, zm) || isZhCreditLine(s, l.runes) {
+			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}
-		if seen <= 5 && isMetaLine(s, l.runes) || isStampLine(s, l.runes) {
+		if isBoilerLine(s, l.runes) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) {
+			continue
+		}
+		if len(out) > 0 && s == out[len(out)-1] && l.runes <= 60 && !isProse(s, l.runes) {
+			continue // a caption or heading rendered twice
+		}
+		if seen <= 5 && isMetaLine(s, l.runes) && !isProse(s, l.runes) || isStampLine(s, l.runes) {
 			continue
 		}
 		// A line that is mostly a link: an inline "推荐阅读" item.
@@ -272,12 +285,14 @@ func (x *extractor) bodyLines(regs []region) []string {
 			continue
 		}
 		out = append(out, s)
+		outRunes = append(outRunes, l.runes)
 	}
+	out = out[:cutTail(outRunes, cuts)]
 	// Trailing bylines and counters (a few lines at most).
 	for pops := 0; len(out) > 0 && pops < 3; pops++ {
 		s := out[len(out)-1]
 		n := int32(runeLen(s))
-		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源")
+		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源", "采写", "撰文", "摄影", "通讯员")
 		if isMetaLine(s, n) && n < 40 || n <= 40 && labelled {
 			out = out[:len(out)-1]
 			continue
@@ -285,4 +300,30 @@ func (x *extractor) bodyLines(regs []region) []string {
 		break
 	}
 	return out
+}
+
+// cutTail ends the text at the first editor credit or disclaimer that
+// stood after most of it: what a page puts under its credits (more
+// promotions, the next article's teaser, an app's feed) is not the
+// article's. A credit in the first half (under the lede) cuts nothing.
+// runes are the lengths of the lines kept, cuts where a credit stood; it
+// returns how many lines to keep.
+func cutTail(runes []int32, cuts []int) int {
+	if len(cuts) == 0 {
+		return len(runes)
+	}
+	total := int32(0)
+	for _, n := range runes {
+		total += n
+	}
+	before, k := int32(0), 0
+	for _, c := range cuts {
+		for ; k < c; k++ {
+			before += runes[k]
+		}
+		if before > 0 && before*2 >= total {
+			return c
+		}
+	}
+	return len(runes)
 }
