@@ -1,22 +1,25 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/spf13/cobra"
 )
 
 type extractFlags struct {
 	url, profile, contentType, fetchedAt string
+	maxBodySize                          crawler.ByteSize
 }
 
 func newExtractCmd(a *app) *cobra.Command {
-	f := &extractFlags{}
+	f := &extractFlags{maxBodySize: crawler.DefaultConfig().MaxBodySize}
 	cmd := &cobra.Command{
 		Use:   "extract [--url URL] FILE",
 		Short: "Print the record of one saved HTML page as JSON (no database)",
@@ -26,28 +29,53 @@ charset is found like a browser does (BOM, --content-type, <meta>, detection).`,
 		Example: `  finarchive extract --url https://www.example.com/zixun/123.html page.html
   curl -s https://www.example.com/a.html | finarchive extract --url https://www.example.com/a.html -`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(f, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(cmd.Context(), f, args[0]) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.url, "url", "", "the page's URL (resolves links, names the site; default file://PATH)")
 	fl.StringVar(&f.profile, "profile", "", "site profiles file (YAML or JSON)")
 	fl.StringVar(&f.contentType, "content-type", "", "the Content-Type header the page was served with")
 	fl.StringVar(&f.fetchedAt, "fetched-at", "", "when the page was fetched, for relative dates like 3天前 (RFC 3339; default now)")
+	fl.Var(&f.maxBodySize, "max-body-size", "a larger page is an error, as in a crawl (e.g. 10MiB, 512KiB)")
 	return cmd
 }
 
-func (a *app) extract(f *extractFlags, path string) error {
-	var (
-		raw []byte
-		err error
-	)
-	if path == "-" {
-		raw, err = io.ReadAll(a.stdin)
-	} else {
-		raw, err = os.ReadFile(path)
+// errTooLarge is a page larger than --max-body-size.
+type errTooLarge struct {
+	path  string
+	limit crawler.ByteSize
+}
+
+func (e *errTooLarge) Error() string {
+	return fmt.Sprintf("extract: %s is larger than --max-body-size %s (a crawl would not archive it either; raise the flag to read it)", e.path, e.limit)
+}
+
+func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
+	in := a.stdin
+	if path != "-" {
+		file, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("extract: %w", err)
+		}
+		defer file.Close()
+		in = file
+	}
+	// Read at most one byte over the limit, and stop on a signal even when
+	// the input blocks (a terminal, a pipe nobody writes to).
+	var raw []byte
+	err := untilDone(ctx, func() error {
+		var err error
+		raw, err = io.ReadAll(io.LimitReader(in, int64(f.maxBodySize)+1))
+		return err
+	})
+	if ctx.Err() != nil {
+		return fmt.Errorf("extract: interrupted: %w", ctx.Err())
 	}
 	if err != nil {
 		return fmt.Errorf("extract: read %s: %w", path, err)
+	}
+	if int64(len(raw)) > int64(f.maxBodySize) {
+		return &errTooLarge{path: path, limit: f.maxBodySize}
 	}
 	fetched := time.Now()
 	if f.fetchedAt != "" {
@@ -63,7 +91,15 @@ func (a *app) extract(f *extractFlags, path string) error {
 	if u == "" {
 		u = "file://" + path
 	}
-	rec, err := extract.ExtractBytes(raw, f.contentType, u, extract.Options{FetchedAt: fetched, Profiles: profiles})
+	var rec *extract.Record
+	err = untilDone(ctx, func() error {
+		var err error
+		rec, err = extract.ExtractBytes(raw, f.contentType, u, extract.Options{FetchedAt: fetched, Profiles: profiles})
+		return err
+	})
+	if ctx.Err() != nil {
+		return fmt.Errorf("extract: interrupted: %w", ctx.Err())
+	}
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", path, err)
 	}
@@ -71,4 +107,17 @@ func (a *app) extract(f *extractFlags, path string) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(rec)
+}
+
+// untilDone runs fn and returns its error, or ctx's as soon as ctx is
+// done: fn is then left to finish on its own while the command exits.
+func untilDone(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
