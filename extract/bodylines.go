@@ -268,13 +268,13 @@ func (x *extractor) bodyLines(regs []region) []string {
 			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}
-		if isBoilerLine(s, l.runes) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) {
+		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) {
 			continue
 		}
 		if len(out) > 0 && s == out[len(out)-1] && l.runes <= 60 && !isProse(s, l.runes) {
 			continue // a caption or heading rendered twice
 		}
-		if seen <= 5 && isMetaLine(s, l.runes) && !isProse(s, l.runes) || isStampLine(s, l.runes) {
+		if seen <= 5 && (isMetaLine(s, l.runes) && !isProse(s, l.runes) || isBylineLine(s, l.runes)) || isStampLine(s, l.runes) || isDateStampLine(s, l.runes) {
 			continue
 		}
 		// A line that is mostly a link: an inline "推荐阅读" item.

@@ -17,5 +17,9 @@ func init() {
 		// A paragraph that names three links in its sentence is prose, not a
 		// link list: it stays in the body.
 		goldenCase{"en-inline-links", "https://www.technotes.example/reviews/notes-tools", "text/html; charset=utf-8"},
+		// A German story with a byline, a date line, a "Lesen Sie auch" link,
+		// an ad label, a photo credit, a share widget, an author box and a
+		// teaser heading: none of them in the body.
+		goldenCase{"en-boiler", "https://www.stadtblatt.example/lokales/radwege", "text/html; charset=utf-8"},
 	)
 }
