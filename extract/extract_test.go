@@ -161,6 +161,15 @@ var goldenCases = []goldenCase{
 	{"essay-byline", "https://www.licai.example/zhuanlan/88.html", "text/html; charset=utf-8"},
 	// A page whose <meta> says gb2312 but whose bytes are UTF-8, served
 	// with no charset in the header: the bytes win.
+	// A reprint: the heading over a "（原标题：…）" line that repeats it with
+	// other quotes; the site's logo is an h1 too.
+	{"title-reprint", "https://news.site.example/finance/2023/1120/3.html", "text/html; charset=utf-8"},
+	// A headline with a 原创 badge in its box, and a related box that holds
+	// the same headline among its neighbours.
+	{"title-badge", "https://www.kabao.example/a/1002", "text/html; charset=utf-8"},
+	// An English headline in a title box with the byline and date, a
+	// gallery counter after it, the site's name in a logo h1.
+	{"title-byline-en", "https://ledger.example/business/2023/11/19/lenders", "text/html; charset=utf-8"},
 	{"utf8-gbmeta", "http://www.ribao.example/local/2023-11/18/1.html", "text/html"},
 }
 

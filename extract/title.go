@@ -12,32 +12,71 @@ import (
 
 var titleSeps = []string{"_", "|", "｜", " - ", " – ", " — ", "--", "——", " :: ", "»", " · ", "-"}
 
-// titleParts splits a <title> on its site and channel separators.
+// titleParts splits a <title> on its site and channel separators. A bare
+// "-" separates only where it does not join two Latin letters or digits
+// (it does in "Sci-Fi" and "COVID-19", not in "标题-网站").
 func titleParts(t string) []string {
+	parts, _ := titlePartsSep(t)
+	return parts
+}
+
+// titlePartsSep is titleParts, and the separator it split on ("" for none).
+func titlePartsSep(t string) ([]string, string) {
 	for _, sep := range titleSeps {
 		if strings.Contains(t, sep) {
 			var out []string
-			for _, p := range strings.Split(t, sep) {
+			for _, p := range splitTitle(t, sep) {
 				if p = strings.TrimSpace(p); p != "" {
 					out = append(out, p)
 				}
 			}
 			if len(out) > 1 {
-				return out
+				return out, sep
 			}
 		}
 	}
-	return []string{strings.TrimSpace(t)}
+	return []string{strings.TrimSpace(t)}, ""
+}
+
+func splitTitle(t, sep string) []string {
+	if sep != "-" {
+		return strings.Split(t, sep)
+	}
+	var out []string
+	start := 0
+	for i := 0; i < len(t); i++ {
+		if t[i] != '-' {
+			continue
+		}
+		if i > 0 && i+1 < len(t) && isASCIIAlnum(t[i-1]) && isASCIIAlnum(t[i+1]) {
+			continue
+		}
+		out = append(out, t[start:i])
+		start = i + 1
+	}
+	return append(out, t[start:])
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 func (x *extractor) title() string {
 	a := x.a
 	docTitle := a.title
-	og := collapse(a.meta["og:title"])
-	ld := ldString(a.ldObjs(), "headline")
+	og := collapse(unescapeLeft(a.meta["og:title"]))
+	ld := collapse(unescapeLeft(ldString(a.ldObjs(), "headline")))
+	sites := x.siteNames()
+	if sites[normTitle(og)] {
+		og = ""
+	}
+	if sites[normTitle(ld)] {
+		ld = ""
+	}
 	refs := []string{docTitle, og, ld}
-	// 1. A heading of the page that the <title>, og:title or headline
-	// contains: the article's own heading, without the site suffix.
+	trefs := makeTitleRefs(refs, sites)
+	// 1. A heading of the page that agrees with the <title>, og:title or
+	// headline: the article's own heading, without the site suffix.
 	bestScore := 0
 	var bestText string
 	for _, hi := range a.heads {
@@ -45,22 +84,8 @@ func (x *extractor) title() string {
 		if e.inh&(fBad|fLinkItem) != 0 && e.inh&fTitleish == 0 {
 			continue
 		}
-		t := collapse(nodeText(e.n))
-		n := runeLen(t)
-		if n < 2 || n > 120 {
-			continue
-		}
-		score := 0
-		for _, r := range refs {
-			if r != "" && (strings.Contains(r, t) || strings.Contains(t, r)) {
-				score = n * 4
-				if r == t {
-					score++
-				}
-				break
-			}
-		}
-		if score == 0 {
+		t, score := headingAgreement(e.n, trefs, sites)
+		if score <= 0 {
 			continue
 		}
 		switch e.tag {
@@ -118,7 +143,7 @@ func (x *extractor) title() string {
 		if a.best >= 0 && hi > a.reg.hi {
 			break
 		}
-		if t := collapse(nodeText(e.n)); runeLen(t) >= 4 {
+		if t := joinPieces(headingPieces(e.n)); runeLen(t) >= 4 {
 			x.titleElem = hi
 			x.setTitleLine()
 			return t
