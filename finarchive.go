@@ -5,6 +5,7 @@
 package finarchive
 
 import (
+	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/extract"
@@ -13,6 +14,7 @@ import (
 // QueueItem is one URL in a crawl's frontier.
 type QueueItem struct {
 	URL      string    // canonical URL (see crawler.Normalize)
+	Host     string    // URLHost(URL), filled by Claim: the politeness key
 	Depth    int       // link distance from a seed; seeds are 0
 	Attempts int       // failed attempts so far
 	NextTry  time.Time // not fetched before this time (zero: now)
@@ -39,10 +41,30 @@ type Fetched struct {
 	FetchedAt    time.Time
 	Links        []QueueItem // links found on the page, in scope; depth already set
 	Skipped      string      // why the URL is not archived (e.g. "not-html", "robots", "list-page")
-	Failed       string      // why the URL failed for good in this run ("" = no failure)
+	Failed       string      // why the URL failed for good in this run: a transient error that survived every retry ("" = no failure)
+	// Gone is a definitive 404 or 410: not a failure; an archived page of
+	// the URL is marked removed.
+	Gone bool
+	// Deferred says why the URL is left for the next run ("" = not deferred).
+	Deferred string
 	// Capture is the exchange as it went over the wire, for a WARC export;
 	// nil when not captured.
 	Capture *Capture
+}
+
+// URLHost returns the host (with port) of a canonical URL: the text
+// between "://" and the path. It is the frontier's politeness key, the
+// same in the crawler and the store.
+func URLHost(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return ""
+	}
+	r := u[i+3:]
+	if j := strings.IndexAny(r, "/?#"); j >= 0 {
+		r = r[:j]
+	}
+	return r
 }
 
 // Capture is what a WARC request and response record need of one fetch:
@@ -69,6 +91,7 @@ const (
 	SaveChanged   SaveResult = "changed"   // a new revision was stored
 	SaveUnchanged SaveResult = "unchanged" // same content hash: only fetch time updated
 	SaveRejected  SaveResult = "rejected"  // a soft block or empty shell: kept out, stored record untouched
+	SaveRemoved   SaveResult = "removed"   // a 404/410 for an archived article: marked removed, record kept
 )
 
 // RunCounts are the figures of one crawl run.
@@ -78,18 +101,23 @@ type RunCounts struct {
 	Changed     int            `json:"changed"`
 	Unchanged   int            `json:"unchanged"`
 	NotModified int            `json:"not_modified"`
-	Failed      int            `json:"failed"`
-	Skipped     int            `json:"skipped"`
+	Failed      int            `json:"failed"`   // transient errors that survived every retry
+	Skipped     int            `json:"skipped"`  // fetched or judged, not archived (robots, not HTML, list pages, redirects …)
+	Gone        int            `json:"gone"`     // dead links: 404 and 410 answers
+	Deferred    int            `json:"deferred"` // left for the next run (Retry-After beyond the cap)
+	Dropped     int            `json:"dropped"`  // failed URLs no longer carried over: they failed this many runs in a row
+	Removed     int            `json:"removed"`  // archived articles that answered 404/410 and were marked removed
 	Bytes       int64          `json:"bytes"`
 	SkippedBy   map[string]int `json:"skipped_by,omitempty"`
 	FailedBy    map[string]int `json:"failed_by,omitempty"`
+	GoneBy      map[string]int `json:"gone_by,omitempty"` // by status code: {"404": 10, "410": 2}
 }
 
 // Run statuses.
 const (
 	RunRunning     = "running"
 	RunFinished    = "finished"
-	RunFailed      = "failed" // finished, but some URLs failed
+	RunFailed      = "failed" // finished, but some URLs failed with transient errors after every retry
 	RunInterrupted = "interrupted"
 	RunError       = "error" // the run itself could not go on
 )

@@ -1,7 +1,9 @@
-// Package crawler fetches a site politely with colly and hands each page's
-// extracted record to a Sink: scope, robots.txt, per-host rate limits,
-// retries with backoff, Retry-After, an atomic on-disk frontier (through the
-// Sink) that makes a killed crawl resumable.
+// Package crawler fetches sites politely with colly and hands each page's
+// extracted record to a Sink: scope, robots.txt, a host-aware frontier that
+// keeps every host at its politeness limit (a gap between request starts,
+// a cap on requests in flight, Crawl-delay, per-host backoff and
+// Retry-After), retries with backoff, and an atomic on-disk frontier
+// (through the Sink) that makes a killed crawl resumable.
 package crawler
 
 import (
@@ -11,9 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/finarchive/finarchive"
@@ -52,9 +52,7 @@ type Crawler struct {
 	scopeMu   sync.Mutex
 	linkCache *linkCache // guarded by scopeMu; see resolveLink
 
-	hostMu    sync.Mutex
-	hostUntil map[string]time.Time // per-host backoff: no request before
-	limited   map[string]bool      // hosts with a colly limit rule
+	fr *frontier // the running crawl's frontier
 
 	guard *netGuard // where connections may go (SSRF)
 
@@ -97,12 +95,13 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 		cfg.MaxRetries = 0
 	}
 	return &Crawler{cfg: cfg, sink: sink, log: logger, profiles: profiles, now: time.Now,
-		hostUntil: map[string]time.Time{}, limited: map[string]bool{}, redirects: map[string]string{}, redirFrom: map[string]redirInfo{}}, nil
+		redirects: map[string]string{}, redirFrom: map[string]redirInfo{}}, nil
 }
 
-// UseGate makes the crawler's requests wait on g too: per-host politeness
-// shared with other crawlers (the sites of one schedule daemon). Call it
-// before Run.
+// UseGate makes the crawler keep its per-host politeness state in g, shared
+// with other crawlers (the sites of one schedule daemon): a host's limits
+// then hold whichever crawler asks. Call it before Run; without it each
+// Run has a gate of its own.
 func (c *Crawler) UseGate(g *HostGate) { c.gate = g }
 
 // Progress returns a snapshot of the running crawl.
@@ -121,6 +120,7 @@ func (c *Crawler) Counts() finarchive.RunCounts {
 	out := c.counts
 	out.SkippedBy = copyMap(c.counts.SkippedBy)
 	out.FailedBy = copyMap(c.counts.FailedBy)
+	out.GoneBy = copyMap(c.counts.GoneBy)
 	return out
 }
 
@@ -139,8 +139,12 @@ func copyMap(m map[string]int) map[string]int {
 // empty, MaxPages is reached, or ctx is cancelled (then in-flight URLs are
 // put back and ctx.Err() is returned, so the run can be resumed). Seeds
 // already in the run's frontier are not fetched again, which is what makes
-// Run also the resume path. Bad seeds are counted as failures and the crawl
+// Run also the resume path. Bad seeds are logged and skipped, and the crawl
 // goes on with the others.
+//
+// Every host starts at once: its robots.txt first, then its sitemaps (when
+// Sitemaps is set), then its pages, each request at least the host's gap
+// after the previous one's start and at most Parallelism in flight.
 func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarchive.RunCounts, error) {
 	c.start = time.Now()
 	var items []finarchive.QueueItem
@@ -150,7 +154,7 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 		n, err := Normalize(s)
 		if err != nil {
 			c.log.Error("bad seed", "url", s, "err", err)
-			c.fail("bad-url")
+			c.skip("bad-url")
 			continue
 		}
 		u, _ := url.Parse(n)
@@ -173,163 +177,136 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	c.collector = c.newCollector(ctx)
-	for _, h := range hosts {
-		c.limitHost(h)
+	gate := c.gate
+	if gate == nil {
+		gate = NewHostGate(c.cfg.Parallelism, time.Duration(c.cfg.Delay), time.Duration(c.cfg.RandomDelay))
 	}
 	if _, err := c.sink.Enqueue(ctx, runID, items); err != nil {
 		return c.Counts(), fmt.Errorf("crawler: enqueue seeds: %w", err)
 	}
-	if c.cfg.Sitemaps {
-		c.enqueueSitemaps(ctx, runID, items)
+	fr := newFrontier(ctx, c, runID, gate)
+	c.fr = fr
+	queued, err := c.sink.QueuedHosts(ctx, runID)
+	if err != nil {
+		return c.Counts(), fmt.Errorf("crawler: %w", err)
 	}
-	err = c.loop(ctx, runID, stop)
+	for key, due := range queued {
+		fr.raiseDue(fr.host(key, ""), due)
+	}
+	for _, it := range items {
+		h := fr.host(finarchive.URLHost(it.URL), it.URL)
+		if c.cfg.Sitemaps && c.cfg.IgnoreRobots {
+			fr.addTasks(c.sitemapJobs(h.key, h.origin, nil)...)
+		}
+	}
+	workers := min(max(2*c.cfg.Parallelism*len(fr.hosts), 8*c.cfg.Parallelism), maxWorkers)
+	err = fr.run(ctx, workers, func(j job) error { return c.work(ctx, runID, j) }, stop)
 	return c.Counts(), err
 }
 
-// loop claims due items and hands them to workers until nothing is left.
-// It claims ahead, up to four times the number of workers, so workers never wait
-// on a claim; items claimed but not started when the crawl stops are put
-// back (and a killed process's are reset by the resume). A sink error
-// cancels ctx through stop and is returned.
-func (c *Crawler) loop(ctx context.Context, runID int64, stop context.CancelCauseFunc) error {
-	// Eight times the per-host parallelism: workers waiting for their
-	// commit (the store gathers twenty or so completions per transaction,
-	// waiting up to a few ms for them) do not leave HTTP slots idle; colly's
-	// limit rule still caps requests in flight per host at Parallelism.
-	workers := 8 * c.cfg.Parallelism * max(1, len(c.limited))
-	workers = min(max(workers, 1), 512)
-	work := make(chan finarchive.QueueItem, 4*workers)
-	wake := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	var inflight atomic.Int64 // claimed and not yet committed
-	var sinkErr atomic.Value
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range work {
-				if ctx.Err() != nil {
-					// Stopping: put it back untouched for the resume.
-					_ = c.sink.Retry(context.WithoutCancel(ctx), runID, it, "interrupted")
-				} else if err := c.process(ctx, runID, it); err != nil {
-					sinkErr.CompareAndSwap(nil, err)
-					stop(err)
-				}
-				inflight.Add(-1)
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}()
+// work does one job of the frontier. It returns an error only when the
+// sink fails, which stops the crawl.
+func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
+	switch j.kind {
+	case jobRobots:
+		c.readRobots(ctx, j)
+		return nil
+	case jobSitemap:
+		c.readSitemapJob(ctx, runID, j)
+		return nil
+	case jobSkip:
+		c.skip("robots")
+		return c.complete(context.WithoutCancel(ctx), runID, &finarchive.Fetched{Item: j.item, Skipped: "robots: disallowed by robots.txt"})
 	}
-	defer func() {
-		close(work)
-		wg.Wait()
-	}()
-	wait := func(d time.Duration) {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-t.C:
-		}
-	}
-	for {
-		if err, _ := sinkErr.Load().(error); err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		free := int64(4*workers) - inflight.Load()
-		if c.cfg.MaxPages > 0 {
-			free = min(free, int64(c.cfg.MaxPages)-int64(c.Progress().Fetched)-inflight.Load())
-			if free <= 0 && inflight.Load() == 0 {
-				return nil // MaxPages reached
-			}
-		}
-		if free <= 0 || (inflight.Load() > int64(workers) && free < int64(workers)) {
-			wait(100 * time.Millisecond)
-			continue
-		}
-		claimed, err := c.sink.Claim(ctx, runID, int(free), c.now())
-		if err != nil {
-			if ctx.Err() != nil {
-				return context.Cause(ctx)
-			}
-			return fmt.Errorf("crawler: claim: %w", err)
-		}
-		if len(claimed) == 0 {
-			if inflight.Load() > 0 {
-				wait(100 * time.Millisecond)
-				continue
-			}
-			n, due, err := c.sink.Pending(ctx, runID)
-			if err != nil {
-				if ctx.Err() != nil {
-					return context.Cause(ctx)
-				}
-				return fmt.Errorf("crawler: pending: %w", err)
-			}
-			if n == 0 {
-				return nil
-			}
-			d := 50 * time.Millisecond
-			if !due.IsZero() {
-				d = min(max(time.Until(due), time.Millisecond), 500*time.Millisecond)
-			}
-			wait(d)
-			continue
-		}
-		for _, it := range claimed {
-			inflight.Add(1)
-			work <- it
-		}
-	}
+	return c.process(ctx, runID, j.item, j.slot)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
-// limitHost gives a host its own colly limit rule, so parallelism and delay
-// hold per host rather than across all of them.
-func (c *Crawler) limitHost(host string) {
-	c.hostMu.Lock()
-	defer c.hostMu.Unlock()
-	if c.limited[host] || c.collector == nil {
+// readRobots reads a host's robots.txt (its first request), applies its
+// Crawl-delay to the host's gap and, on a fresh run, queues its sitemaps.
+func (c *Crawler) readRobots(ctx context.Context, j job) {
+	defer c.fr.robotsRead(j.host)
+	defer j.slot.Release()
+	u, err := url.Parse(j.url)
+	if err != nil {
 		return
 	}
-	c.limited[host] = true
-	_ = c.collector.Limit(&colly.LimitRule{DomainGlob: globEscape(host), Parallelism: c.cfg.Parallelism,
-		Delay: time.Duration(c.cfg.Delay), RandomDelay: time.Duration(c.cfg.RandomDelay)})
-}
-
-func globEscape(s string) string {
-	r := strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "{", `\{`)
-	return r.Replace(s)
-}
-
-// hostWait returns when a host may next be asked, after a throttle signal.
-func (c *Crawler) hostWait(host string) time.Time {
-	c.hostMu.Lock()
-	defer c.hostMu.Unlock()
-	return c.hostUntil[host]
-}
-
-func (c *Crawler) slowHost(host string, until time.Time) {
-	c.hostMu.Lock()
-	defer c.hostMu.Unlock()
-	if until.After(c.hostUntil[host]) {
-		c.hostUntil[host] = until
+	j.slot.Start()
+	data := c.robots.entry(ctx, u)
+	j.slot.Release()
+	if g := data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay > 0 && c.cfg.MaxCrawlDelay > 0 {
+		d := min(g.CrawlDelay, time.Duration(c.cfg.MaxCrawlDelay))
+		if d > time.Duration(c.cfg.Delay) {
+			c.fr.gate.SetCrawlDelay(j.host, d)
+			c.log.Info("robots.txt Crawl-delay", "host", j.host, "crawl_delay", g.CrawlDelay, "gap", d)
+		}
 	}
+	if c.cfg.Sitemaps && c.isSeedHost(j.host) {
+		c.fr.addTasks(c.sitemapJobs(j.host, u.Scheme+"://"+u.Host, data.Sitemaps)...)
+	}
+}
+
+// sitemapJobs are the sitemap jobs of a seed host: the robots.txt
+// Sitemap: lines, or /sitemap.xml when there are none.
+func (c *Crawler) sitemapJobs(host, origin string, maps []string) []job {
+	if len(maps) == 0 {
+		maps = []string{origin + "/sitemap.xml"}
+	}
+	jobs := make([]job, 0, len(maps))
+	for _, m := range maps {
+		if k := finarchive.URLHost(m); k != "" {
+			jobs = append(jobs, job{kind: jobSitemap, host: k, url: m, budget: host})
+		}
+	}
+	return jobs
+}
+
+// readSitemapJob reads one sitemap; the sitemaps an index lists become jobs
+// of their own.
+func (c *Crawler) readSitemapJob(ctx context.Context, runID int64, j job) {
+	defer j.slot.Release()
+	j.slot.Start()
+	children, n := c.readSitemap(ctx, runID, j.url)
+	j.slot.Release()
+	if n > 0 {
+		c.log.Info("sitemap", "url", j.url, "enqueued", n)
+	}
+	var jobs []job
+	for _, m := range children {
+		if k := finarchive.URLHost(m); k != "" {
+			jobs = append(jobs, job{kind: jobSitemap, host: k, url: m, budget: j.budget})
+		}
+	}
+	c.fr.addTasks(jobs...)
+}
+
+// isSeedHost reports whether host (URLHost form) is in scope as a seed's
+// or a --host.
+func (c *Crawler) isSeedHost(host string) bool {
+	c.scopeMu.Lock()
+	defer c.scopeMu.Unlock()
+	return c.scope.hosts[host]
+}
+
+// allowedByRobots reports whether robots.txt lets us fetch raw (known by
+// the time pages of its host are dispatched).
+func (c *Crawler) allowedByRobots(ctx context.Context, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return true // process reports the bad URL
+	}
+	return c.robots.Allowed(ctx, u)
+}
+
+// deferReason is the last_error of a host's URLs left for the next run.
+func (c *Crawler) deferReason(host string) string {
+	return fmt.Sprintf("deferred: %s asked to wait longer than --max-retry-after %s (Retry-After)", host, c.cfg.MaxRetryAfter)
+}
+
+// fetchedCount is how many responses the run has had.
+func (c *Crawler) fetchedCount() int {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	return c.counts.Fetched
 }
 
 // backoff returns the wait before retry number attempt (1-based): exponential
@@ -371,10 +348,30 @@ func (c *Crawler) fail(reason string) {
 	c.counts.FailedBy[reason]++
 }
 
+// gone counts a dead link by its status code.
+func (c *Crawler) gone(status int) {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	c.counts.Gone++
+	if c.counts.GoneBy == nil {
+		c.counts.GoneBy = map[string]int{}
+	}
+	c.counts.GoneBy[fmt.Sprint(status)]++
+}
+
+// deferred counts URLs left for the next run.
+func (c *Crawler) deferred(n int) {
+	c.countsMu.Lock()
+	defer c.countsMu.Unlock()
+	c.counts.Deferred += n
+}
+
 func (c *Crawler) saved(res finarchive.SaveResult, notModified bool) {
 	c.countsMu.Lock()
 	defer c.countsMu.Unlock()
 	switch {
+	case res == finarchive.SaveRemoved:
+		c.counts.Removed++
 	case notModified:
 		c.counts.NotModified++
 	case res == finarchive.SaveNew:

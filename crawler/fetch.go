@@ -54,9 +54,10 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 		ForceAttemptHTTP2:   true,
 	}
 	// Every request, pages, robots.txt and sitemaps, is refused by its
-	// host's name or literal address first (see netguard.go), then waits
-	// on the shared per-host politeness (tr itself when no Gate).
-	rt := &guardTransport{guard: c.guard, next: c.gate.Transport(tr)}
+	// host's name or literal address first (see netguard.go). No colly
+	// limit rule: the frontier decides when each request starts (see
+	// frontier.go), so nothing ever waits inside colly.
+	rt := &guardTransport{guard: c.guard, next: tr}
 	c.capture = newCaptureTransport(rt, int64(c.cfg.MaxBodySize)+1)
 	// gzip files (.xml.gz, a gzip Content-Type) are unpacked above the
 	// capture, which keeps the bytes as received, under the body limit.
@@ -102,30 +103,29 @@ func isHTMLType(ct string) bool {
 	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
-// process fetches one claimed item and commits its outcome. It returns an
-// error only when the sink itself fails, which stops the crawl.
-func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueItem) error {
+// process fetches one claimed item with the slot the frontier gave it and
+// commits its outcome; the slot is released as soon as the response is
+// read. It returns an error only when the sink itself fails, which stops
+// the crawl.
+//
+// Outcomes: a 304 or 200 is a result; so are definitive answers (404 and
+// 410 are counted as gone and mark an archived article removed; other 4xx
+// but 408 and 429, redirect loops, oversize or unparsable bodies are
+// skipped with their reason). Only transient errors (network errors, 408,
+// 429, 5xx, soft blocks) are retried, and fail the URL when every retry
+// failed; 429, 503 and soft blocks also park the host (Retry-After is
+// honoured up to MaxRetryAfter; a host asking for longer is deferred to the
+// next run).
+func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueItem, slot *Slot) error {
+	defer slot.Release()
 	bg := context.WithoutCancel(ctx) // commits finish even when the crawl is being stopped
+	if it.Host == "" {
+		it.Host = finarchive.URLHost(it.URL)
+	}
 	u, err := url.Parse(it.URL)
 	if err != nil {
-		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Failed: "bad-url: " + err.Error()})
-	}
-	if until := c.hostWait(u.Host); until.After(c.now()) {
-		it.NextTry = until.Truncate(time.Millisecond).Add(time.Millisecond)
-		return c.sink.Retry(bg, runID, it, "host backoff")
-	}
-	if !c.cfg.IgnoreRobots && !c.robots.Allowed(ctx, u) {
-		if ctx.Err() != nil {
-			return c.sink.Retry(bg, runID, it, "interrupted")
-		}
-		if until, why, down := c.robots.Unreachable(u); down {
-			// RFC 9309 §2.3.1.4: disallowed until robots.txt can be read;
-			// the host waits, the URL is retried (and fails in the end).
-			c.slowHost(u.Host, until)
-			return c.retry(bg, runID, it, "robots-unreachable", "robots.txt unreachable ("+why+"): nothing on the host is fetched until it is read", until)
-		}
-		c.skip("robots")
-		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Skipped: "robots: disallowed by robots.txt"})
+		c.skip("bad-url")
+		return c.complete(bg, runID, &finarchive.Fetched{Item: it, Skipped: "bad-url: " + err.Error()})
 	}
 
 	cctx := colly.NewContext()
@@ -142,8 +142,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	capID := c.capture.start()
 	hdr.Set(captureHeader, capID)
 	fetchedAt := c.now()
+	slot.Start()
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
 	capt := c.capture.take(capID)
+	slot.Release()
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
 	unconditional := it.ETag == "" && it.LastModified == ""
 	if resp != nil && resp.StatusCode == http.StatusNotModified && unconditional && ctx.Err() == nil {
@@ -173,9 +175,9 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			c.response(0)
 			reason := cctx.Get(ctxAbort)
 			if strings.HasPrefix(reason, "oversize") {
-				c.log.Warn("page failed", "url", it.URL, "reason", reason)
-				c.fail("oversize")
-				return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, Failed: reason})
+				c.log.Warn("page skipped", "url", it.URL, "reason", reason)
+				c.skip("oversize")
+				return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, Skipped: reason})
 			}
 			c.skip(reason)
 			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason + ": " + contentType})
@@ -207,19 +209,33 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	case status >= 300 && status < 400:
 		return c.redirect(bg, runID, it, resp)
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
-		after := retryAfter(resp.Headers.Get("Retry-After"), c.now())
-		if after.IsZero() {
-			after = c.now().Add(c.backoff(it.Attempts + 1))
+		now := c.now()
+		after := retryAfter(resp.Headers.Get("Retry-After"), now)
+		if wait := after.Sub(now); !after.IsZero() && wait > time.Duration(c.cfg.MaxRetryAfter) {
+			return c.deferHost(bg, runID, f, fmt.Sprintf("HTTP %d with Retry-After %s", status, wait.Round(time.Second)))
 		}
-		c.slowHost(u.Host, after)
+		if after.IsZero() {
+			after = now.Add(c.backoff(it.Attempts + 1))
+		}
+		c.fr.gate.Park(it.Host, after)
 		return c.retry(bg, runID, it, fmt.Sprintf("http-%d", status), fmt.Sprintf("HTTP %d", status), after)
-	case status >= 500:
+	case status >= 500 || status == http.StatusRequestTimeout:
 		return c.retry(bg, runID, it, fmt.Sprintf("http-%d", status), fmt.Sprintf("HTTP %d", status), time.Time{})
+	case status == http.StatusNotFound || status == http.StatusGone:
+		// A dead link is an answer, not a failure.
+		c.gone(status)
+		c.log.Debug("gone", "url", it.URL, "status", status)
+		f.Gone = true
+		res, err := c.completeRes(bg, runID, f)
+		if res == finarchive.SaveRemoved {
+			c.log.Info("archived article removed from its site", "url", it.URL, "status", status)
+		}
+		c.saved(res, false)
+		return err
 	case status >= 400:
 		reason := fmt.Sprintf("http-%d", status)
-		c.fail(reason)
-		c.log.Warn("page failed", "url", it.URL, "reason", fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
-		f.Failed = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		c.skip(reason)
+		f.Skipped = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 		return c.complete(bg, runID, f)
 	case status != http.StatusOK:
 		c.skip(fmt.Sprintf("http-%d", status))
@@ -228,9 +244,9 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	}
 	if int64(len(resp.Body)) > int64(c.cfg.MaxBodySize) {
 		reason := fmt.Sprintf("oversize: body over limit %d bytes", c.cfg.MaxBodySize)
-		c.fail("oversize")
-		c.log.Warn("page failed", "url", it.URL, "reason", reason)
-		f.Failed = reason
+		c.skip("oversize")
+		c.log.Warn("page skipped", "url", it.URL, "reason", reason)
+		f.Skipped = reason
 		return c.complete(bg, runID, f)
 	}
 	if contentType == "" {
@@ -243,8 +259,8 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 
 	doc, err := extract.Parse(resp.Body, contentType)
 	if err != nil {
-		c.fail("parse")
-		f.Failed = "parse: " + err.Error()
+		c.skip("parse")
+		f.Skipped = "parse: " + err.Error()
 		return c.complete(bg, runID, f)
 	}
 	rec := extract.Extract(doc, u, extract.Options{FetchedAt: fetchedAt, Profiles: c.profiles})
@@ -265,7 +281,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		// A captcha or "访问过于频繁" page: the host is throttling us. Slow
 		// down and retry; never let it overwrite a stored record.
 		after := c.now().Add(c.backoff(it.Attempts + 1))
-		c.slowHost(u.Host, after)
+		c.fr.gate.Park(it.Host, after)
 		return c.retry(bg, runID, it, "soft-block", "soft block: "+rec.Title, after)
 	default:
 		c.skip(string(rec.PageType) + "-page")
@@ -276,9 +292,37 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	return err
 }
 
+// deferHost leaves a host that asked to wait longer than MaxRetryAfter for
+// the next run: f's URL and every other queued URL of the host. The crawl
+// goes on with the other hosts.
+func (c *Crawler) deferHost(ctx context.Context, runID int64, f *finarchive.Fetched, why string) error {
+	host := f.Item.Host
+	first := !c.fr.isDeferred(host)
+	c.fr.deferHost(host)
+	f.Deferred = c.deferReason(host)
+	if err := c.complete(ctx, runID, f); err != nil {
+		return err
+	}
+	n, err := c.sink.DeferHost(ctx, runID, host, f.Deferred)
+	if err != nil {
+		return fmt.Errorf("crawler: defer %s: %w", host, err)
+	}
+	c.deferred(n + 1)
+	if first {
+		c.log.Warn("host deferred to the next run: it asks to wait longer than --max-retry-after", "host", host,
+			"reason", why, "max_retry_after", c.cfg.MaxRetryAfter.String(), "url", f.Item.URL, "deferred", n+1)
+	}
+	return nil
+}
+
 // retry puts an item back with backoff, or fails it for good after
-// MaxRetries. notBefore, when set, is honoured (Retry-After).
+// MaxRetries. notBefore, when set, is honoured (Retry-After). An item of a
+// host deferred meanwhile is deferred with it.
 func (c *Crawler) retry(ctx context.Context, runID int64, it finarchive.QueueItem, kind, msg string, notBefore time.Time) error {
+	if c.fr.isDeferred(it.Host) {
+		c.deferred(1)
+		return c.complete(ctx, runID, &finarchive.Fetched{Item: it, Deferred: c.deferReason(it.Host)})
+	}
 	it.Attempts++
 	if it.Attempts > c.cfg.MaxRetries {
 		c.fail(kind)
@@ -296,6 +340,7 @@ func (c *Crawler) retry(ctx context.Context, runID int64, it finarchive.QueueIte
 	if err := c.sink.Retry(ctx, runID, it, msg); err != nil {
 		return fmt.Errorf("crawler: retry %q: %w", it.URL, err)
 	}
+	c.fr.retried(it.Host, it.NextTry)
 	return nil
 }
 
@@ -310,6 +355,7 @@ func (c *Crawler) complete(ctx context.Context, runID int64, f *finarchive.Fetch
 func (c *Crawler) completeRes(ctx context.Context, runID int64, f *finarchive.Fetched) (finarchive.SaveResult, error) {
 	res, err := c.sink.Complete(ctx, runID, f)
 	if err == nil {
+		c.fr.enqueued(f.Links)
 		return res, nil
 	}
 	if f.Record == nil {
@@ -346,16 +392,16 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 	base, _ := url.Parse(it.URL)
 	ref, err := url.Parse(strings.TrimSpace(loc))
 	if loc == "" || err != nil {
-		c.fail("bad-redirect")
-		f.Failed = fmt.Sprintf("HTTP %d with bad Location %q", resp.StatusCode, loc)
-		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
+		c.skip("bad-redirect")
+		f.Skipped = fmt.Sprintf("HTTP %d with bad Location %q", resp.StatusCode, loc)
+		c.log.Warn("page skipped", "url", it.URL, "reason", f.Skipped)
 		return c.complete(ctx, runID, f)
 	}
 	target := base.ResolveReference(ref)
 	canon, tu, err := normalizeURL(target)
 	if err != nil {
-		c.fail("bad-redirect")
-		f.Failed = fmt.Sprintf("redirect to bad URL: %v", err)
+		c.skip("bad-redirect")
+		f.Skipped = fmt.Sprintf("redirect to bad URL: %v", err)
 		return c.complete(ctx, runID, f)
 	}
 	c.redirMu.Lock()
@@ -376,9 +422,9 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 	}
 	c.redirMu.Unlock()
 	if loop || canon == it.URL {
-		c.fail("redirect-loop")
-		f.Failed = "redirect loop: " + strings.Join(chain, " → ")
-		c.log.Warn("page failed", "url", it.URL, "reason", f.Failed)
+		c.skip("redirect-loop")
+		f.Skipped = "redirect loop: " + strings.Join(chain, " → ")
+		c.log.Warn("page skipped", "url", it.URL, "reason", f.Skipped)
 		return c.complete(ctx, runID, f)
 	}
 	c.followInto(f, "redirect", canon, tu)
@@ -441,9 +487,6 @@ func (c *Crawler) followRedirect(it finarchive.QueueItem, canon string, tu *url.
 	if prev.seed && !c.scope.InHost(tu) && from != nil && sameSite(from.Host, tu.Host) {
 		// A seed that moved (http→https, www.) takes its new host in.
 		c.scope.hosts[tu.Host] = true
-		c.scopeMu.Unlock()
-		c.limitHost(tu.Host)
-		c.scopeMu.Lock()
 	}
 	allowed, why := c.scope.Allow(tu, canon)
 	c.scopeMu.Unlock()

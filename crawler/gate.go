@@ -2,156 +2,256 @@ package crawler
 
 import (
 	"context"
-	"io"
-	"net/http"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
 
-// HostGate is per-host politeness shared by several crawlers (the sites of
-// one `schedule` daemon): whatever crawler asks, a host has at most a given
-// number of requests in flight and a minimum gap between two request starts.
-// A crawler sends all its requests (pages, robots.txt, sitemaps) through
-// it (Crawler.UseGate, see Transport), on top of its own per-crawl limits. A
-// nil *HostGate lets every request through. It is safe for concurrent use.
+// HostGate holds the politeness state of each host: how many requests are
+// in flight (at most its parallelism) and when the next one may start (the
+// previous start plus its gap: --delay, raised by a robots.txt
+// Crawl-delay, plus a random extra up to --random-delay), and until when a
+// host that pushed back (429, 503, a soft block) is parked. A crawl asks it
+// before each request; it never sleeps: TryAcquire says when to ask again.
+// One gate may be shared by several crawlers (the sites of one `schedule`
+// daemon): a host then has these limits whichever crawler asks. It is safe
+// for concurrent use.
 type HostGate struct {
-	limit int           // default requests in flight per host
-	gap   time.Duration // default minimum gap between request starts
+	limit  int           // default parallelism of a host
+	gap    time.Duration // default gap between request starts
+	random time.Duration // default extra random gap, up to this
 
-	mu    sync.Mutex
-	hosts map[string]*gateHost
+	mu       sync.Mutex
+	hosts    map[string]*gateHost
+	watchers map[int]func(host string)
+	nextW    int
 }
 
 type gateHost struct {
-	set   bool // SetLimit was called: limit and gap replace the defaults
-	limit int
-	gap   time.Duration
-	slots chan struct{} // made on first use, with the limit then in force
-	next  time.Time     // the earliest start of the next request
+	set        bool // SetLimit was called: the fields replace the gate's defaults
+	limit      int
+	gap        time.Duration
+	random     time.Duration
+	crawlDelay time.Duration // robots.txt Crawl-delay (already capped)
+	inflight   int
+	unstarted  int       // slots handed out whose request has not started yet
+	next       time.Time // earliest start of the next request
+	parked     time.Time // no request before this (backoff, Retry-After)
 }
 
 // NewHostGate returns a gate allowing, per host, limit requests in flight
-// (at least 1) and starts at least gap apart, unless SetLimit tightens them.
-func NewHostGate(limit int, gap time.Duration) *HostGate {
-	return &HostGate{limit: max(limit, 1), gap: max(gap, 0), hosts: map[string]*gateHost{}}
+// (at least 1) and starts at least gap apart (plus a random extra up to
+// random), unless SetLimit says otherwise for a host.
+func NewHostGate(limit int, gap, random time.Duration) *HostGate {
+	return &HostGate{limit: max(limit, 1), gap: max(gap, 0), random: max(random, 0),
+		hosts: map[string]*gateHost{}, watchers: map[int]func(string){}}
 }
 
-// SetLimit sets the limits of one host, in place of the gate's defaults.
-// Called again for the same host, the smaller limit and the larger gap win,
-// so when two sites share a host the stricter politeness holds. It takes
-// effect only before the host's first request.
-func (g *HostGate) SetLimit(host string, limit int, gap time.Duration) {
-	if g == nil {
-		return
-	}
+// SetLimit sets the limits of one host. Called again for the same host, the
+// smaller parallelism and the larger gaps win, so when two sites share a
+// host the stricter politeness holds.
+func (g *HostGate) SetLimit(host string, limit int, gap, random time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	h := g.host(host)
 	limit = max(limit, 1)
-	if !h.set || limit < h.limit {
-		h.limit = limit
+	if !h.set {
+		h.limit, h.gap, h.random = limit, max(gap, 0), max(random, 0)
+		h.set = true
+		return
 	}
-	if !h.set || gap > h.gap {
-		h.gap = max(gap, 0)
-	}
-	h.set = true
+	h.limit = min(h.limit, limit)
+	h.gap = max(h.gap, gap)
+	h.random = max(h.random, random)
 }
 
-// host returns the state of host, creating it; g.mu is held.
+// SetCrawlDelay raises the gap of host to a robots.txt Crawl-delay (the
+// caller caps it). A shorter Crawl-delay than the gap changes nothing.
+func (g *HostGate) SetCrawlDelay(host string, d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	h := g.host(host)
+	h.crawlDelay = max(h.crawlDelay, d)
+}
+
+// Gap returns the gap between request starts in force for host.
+func (g *HostGate) Gap(host string) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.host(host).effectiveGap()
+}
+
+// Park holds every request to host until the given time (a later Park
+// extends it, an earlier one does nothing).
+func (g *HostGate) Park(host string, until time.Time) {
+	g.mu.Lock()
+	h := g.host(host)
+	if until.After(h.parked) {
+		h.parked = until
+	}
+	g.mu.Unlock()
+}
+
+// host returns the state of host, creating it with the defaults; g.mu is
+// held.
 func (g *HostGate) host(host string) *gateHost {
 	h := g.hosts[host]
 	if h == nil {
-		h = &gateHost{}
+		h = &gateHost{limit: g.limit, gap: g.gap, random: g.random}
 		g.hosts[host] = h
 	}
 	return h
 }
 
-// Acquire waits until a request to host may start: a slot is free and the
-// gap since the previous start has passed. It returns the function that
-// frees the slot, to call when the response is read, or ctx's error. On a
-// nil gate it returns at once.
-func (g *HostGate) Acquire(ctx context.Context, host string) (release func(), err error) {
-	if g == nil {
-		return func() {}, nil
-	}
+func (h *gateHost) effectiveGap() time.Duration { return max(h.gap, h.crawlDelay) }
+
+// Slot is one request's permission to start, from TryAcquire. Call Start
+// just before the request goes out and Release when its response has been
+// read (or at once when no request is made). Both are idempotent.
+type Slot struct {
+	g       *HostGate
+	host    string
+	extra   time.Duration // this start's random extra gap
+	started bool
+	done    bool
+}
+
+// TryAcquire returns a slot for a request to host if one may start now:
+// fewer than its parallelism in flight, its gap since the previous start
+// passed (and that start made), and the host not parked. Otherwise it
+// returns nil and when to ask again; a zero time means when a request of
+// the host ends or starts (see Watch).
+func (g *HostGate) TryAcquire(host string, now time.Time) (*Slot, time.Time) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	h := g.host(host)
-	if h.slots == nil {
-		if !h.set {
-			h.limit, h.gap = g.limit, g.gap
+	gap := h.effectiveGap()
+	switch {
+	case h.inflight >= h.limit:
+		return nil, time.Time{}
+	case gap > 0 && h.unstarted > 0:
+		// The previous slot's start fixes when the next may come.
+		return nil, time.Time{}
+	}
+	if ready := later(h.next, h.parked); ready.After(now) {
+		return nil, ready
+	}
+	s := &Slot{g: g, host: host}
+	if h.random > 0 {
+		s.extra = rand.N(h.random)
+	}
+	h.inflight++
+	h.unstarted++
+	h.next = now.Add(gap + s.extra)
+	return s, time.Time{}
+}
+
+// Acquire waits until a request to host may start and returns its slot, or
+// ctx's error. It is for callers without a dispatcher of their own.
+func (g *HostGate) Acquire(ctx context.Context, host string) (*Slot, error) {
+	changed := make(chan struct{}, 1)
+	stop := g.Watch(func(h string) {
+		if h == host {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
 		}
-		h.slots = make(chan struct{}, h.limit)
-	}
-	slots := h.slots
-	g.mu.Unlock()
-
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	var once sync.Once
-	release = func() { once.Do(func() { <-slots }) }
-
-	g.mu.Lock()
-	now := time.Now()
-	start := h.next
-	if start.Before(now) {
-		start = now
-	}
-	h.next = start.Add(h.gap)
-	g.mu.Unlock()
-	if wait := time.Until(start); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
+	})
+	defer stop()
+	for {
+		s, at := g.TryAcquire(host, time.Now())
+		if s != nil {
+			return s, nil
+		}
+		var timer <-chan time.Time
+		if !at.IsZero() {
+			t := time.NewTimer(time.Until(at))
+			defer t.Stop()
+			timer = t.C
+		}
 		select {
-		case <-t.C:
 		case <-ctx.Done():
-			release()
 			return nil, ctx.Err()
+		case <-changed:
+		case <-timer:
 		}
 	}
-	return release, nil
 }
 
-// Transport returns rt with every request waiting on the gate for its
-// host first; the request's slot is freed when its response body is closed
-// (or at once when there is no response). On a nil gate it returns rt.
-func (g *HostGate) Transport(rt http.RoundTripper) http.RoundTripper {
-	if g == nil {
-		return rt
+// Start records that the slot's request starts now: the host's next start
+// is at least its gap after this one.
+func (s *Slot) Start() {
+	if s == nil {
+		return
 	}
-	return &gatedTransport{gate: g, rt: rt}
-}
-
-type gatedTransport struct {
-	gate *HostGate
-	rt   http.RoundTripper
-}
-
-func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, err := t.gate.Acquire(req.Context(), req.URL.Host)
-	if err != nil {
-		return nil, err
+	g := s.g
+	g.mu.Lock()
+	if s.started || s.done {
+		g.mu.Unlock()
+		return
 	}
-	resp, err := t.rt.RoundTrip(req)
-	if err != nil || resp.Body == nil {
-		release()
-		return resp, err
+	s.started = true
+	h := g.host(s.host)
+	h.unstarted--
+	if next := time.Now().Add(h.effectiveGap() + s.extra); next.After(h.next) {
+		h.next = next
 	}
-	resp.Body = &gatedBody{ReadCloser: resp.Body, release: release}
-	return resp, nil
+	g.mu.Unlock()
+	g.notify(s.host)
 }
 
-// gatedBody frees its request's slot when closed.
-type gatedBody struct {
-	io.ReadCloser
-	release func()
+// Release frees the slot: its request has ended, or none was made.
+func (s *Slot) Release() {
+	if s == nil {
+		return
+	}
+	g := s.g
+	g.mu.Lock()
+	if s.done {
+		g.mu.Unlock()
+		return
+	}
+	s.done = true
+	h := g.host(s.host)
+	h.inflight--
+	if !s.started {
+		h.unstarted--
+	}
+	g.mu.Unlock()
+	g.notify(s.host)
 }
 
-func (b *gatedBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.release()
-	return err
+// Watch calls fn (which must not block) with a host's name whenever a slot
+// of that host starts or is released, until the returned func is called.
+func (g *HostGate) Watch(fn func(host string)) (stop func()) {
+	g.mu.Lock()
+	id := g.nextW
+	g.nextW++
+	g.watchers[id] = fn
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		delete(g.watchers, id)
+		g.mu.Unlock()
+	}
+}
+
+func (g *HostGate) notify(host string) {
+	g.mu.Lock()
+	fns := make([]func(string), 0, len(g.watchers))
+	for _, fn := range g.watchers {
+		fns = append(fns, fn)
+	}
+	g.mu.Unlock()
+	for _, fn := range fns {
+		fn(host)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

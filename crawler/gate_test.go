@@ -9,7 +9,8 @@ import (
 )
 
 // TestHostGate_Limit: however many goroutines ask, a host never has more
-// requests in flight than its limit, and other hosts are not held up.
+// requests in flight than its limit (the strictest one set), and other
+// hosts are not held up.
 func TestHostGate_Limit(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -22,9 +23,9 @@ func TestHostGate_Limit(t *testing.T) {
 		{"stricter wins", 4, []int{1, 3}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := NewHostGate(tc.limit, 0)
+			g := NewHostGate(tc.limit, 0, 0)
 			for _, n := range tc.set {
-				g.SetLimit("a.test", n, 0)
+				g.SetLimit("a.test", n, 0, 0)
 			}
 			var inflight, peak atomic.Int64
 			var wg sync.WaitGroup
@@ -32,11 +33,12 @@ func TestHostGate_Limit(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					release, err := g.Acquire(context.Background(), "a.test")
+					s, err := g.Acquire(context.Background(), "a.test")
 					if err != nil {
 						t.Error(err)
 						return
 					}
+					s.Start()
 					n := inflight.Add(1)
 					for {
 						p := peak.Load()
@@ -46,16 +48,16 @@ func TestHostGate_Limit(t *testing.T) {
 					}
 					time.Sleep(time.Millisecond)
 					inflight.Add(-1)
-					release()
-					release() // twice is harmless
+					s.Release()
+					s.Release() // twice is harmless
 				}()
 			}
 			// Another host is not limited by a.test's slots.
-			r, err := g.Acquire(context.Background(), "b.test")
+			s, err := g.Acquire(context.Background(), "b.test")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r()
+			s.Release()
 			wg.Wait()
 			if got := peak.Load(); got > int64(tc.want) || got < 1 {
 				t.Errorf("peak in flight = %d, want 1..%d", got, tc.want)
@@ -64,11 +66,13 @@ func TestHostGate_Limit(t *testing.T) {
 	}
 }
 
-// TestHostGate_Gap: starts to one host are at least the gap apart.
+// TestHostGate_Gap: with parallelism 3, starts to one host are still at
+// least the gap apart, counted from each request's actual start; a
+// Crawl-delay raises the gap; TryAcquire says when to ask again.
 func TestHostGate_Gap(t *testing.T) {
 	const gap = 15 * time.Millisecond
-	g := NewHostGate(8, 0)
-	g.SetLimit("a.test", 8, gap)
+	g := NewHostGate(1, 0, 0)
+	g.SetLimit("a.test", 3, gap, 0)
 	var mu sync.Mutex
 	var starts []time.Time
 	var wg sync.WaitGroup
@@ -76,37 +80,60 @@ func TestHostGate_Gap(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			release, err := g.Acquire(context.Background(), "a.test")
+			s, err := g.Acquire(context.Background(), "a.test")
 			if err != nil {
 				t.Error(err)
 				return
 			}
+			time.Sleep(2 * time.Millisecond) // the request goes out a little later
 			mu.Lock()
+			s.Start()
 			starts = append(starts, time.Now())
 			mu.Unlock()
-			release()
+			s.Release()
 		}()
 	}
 	wg.Wait()
-	first, last := starts[0], starts[0]
-	for _, s := range starts {
-		if s.Before(first) {
-			first = s
-		}
-		if s.After(last) {
-			last = s
+	for i := 1; i < len(starts); i++ {
+		if d := starts[i].Sub(starts[i-1]); d < gap {
+			t.Errorf("start %d came %v after the previous one; gap is %v", i, d, gap)
 		}
 	}
-	// 5 starts, each reserved gap after the previous: the span is at least 4 gaps.
-	if span := last.Sub(first); span < 4*gap-time.Millisecond {
-		t.Errorf("5 starts within %v, want at least %v", span, 4*gap)
+	g.SetCrawlDelay("a.test", time.Hour)
+	if got := g.Gap("a.test"); got != time.Hour {
+		t.Errorf("gap after a Crawl-delay of 1h = %v", got)
+	}
+	g.SetCrawlDelay("a.test", time.Second) // a shorter one changes nothing
+	if got := g.Gap("a.test"); got != time.Hour {
+		t.Errorf("gap after a shorter Crawl-delay = %v", got)
+	}
+	now := time.Now()
+	if s, at := g.TryAcquire("a.test", now); s != nil || at.Sub(now) < 59*time.Minute {
+		t.Errorf("TryAcquire during a 1h gap = %v, %v; want no slot and a time about 1h on", s, at)
 	}
 }
 
-// TestHostGate_Cancel: a waiter gives up when its context ends, and a nil
-// gate lets everything through.
+// TestHostGate_Park: a parked host gives no slot until its time; others do.
+func TestHostGate_Park(t *testing.T) {
+	g := NewHostGate(2, 0, 0)
+	until := time.Now().Add(time.Hour)
+	g.Park("a.test", until)
+	g.Park("a.test", time.Now()) // an earlier park does not shorten it
+	if s, at := g.TryAcquire("a.test", time.Now()); s != nil || !at.Equal(until) {
+		t.Errorf("parked host: slot %v, ready at %v; want none until %v", s, at, until)
+	}
+	if s, _ := g.TryAcquire("b.test", time.Now()); s == nil {
+		t.Error("another host is held by a.test's park")
+	}
+	if s, _ := g.TryAcquire("a.test", until); s == nil {
+		t.Error("no slot once the park is over")
+	}
+}
+
+// TestHostGate_Cancel: a waiter gives up when its context ends; a slot
+// released without a request frees the host at once.
 func TestHostGate_Cancel(t *testing.T) {
-	g := NewHostGate(1, 0)
+	g := NewHostGate(1, 0, 0)
 	hold, err := g.Acquire(context.Background(), "a.test")
 	if err != nil {
 		t.Fatal(err)
@@ -116,34 +143,27 @@ func TestHostGate_Cancel(t *testing.T) {
 	if _, err := g.Acquire(ctx, "a.test"); err == nil {
 		t.Error("Acquire on a full host with a cancelled context succeeded")
 	}
-	hold()
-	r, err := g.Acquire(context.Background(), "a.test")
+	hold.Release()
+	s, err := g.Acquire(context.Background(), "a.test")
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
-	r()
-
-	var nilGate *HostGate
-	nilGate.SetLimit("a.test", 1, time.Hour)
-	r, err = nilGate.Acquire(ctx, "a.test")
-	if err != nil {
-		t.Fatalf("nil gate: %v", err)
-	}
-	r()
+	s.Release()
 }
 
 // TestHostGate_SetLimitReplacesDefaults: a host's own gap replaces the
 // gate's default one, even when it is shorter.
 func TestHostGate_SetLimitReplacesDefaults(t *testing.T) {
-	g := NewHostGate(4, time.Hour)
-	g.SetLimit("a.test", 4, 0)
+	g := NewHostGate(4, time.Hour, 0)
+	g.SetLimit("a.test", 4, 0, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for i := range 3 {
-		r, err := g.Acquire(ctx, "a.test")
+		s, err := g.Acquire(ctx, "a.test")
 		if err != nil {
 			t.Fatalf("request %d waited for the default gap: %v", i+1, err)
 		}
-		r()
+		s.Start()
+		s.Release()
 	}
 }

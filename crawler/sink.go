@@ -16,9 +16,21 @@ type Sink interface {
 	// URL is fetched at most once per run however many workers call it.
 	// It returns how many items were new.
 	Enqueue(ctx context.Context, runID int64, items []finarchive.QueueItem) (int, error)
-	// Claim marks up to n queued items whose NextTry has come in flight and
-	// returns them, oldest first, with the stored validators filled in.
-	Claim(ctx context.Context, runID int64, n int, now time.Time) ([]finarchive.QueueItem, error)
+	// Claim marks in flight, for each host of want (in URLHost form), up to
+	// want[host] of its queued items whose NextTry has come, oldest first,
+	// and returns them with the stored validators and Host filled in. due
+	// gives, for each host of want that still has queued items, the earliest
+	// NextTry among them.
+	Claim(ctx context.Context, runID int64, want map[string]int, now time.Time) (items []finarchive.QueueItem, due map[string]time.Time, err error)
+	// QueuedHosts returns the hosts with queued items in the run, each with
+	// the earliest NextTry among them.
+	QueuedHosts(ctx context.Context, runID int64) (map[string]time.Time, error)
+	// Unclaim puts claimed items that were not fetched back in the queue
+	// as they were.
+	Unclaim(ctx context.Context, runID int64, items []finarchive.QueueItem) error
+	// DeferHost leaves every queued or in-flight item of host for the next
+	// run, with reason, and returns how many.
+	DeferHost(ctx context.Context, runID int64, host, reason string) (int, error)
 	// Complete commits the outcome of one URL in one transaction: page,
 	// links and the item's final state.
 	Complete(ctx context.Context, runID int64, f *finarchive.Fetched) (finarchive.SaveResult, error)

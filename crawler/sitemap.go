@@ -25,47 +25,10 @@ const (
 	sitemapBatch   = 1000
 )
 
-// enqueueSitemaps reads the Sitemap: lines of each seed host's robots.txt
-// (or /sitemap.xml when it names none) and enqueues the article URLs they
-// list at depth 1. Failures are logged, never fatal: sitemaps are a bonus.
-func (c *Crawler) enqueueSitemaps(ctx context.Context, runID int64, seeds []finarchive.QueueItem) {
-	done := map[string]bool{}
-	for _, s := range seeds {
-		u, err := url.Parse(s.URL)
-		if err != nil || done[u.Host] {
-			continue
-		}
-		done[u.Host] = true
-		root := u.Scheme + "://" + u.Host
-		var maps []string
-		if !c.cfg.IgnoreRobots {
-			// A robots.txt may name a sitemap anywhere: only one on a
-			// host in scope is read.
-			for _, sm := range c.robots.Sitemaps(ctx, u) {
-				if canon, err := Normalize(sm); err == nil && c.inScopeHost(canon) {
-					maps = append(maps, canon)
-				} else {
-					c.log.Debug("sitemap out of scope ignored", "host", u.Host, "sitemap", sm)
-				}
-			}
-		}
-		if _, _, down := c.robots.Unreachable(u); down && !c.cfg.IgnoreRobots {
-			continue // nothing on the host is fetched until its robots.txt is read
-		}
-		if len(maps) == 0 {
-			maps = []string{root + "/sitemap.xml"}
-		}
-		n := c.readSitemaps(ctx, runID, maps)
-		if n > 0 {
-			c.log.Info("sitemap", "host", u.Host, "enqueued", n)
-		}
-	}
-}
-
-// get fetches a sitemap through the collector, so the host's parallelism
-// and delay hold for it as for pages. The body is returned unpacked (see
-// inflateTransport) and at most MaxBodySize+1 bytes long; over reports
-// whether it was longer than MaxBodySize, cut there.
+// get fetches a sitemap through the collector (in a job of the frontier,
+// so the host's gap and parallelism hold for it as for pages). The body is
+// returned unpacked (see inflateTransport) and at most MaxBodySize+1 bytes
+// long; over reports whether it was longer than MaxBodySize, cut there.
 func (c *Crawler) get(u string) (body []byte, over bool, err error) {
 	cctx := colly.NewContext()
 	cctx.Put(ctxRaw, "1")
@@ -88,12 +51,12 @@ func (c *Crawler) get(u string) (body []byte, over bool, err error) {
 	return resp.Body, false, nil
 }
 
-// readSitemaps walks sitemaps and sitemap indexes breadth first. Every
-// entry of a sitemap, page or child sitemap, must be on the sitemap's own
-// host (sitemaps.org), and a page must be in the crawl's scope.
-func (c *Crawler) readSitemaps(ctx context.Context, runID int64, queue []string) int {
-	seen := map[string]bool{}
-	total := 0
+// readSitemap reads one sitemap (or sitemap index) and enqueues the pages
+// it lists at depth 1; it returns the sitemaps an index lists, and how
+// many URLs were new. Every entry, page or child sitemap, must be on the
+// sitemap's own host (sitemaps.org), and a page must be in the crawl's
+// scope. Failures are logged, never fatal: sitemaps are a bonus.
+func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string) (children []string, total int) {
 	var batch []finarchive.QueueItem
 	flush := func() {
 		if len(batch) == 0 {
@@ -103,63 +66,54 @@ func (c *Crawler) readSitemaps(ctx context.Context, runID int64, queue []string)
 		if err != nil {
 			c.log.Warn("sitemap enqueue", "err", err)
 		}
+		c.fr.enqueued(batch)
 		total += n
 		batch = batch[:0]
 	}
-	for len(queue) > 0 && len(seen) < maxSitemaps && ctx.Err() == nil {
-		sm := queue[0]
-		queue = queue[1:]
-		if seen[sm] {
-			continue
+	smURL, err := url.Parse(sm)
+	if err != nil {
+		return nil, 0
+	}
+	body, over, err := c.get(sm)
+	if err != nil {
+		c.log.Debug("sitemap", "url", sm, "err", err)
+		return nil, 0
+	}
+	if over {
+		c.log.Warn("sitemap larger than --max-body-size: only its beginning is read", "url", sm, "limit", c.cfg.MaxBodySize)
+	}
+	r := newSitemapReader(bytes.NewReader(body))
+	for n := 0; ; n++ {
+		loc, isSitemap, err := r.next()
+		if err != nil {
+			break
 		}
-		seen[sm] = true
-		smURL, err := url.Parse(sm)
+		if n == maxSitemapURLs {
+			c.log.Warn("sitemap lists more URLs than the protocol allows: the rest is ignored", "url", sm, "limit", maxSitemapURLs)
+			break
+		}
+		canon, err := Normalize(loc)
 		if err != nil {
 			continue
 		}
-		body, over, err := c.get(sm)
-		if err != nil {
-			c.log.Debug("sitemap", "url", sm, "err", err)
+		u, _ := url.Parse(canon)
+		if u.Host != smURL.Host {
+			c.log.Debug("sitemap entry on another host ignored", "sitemap", sm, "url", canon)
 			continue
 		}
-		if over {
-			c.log.Warn("sitemap larger than --max-body-size: only its beginning is read", "url", sm, "limit", c.cfg.MaxBodySize)
+		if isSitemap {
+			children = append(children, canon)
+			continue
 		}
-		r := newSitemapReader(bytes.NewReader(body))
-		for n := 0; ; n++ {
-			loc, isSitemap, err := r.next()
-			if err != nil {
-				break
-			}
-			if n == maxSitemapURLs {
-				c.log.Warn("sitemap lists more URLs than the protocol allows: the rest is ignored", "url", sm, "limit", maxSitemapURLs)
-				break
-			}
-			canon, err := Normalize(loc)
-			if err != nil {
-				continue
-			}
-			u, _ := url.Parse(canon)
-			if u.Host != smURL.Host {
-				c.log.Debug("sitemap entry on another host ignored", "sitemap", sm, "url", canon)
-				continue
-			}
-			if isSitemap {
-				if len(seen)+len(queue) < maxSitemaps {
-					queue = append(queue, canon)
-				}
-				continue
-			}
-			if item, ok := c.scoped(canon, 1); ok {
-				batch = append(batch, item)
-				if len(batch) >= sitemapBatch {
-					flush()
-				}
+		if item, ok := c.scoped(canon, 1); ok {
+			batch = append(batch, item)
+			if len(batch) >= sitemapBatch {
+				flush()
 			}
 		}
 	}
 	flush()
-	return total
+	return children, total
 }
 
 // sitemapReader reads the <loc> entries of a sitemap or sitemap index as a

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,8 +20,20 @@ type ExportOptions struct {
 // versions (oldest first) when ExportOptions.History is set.
 type ExportRecord struct {
 	extract.Record
-	History []Revision `json:"history,omitempty"`
+	// RemovedAt is when the article first answered 404 or 410 on a later
+	// crawl (nil: it has not been removed). Its record and history stay.
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
+	History   []Revision `json:"history,omitempty"`
 }
+
+// withExtra scans the columns of a scanner's row after those its caller
+// asks for into extra.
+type withExtra struct {
+	scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.extra...)...) }
 
 // Export calls fn for each selected page, in page id order (the order pages
 // were first archived), streaming: one record in memory at a time. An error
@@ -31,7 +44,7 @@ func (db *DB) Export(ctx context.Context, opt ExportOptions, fn func(*ExportReco
 
 // exportPages is Export, giving fn each page's id too.
 func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
-	q := "SELECT " + pageColumns + " FROM pages p WHERE 1"
+	q := "SELECT " + pageColumns + ", p.removed_at FROM pages p WHERE 1"
 	var args []any
 	if !opt.Since.IsZero() {
 		// changed_at >= first_seen_at always, so this covers both.
@@ -49,9 +62,13 @@ func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64,
 	defer rows.Close()
 	for rows.Next() {
 		er := &ExportRecord{}
-		id, err := scanPage(rows, &er.Record)
+		var removed sql.NullString
+		id, err := scanPage(withExtra{rows, []any{&removed}}, &er.Record)
 		if err != nil {
 			return fmt.Errorf("store: export: %w", err)
+		}
+		if t := parseNullTime(removed); !t.IsZero() {
+			er.RemovedAt = &t
 		}
 		if er.Cards, err = db.cards(ctx, id); err != nil {
 			return fmt.Errorf("store: export %q: cards: %w", er.URL, err)

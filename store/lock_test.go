@@ -164,7 +164,7 @@ func TestDB_Lock_fencing(t *testing.T) {
 			_, err := a.Enqueue(ctx, run, []finarchive.QueueItem{{URL: "https://a.example/3.html", Depth: 1}})
 			return err
 		}},
-		{"Claim", func() error { _, err := a.Claim(ctx, run, 10, time.Now()); return err }},
+		{"Claim", func() error { _, _, err := a.Claim(ctx, run, map[string]int{"a.example": 10}, time.Now()); return err }},
 		{"ResetInFlight", func() error { _, err := a.ResetInFlight(ctx, run); return err }},
 		{"FinishRun", func() error { return a.FinishRun(ctx, run, finarchive.RunError, finarchive.RunCounts{}, "x") }},
 		{"StartRun", func() error { _, err := a.StartRun(ctx, store.RunSpec{}); return err }},

@@ -75,9 +75,12 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	if f.NotModified {
 		notModified = newFetchRow(http304, nil, f.Capture)
 	}
-	state, lastErr := StateDone, ""
-	if f.Failed != "" {
-		state, lastErr = StateFailed, f.Failed
+	state, lastErr, failRun := StateDone, "", 0
+	switch {
+	case f.Failed != "":
+		state, lastErr, failRun = StateFailed, f.Failed, 1
+	case f.Deferred != "":
+		state, lastErr = StateDeferred, f.Deferred
 	}
 	now := fmtTime(db.now())
 	var (
@@ -107,6 +110,22 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 			if result, err = db.savePage(ctx, tx, page, cfg, runID, true); err != nil {
 				return err
 			}
+		case f.Gone:
+			// An archived article that is gone keeps its record and
+			// history; it is marked removed (once: the first time).
+			res, err := tx.ExecContext(ctx, "UPDATE pages SET removed_at = ? WHERE url = ? AND removed_at IS NULL", now, f.Item.URL)
+			if err != nil {
+				return fmt.Errorf("mark removed: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				result = finarchive.SaveRemoved
+			}
+		}
+		if result == finarchive.SaveNew || result == finarchive.SaveChanged || result == finarchive.SaveUnchanged {
+			// It is back.
+			if _, err := tx.ExecContext(ctx, "UPDATE pages SET removed_at = NULL WHERE url = ? AND removed_at IS NOT NULL", canonical); err != nil {
+				return fmt.Errorf("clear removed: %w", err)
+			}
 		}
 		tx.saved(runID, result, f.NotModified)
 		if links != nil {
@@ -114,15 +133,15 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE frontier SET state = ?, last_error = ? WHERE run_id = ? AND url = ?",
-			state, lastErr, runID, f.Item.URL); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE frontier SET state = ?, last_error = ?, fail_runs = fail_runs + ? WHERE run_id = ? AND url = ?",
+			state, lastErr, failRun, runID, f.Item.URL); err != nil {
 			return fmt.Errorf("mark item: %w", err)
 		}
 		if canonical != f.Item.URL {
 			// The redirect target is done too: a link to it is not fetched again.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO frontier (run_id, url, depth, state, last_error) VALUES (?, ?, ?, ?, ?)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO frontier (run_id, url, host, depth, state, last_error) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (run_id, url) DO UPDATE SET state = excluded.state WHERE state IN ('queued', 'notdue')`,
-				runID, canonical, f.Item.Depth, state, lastErr); err != nil {
+				runID, canonical, finarchive.URLHost(canonical), f.Item.Depth, state, lastErr); err != nil {
 				return fmt.Errorf("mark final URL: %w", err)
 			}
 		}

@@ -103,6 +103,9 @@ type PageInfo struct {
 	RevisitInterval time.Duration `json:"revisit_interval"`
 	NextRevisitAt   time.Time     `json:"next_revisit_at"`
 	Revisions       int           `json:"revisions"`
+	// RemovedAt is when the article first answered 404 or 410 (zero: it
+	// has not been removed).
+	RemovedAt time.Time `json:"removed_at,omitzero"`
 }
 
 // Info returns the bookkeeping of the page at url, or ErrNotFound.
@@ -111,10 +114,12 @@ func (db *DB) Info(ctx context.Context, pageURL string) (PageInfo, error) {
 		pi                           PageInfo
 		first, fetched, changed, nxt string
 		iv                           int64
+		removed                      sql.NullString
 	)
 	err := db.r.QueryRowContext(ctx, `SELECT id, url, etag, last_modified, first_seen_at, fetched_at, changed_at,
-		revisit_interval_s, next_revisit_at, (SELECT count(*) FROM revisions WHERE page_id = pages.id)
-		FROM pages WHERE url = ?`, pageURL).Scan(&pi.ID, &pi.URL, &pi.ETag, &pi.LastModified, &first, &fetched, &changed, &iv, &nxt, &pi.Revisions)
+		revisit_interval_s, next_revisit_at, (SELECT count(*) FROM revisions WHERE page_id = pages.id), removed_at
+		FROM pages WHERE url = ?`, pageURL).Scan(&pi.ID, &pi.URL, &pi.ETag, &pi.LastModified, &first, &fetched, &changed, &iv, &nxt,
+		&pi.Revisions, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return pi, fmt.Errorf("store: info %q: %w", pageURL, ErrNotFound)
 	}
@@ -123,6 +128,7 @@ func (db *DB) Info(ctx context.Context, pageURL string) (PageInfo, error) {
 	}
 	pi.FirstSeenAt, pi.FetchedAt, pi.ChangedAt, pi.NextRevisitAt = parseTime(first), parseTime(fetched), parseTime(changed), parseTime(nxt)
 	pi.RevisitInterval = time.Duration(iv) * time.Second
+	pi.RemovedAt = parseNullTime(removed)
 	return pi, nil
 }
 

@@ -132,7 +132,12 @@ func countArgs(c finarchive.RunCounts) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{c.Fetched, c.Failed, c.Skipped, c.Bytes, string(sb), string(fb)}, nil
+	gb, err := json.Marshal(orEmpty(c.GoneBy))
+	if err != nil {
+		return nil, err
+	}
+	return []any{c.Fetched, c.Failed, c.Skipped, c.Bytes, string(sb), string(fb),
+		c.Gone, string(gb), c.Deferred, c.Dropped, c.Removed}, nil
 }
 
 func orEmpty(m map[string]int) map[string]int {
@@ -142,7 +147,8 @@ func orEmpty(m map[string]int) map[string]int {
 	return m
 }
 
-const setCounts = `fetched = ?, failed = ?, skipped = ?, bytes = ?, skipped_by = ?, failed_by = ?`
+const setCounts = `fetched = ?, failed = ?, skipped = ?, bytes = ?, skipped_by = ?, failed_by = ?,
+	gone = ?, gone_by = ?, deferred = ?, dropped = ?, removed = ?`
 
 // UpdateRunCounts stores a run's progress so far: its fetched, failed and
 // skipped counts and bytes. Its article counts (new, changed, unchanged,
@@ -205,7 +211,8 @@ func (db *DB) ReopenRun(ctx context.Context, id int64) error {
 }
 
 const runColumns = `id, seeds, options, adaptive, min_revisit_s, max_revisit_s, started_at, finished_at, status, error,
-	fetched, new, changed, unchanged, not_modified, failed, skipped, bytes, skipped_by, failed_by`
+	fetched, new, changed, unchanged, not_modified, failed, skipped, bytes, skipped_by, failed_by,
+	gone, gone_by, deferred, dropped, removed`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -214,14 +221,15 @@ func scanRun(s scanner) (finarchive.Run, RunSpec, error) {
 		r           finarchive.Run
 		spec        RunSpec
 		seeds, opts string
-		sb, fb      string
+		sb, fb, gb  string
 		started     string
 		finished    sql.NullString
 		adaptive    int
 		minS, maxS  int64
 	)
 	err := s.Scan(&r.ID, &seeds, &opts, &adaptive, &minS, &maxS, &started, &finished, &r.Status, &r.Error,
-		&r.Fetched, &r.New, &r.Changed, &r.Unchanged, &r.NotModified, &r.Failed, &r.Skipped, &r.Bytes, &sb, &fb)
+		&r.Fetched, &r.New, &r.Changed, &r.Unchanged, &r.NotModified, &r.Failed, &r.Skipped, &r.Bytes, &sb, &fb,
+		&r.Gone, &gb, &r.Deferred, &r.Dropped, &r.Removed)
 	if err != nil {
 		return r, spec, err
 	}
@@ -231,6 +239,11 @@ func scanRun(s scanner) (finarchive.Run, RunSpec, error) {
 	if sb != "" && sb != "{}" {
 		if err := json.Unmarshal([]byte(sb), &r.SkippedBy); err != nil {
 			return r, spec, fmt.Errorf("skipped_by: %w", err)
+		}
+	}
+	if gb != "" && gb != "{}" {
+		if err := json.Unmarshal([]byte(gb), &r.GoneBy); err != nil {
+			return r, spec, fmt.Errorf("gone_by: %w", err)
 		}
 	}
 	if fb != "" && fb != "{}" {

@@ -294,7 +294,7 @@ func TestDB_Complete_frontier(t *testing.T) {
 	if _, err := db.Enqueue(ctx, run, []finarchive.QueueItem{{URL: "https://a.example/"}, {URL: "https://a.example/bad"}, {URL: "https://a.example/r"}}); err != nil {
 		t.Fatal(err)
 	}
-	items, err := db.Claim(ctx, run, 10, time.Now())
+	items, err := claimN(db, run, 10, time.Now())
 	if err != nil || len(items) != 3 {
 		t.Fatalf("Claim = %v, %v", items, err)
 	}
@@ -341,7 +341,7 @@ func TestDB_Complete_frontier(t *testing.T) {
 
 	// The next run picks up the failure; cleanup keeps failed rows.
 	run2 := MustStartRun(t, db, store.RunSpec{})
-	if n, err := db.CarryOverFailed(ctx, run, run2); err != nil || n != 1 {
+	if n, _, err := db.CarryOverFailed(ctx, run, run2); err != nil || n != 1 {
 		t.Fatalf("CarryOverFailed = %d, %v", n, err)
 	}
 	if n, err := db.DeleteFrontier(ctx, run); err != nil || n != 4 {
@@ -350,7 +350,7 @@ func TestDB_Complete_frontier(t *testing.T) {
 	if c, _ := db.FrontierCounts(ctx, run); fmt.Sprint(c) != "map[failed:1]" {
 		t.Fatalf("after delete: %v", c)
 	}
-	items, err = db.Claim(ctx, run2, 10, time.Now())
+	items, err = claimN(db, run2, 10, time.Now())
 	if err != nil || len(items) != 1 || items[0].URL != "https://a.example/bad" {
 		t.Fatalf("Claim run 2 = %+v, %v", items, err)
 	}
@@ -468,7 +468,7 @@ func TestDB_Claim_concurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := db.Claim(ctx, run, 7, time.Now())
+				got, err := claimN(db, run, 7, time.Now())
 				if err != nil {
 					t.Error(err)
 					return
@@ -514,7 +514,7 @@ func TestDB_Claim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.Claim(ctx, run2, 10, now)
+	got, err := claimN(db, run2, 10, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,7 +524,7 @@ func TestDB_Claim(t *testing.T) {
 	if got[0].ETag != `"e1"` || got[0].LastModified != f.LastModified || got[0].Depth != 2 {
 		t.Errorf("validators: %+v", got[0])
 	}
-	if again, err := db.Claim(ctx, run2, 10, now); err != nil || len(again) != 0 {
+	if again, err := claimN(db, run2, 10, now); err != nil || len(again) != 0 {
 		t.Fatalf("second Claim = %+v, %v", again, err)
 	}
 	n, due, err := db.Pending(ctx, run2)
@@ -538,10 +538,10 @@ func TestDB_Claim(t *testing.T) {
 	if err := db.Retry(ctx, run2, item, "timeout"); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := db.Claim(ctx, run2, 10, now); len(c) != 0 {
+	if c, _ := claimN(db, run2, 10, now); len(c) != 0 {
 		t.Fatalf("claimed before NextTry: %+v", c)
 	}
-	c, err := db.Claim(ctx, run2, 10, now.Add(2*time.Hour))
+	c, err := claimN(db, run2, 10, now.Add(2*time.Hour))
 	if err != nil || len(c) != 2 || c[0].URL != "https://a.example/later" || c[1].Attempts != 1 {
 		t.Fatalf("Claim later = %+v, %v", c, err)
 	}
@@ -550,7 +550,7 @@ func TestDB_Claim(t *testing.T) {
 	if n, err := db.ResetInFlight(ctx, run2); err != nil || n != 3 {
 		t.Fatalf("ResetInFlight = %d, %v", n, err)
 	}
-	if c, err := db.Claim(ctx, run2, 10, now.Add(2*time.Hour)); err != nil || len(c) != 3 {
+	if c, err := claimN(db, run2, 10, now.Add(2*time.Hour)); err != nil || len(c) != 3 {
 		t.Fatalf("Claim after reset = %+v, %v", c, err)
 	}
 }
@@ -756,5 +756,133 @@ func TestDB_Complete_runCounts(t *testing.T) {
 	}
 	if n, err := db.Count(ctx); err != nil || n != 30 {
 		t.Errorf("pages = %d, %v; want 30", n, err)
+	}
+}
+
+// claimN claims up to n items of host a.example.
+func claimN(db *store.DB, run int64, n int, now time.Time) ([]finarchive.QueueItem, error) {
+	items, _, err := db.Claim(context.Background(), run, map[string]int{"a.example": n}, now)
+	return items, err
+}
+
+// TestDB_Claim_hosts: Claim takes a few items of each host asked for, not
+// the oldest of one host, and says when each host's next item comes due;
+// QueuedHosts lists the hosts with queued items; DeferHost leaves a host's
+// items for the next run, and the next run gets them back.
+func TestDB_Claim_hosts(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	run := MustStartRun(t, db, store.RunSpec{})
+	now := time.Now()
+	var items []finarchive.QueueItem
+	for i := range 50 {
+		items = append(items, finarchive.QueueItem{URL: fmt.Sprintf("https://a.example/%d", i)})
+	}
+	items = append(items, finarchive.QueueItem{URL: "https://b.example:8080/x"},
+		finarchive.QueueItem{URL: "https://b.example:8080/later", NextTry: now.Add(time.Hour)})
+	if _, err := db.Enqueue(ctx, run, items); err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := db.QueuedHosts(ctx, run)
+	if err != nil || len(hosts) != 2 || hosts["a.example"].After(now) || hosts["b.example:8080"].After(now) {
+		t.Fatalf("QueuedHosts = %v, %v", hosts, err)
+	}
+	got, due, err := db.Claim(ctx, run, map[string]int{"a.example": 3, "b.example:8080": 3}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	for _, it := range got {
+		by[it.Host]++
+	}
+	if by["a.example"] != 3 || by["b.example:8080"] != 1 || got[0].URL != "https://a.example/0" {
+		t.Fatalf("Claim = %+v", got)
+	}
+	if d := due["b.example:8080"]; !d.Equal(now.Add(time.Hour).Truncate(time.Millisecond)) {
+		t.Errorf("b's next due = %v, want in an hour", d)
+	}
+	if d, ok := due["a.example"]; !ok || d.After(now) {
+		t.Errorf("a's next due = %v, %v; want now", d, ok)
+	}
+	if err := db.Unclaim(ctx, run, got[:1]); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.DeferHost(ctx, run, "a.example", "deferred: Retry-After")
+	if err != nil || n != 50 { // 48 queued (one put back), 2 still claimed
+		t.Fatalf("DeferHost = %d, %v; want 50", n, err)
+	}
+	run2 := MustStartRun(t, db, store.RunSpec{})
+	carried, dropped, err := db.CarryOverFailed(ctx, run, run2)
+	if err != nil || carried != 50 || dropped != 0 {
+		t.Fatalf("CarryOverFailed = %d, %d, %v; want the 50 deferred", carried, dropped, err)
+	}
+}
+
+// TestDB_CarryOver_failRuns: a URL that fails run after run is carried
+// over until it has failed MaxFailRuns runs in a row.
+func TestDB_CarryOver_failRuns(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	prev := MustStartRun(t, db, store.RunSpec{})
+	if _, err := db.Enqueue(ctx, prev, []finarchive.QueueItem{{URL: "https://a.example/flaky"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; ; i++ {
+		got, err := claimN(db, prev, 1, time.Now())
+		if err != nil || len(got) != 1 {
+			t.Fatalf("run %d: claim = %v, %v", i, got, err)
+		}
+		mustComplete(t, db, prev, &finarchive.Fetched{Item: got[0], Failed: "timeout (after 4 attempts)"})
+		next := MustStartRun(t, db, store.RunSpec{})
+		carried, dropped, err := db.CarryOverFailed(ctx, prev, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < store.MaxFailRuns {
+			if carried != 1 || dropped != 0 {
+				t.Fatalf("after %d failed runs: carried %d, dropped %d; want 1, 0", i, carried, dropped)
+			}
+			prev = next
+			continue
+		}
+		if carried != 0 || dropped != 1 {
+			t.Fatalf("after %d failed runs: carried %d, dropped %d; want 0, 1", i, carried, dropped)
+		}
+		break
+	}
+}
+
+// TestDB_Complete_gone: an archived article answering 404 keeps its record
+// and history and gets removed_at (in Info and the export); when it comes
+// back the mark goes.
+func TestDB_Complete_gone(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := "https://a.example/a.html"
+	run := MustStartRun(t, db, store.RunSpec{})
+	mustComplete(t, db, run, fetched(u, article(u, "标题", "正文"), time.Now()))
+	gone := &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 404, Gone: true}
+	if got := mustComplete(t, db, run, gone); got != finarchive.SaveRemoved {
+		t.Fatalf("404 for an archived article: %q, want removed", got)
+	}
+	if got := mustComplete(t, db, run, gone); got != finarchive.SaveNone {
+		t.Errorf("second 404: %q, want none (already removed)", got)
+	}
+	info, err := db.Info(ctx, u)
+	if err != nil || info.RemovedAt.IsZero() || info.Revisions != 1 {
+		t.Fatalf("Info = %+v, %v; want removed_at set and the revision kept", info, err)
+	}
+	var exported []*store.ExportRecord
+	if err := db.Export(ctx, store.ExportOptions{}, func(r *store.ExportRecord) error { exported = append(exported, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(exported) != 1 || exported[0].RemovedAt == nil || exported[0].Title != "标题" {
+		t.Fatalf("export = %+v; want the record with removed_at", exported)
+	}
+	if got := mustComplete(t, db, run, fetched(u, article(u, "标题", "正文"), time.Now())); got != finarchive.SaveUnchanged {
+		t.Fatalf("back: %q", got)
+	}
+	if info, _ := db.Info(ctx, u); !info.RemovedAt.IsZero() {
+		t.Errorf("removed_at kept after the article came back: %v", info.RemovedAt)
 	}
 }

@@ -514,6 +514,7 @@ type articlePage struct {
 	Doc                      docView
 	Cards                    []cardView
 	Revisions                int
+	Removed                  string // when the original first answered 404/410; "" = still online
 	Old                      *oldView
 	CurrentHref, HistoryHref string
 }
@@ -536,6 +537,9 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := articlePage{Revisions: info.Revisions, CurrentHref: articleHref(u), HistoryHref: historyHref(u)}
+	if !info.RemovedAt.IsZero() {
+		d.Removed = fmtLocal(info.RemovedAt)
+	}
 	d.Doc = docView{Title: orUntitled(rec.Title), Site: rec.Site, Category: rec.Category, Date: publishedText(rec.Published, rec.PublishedRaw),
 		Source: rec.Source, Author: rec.Author, Fetched: fmtLocal(rec.FetchedAt), OriginalHref: externalHref(rec.URL),
 		Breadcrumb: crumbs(rec.Breadcrumb, rec.Category), Keywords: rec.Keywords, Paragraphs: paragraphs(rec.Body)}
