@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/crawler/crawltest"
 	"github.com/finarchive/finarchive/extract"
 )
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
-	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/crawlrun"
 	"github.com/finarchive/finarchive/testsite"
 	"github.com/spf13/cobra"
 )
@@ -55,10 +55,10 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 	cfg.MaxRetries = 1
 	cfg.BackoffBase = crawler.Duration(100 * time.Millisecond)
 	cfg.Timeout = crawler.Duration(5 * time.Second)
-	profiles, _ := loadProfiles("")
-	job := &crawlJob{db: db, cfg: cfg, seeds: []string{base + "/"}, profiles: profiles,
-		spec: store.RunSpec{}, progress: isTerminal(a.stderr) && !a.quiet}
-	res, err := a.runCrawl(ctx, job)
+	job := crawlrun.Job{DB: db, Config: cfg, Seeds: []string{base + "/"}, Log: a.log}
+	stop := a.progressLine(&job, isTerminal(a.stderr) && !a.quiet)
+	res, err := crawlrun.Run(ctx, job)
+	stop()
 	if res != nil {
 		printCounts(a.stdout, res, f.db)
 	}
@@ -79,5 +79,5 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 		fmt.Fprintf(a.stdout, "demo site still serving on %s; Ctrl-C to stop\n", base)
 		<-ctx.Done()
 	}
-	return err // the demo site's deliberate 404s, loop and oversize page are not an error here
+	return err // the demo site's deliberate 404s, loop and oversize page are results, not errors
 }

@@ -9,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/crawlrun"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
 	"github.com/spf13/cobra"
@@ -53,8 +53,9 @@ pages are always fetched, and every page is revalidated with a conditional GET.
 
 A config file (--config, YAML) lists several sites, each with its own seeds,
 schedule, scope, rate limits, profile and database; they run side by side, and
-requests to a host shared by several sites are limited together (the strictest
-parallelism, and their combined rate at most parallelism/delay per second).
+requests to a host shared by several sites are limited together: at most the
+strictest --parallelism in flight, and starts at least the longest --delay apart,
+whichever site asks.
 
 Each start is delayed by a random jitter (default 10% of the interval, at most
 5m). A run that overruns its slot delays the next run instead of overlapping it;
@@ -124,7 +125,7 @@ func (a *app) schedule(ctx context.Context, cmd *cobra.Command, f *scheduleFlags
 	}
 
 	// One gate for the whole daemon: sites sharing a host share its limits.
-	gate := crawler.NewHostGate(f.cfg.Parallelism, gateGap(f.cfg.Parallelism, time.Duration(f.cfg.Delay)))
+	gate := crawler.NewHostGate(f.cfg.Parallelism, time.Duration(f.cfg.Delay), time.Duration(f.cfg.RandomDelay))
 	d := &daemon{app: a, gate: gate, maxRuns: f.maxRuns, lockWait: f.lockWait, dbMu: map[string]*sync.Mutex{}}
 	jobs := make([]*siteJob, 0, len(sites))
 	for i := range sites {
@@ -147,12 +148,6 @@ func (a *app) schedule(ctx context.Context, cmd *cobra.Command, f *scheduleFlags
 		a.log.Info("schedule stopped", "reason", "signal")
 	}
 	return nil
-}
-
-// gateGap is the gap between request starts to one host that keeps its
-// rate at parallelism/delay, as one crawl's per-slot delay does.
-func gateGap(parallelism int, delay time.Duration) time.Duration {
-	return delay / time.Duration(max(parallelism, 1))
 }
 
 func hostName(seed string) string {
@@ -194,7 +189,7 @@ func (d *daemon) prepare(s *siteConfig) (*siteJob, error) {
 	}
 	cfg := s.Config
 	for _, h := range s.hosts() {
-		d.gate.SetLimit(h, s.Parallelism, gateGap(s.Parallelism, time.Duration(s.Delay)))
+		d.gate.SetLimit(h, s.Parallelism, time.Duration(s.Delay), time.Duration(s.RandomDelay))
 	}
 	profiles, err := loadProfiles(s.Profile)
 	if err != nil {
@@ -311,7 +306,7 @@ func (d *daemon) firstSlot(ctx context.Context, j *siteJob, log *slog.Logger) ti
 	if err != nil || last.ID == 0 {
 		return now
 	}
-	if last.Status == finarchive.RunRunning || last.Status == finarchive.RunInterrupted {
+	if crawlrun.Resumable(last.Status) {
 		log.Info("last run did not finish: resuming it now", "run", last.ID, "status", last.Status)
 		return now
 	}
@@ -335,23 +330,22 @@ func lastSiteRun(ctx context.Context, s *siteConfig) (finarchive.Run, error) {
 		return finarchive.Run{}, err
 	}
 	defer db.Close()
+	return lastSiteRunIn(ctx, db, s)
+}
+
+// lastSiteRunIn returns the newest run of db with the site's seeds (zero
+// when there is none).
+func lastSiteRunIn(ctx context.Context, db *store.DB, s *siteConfig) (finarchive.Run, error) {
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return finarchive.Run{}, err
 	}
 	for _, r := range runs {
-		if sameSeeds(r.Seeds, s.Seeds) {
+		if crawlrun.SameSeeds(r.Seeds, s.Seeds) {
 			return r, nil
 		}
 	}
 	return finarchive.Run{}, nil
-}
-
-func sameSeeds(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
 }
 
 // runOnce runs one crawl of a site and logs its line. Errors are logged,
@@ -383,15 +377,13 @@ func (d *daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 	}
 	defer release()
 
-	job := &crawlJob{db: db, cfg: j.cfg, seeds: s.Seeds, profiles: j.profiles, gate: d.gate,
-		spec: store.RunSpec{Adaptive: s.Adaptive, MinRevisit: time.Duration(s.MinRevisit), MaxRevisit: time.Duration(s.MaxRevisit)}}
-	if last, err := db.LastRun(ctx); err == nil && sameSeeds(last.Seeds, s.Seeds) &&
-		(last.Status == finarchive.RunRunning || last.Status == finarchive.RunInterrupted) {
+	job := crawlrun.Job{DB: db, Config: j.cfg, Seeds: s.Seeds, Profiles: j.profiles, Gate: d.gate, Log: d.app.log}
+	if last, err := lastSiteRunIn(ctx, db, s); err == nil && crawlrun.Resumable(last.Status) {
 		// We hold the lock, so a "running" run is one whose process died.
 		log.Info("resuming unfinished run", "run", last.ID, "status", last.Status)
-		job.resume = true
+		job.Resume = true
 	}
-	res, err := d.app.runCrawl(ctx, job)
+	res, err := crawlrun.Run(ctx, job)
 	if res == nil {
 		log.Error("run failed", "err", err)
 		return
@@ -399,7 +391,7 @@ func (d *daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 	c := res.Counts
 	attrs := []any{"run", res.RunID, "status", res.Status, "duration", res.Duration.Round(time.Millisecond),
 		"fetched", c.Fetched, "new", c.New, "changed", c.Changed, "not_modified", c.NotModified,
-		"failed", c.Failed, "bytes", c.Bytes}
+		"gone", c.Gone, "failed", c.Failed, "deferred", c.Deferred, "bytes", c.Bytes}
 	switch {
 	case res.Status == finarchive.RunInterrupted:
 		log.Info("run interrupted (resumed by the next run)", attrs...)
