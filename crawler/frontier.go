@@ -537,7 +537,12 @@ func (f *frontier) settle(ctx context.Context) (bool, error) {
 			}
 			continue
 		}
-		f.raiseDue(h, due)
+		// Idle: no claim is under way, so this is what the sink says.
+		if due.IsZero() {
+			due = time.UnixMilli(0)
+		}
+		h.gen++
+		f.setDue(h, due)
 		over = false
 	}
 	return over, nil

@@ -36,9 +36,17 @@ func newCrawlCmd(a *app) *cobra.Command {
 		Use:   "crawl [flags] URL...",
 		Short: "Crawl seed URLs into the archive (again: an incremental re-crawl)",
 		Long: `Crawl fetches the seed URLs and follows links on the seeds' hosts, politely:
-robots.txt is obeyed, requests to one host are limited (--parallelism, --delay),
-failures are retried with backoff and Retry-After is honoured. Article pages are
-extracted and stored; home and list pages are only walked for links.
+robots.txt is obeyed, and each host is kept at its limit on its own: two
+requests to one host start at least --delay apart (robots.txt and sitemaps
+included; a robots.txt Crawl-delay raises it, up to --max-crawl-delay), at most
+--parallelism are in flight, and a host that pushes back (429, 503, a soft
+block, Retry-After up to --max-retry-after) is parked alone. All hosts start at
+once. Failures are retried with backoff. Article pages are extracted and
+stored; home and list pages are only walked for links.
+
+Dead links (404, 410) are results, not failures: the summary counts them, and
+an archived article that answers one is marked removed. Exit status 3 means
+some URLs failed with transient errors after every retry.
 
 Crawling the same seeds again on the same database is an incremental re-crawl:
 pages are fetched with If-None-Match / If-Modified-Since, and only pages whose

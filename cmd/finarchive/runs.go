@@ -30,10 +30,14 @@ type runEntry struct {
 	NotModified int            `json:"not_modified"`
 	Failed      int            `json:"failed"`
 	Skipped     int            `json:"skipped"`
+	Gone        int            `json:"gone"`
+	Deferred    int            `json:"deferred"`
+	Removed     int            `json:"removed"`
 	Bytes       int64          `json:"bytes"`
 	Seeds       []string       `json:"seeds"`
 	Error       string         `json:"error,omitempty"`
 	FailedBy    map[string]int `json:"failed_by,omitempty"`
+	GoneBy      map[string]int `json:"gone_by,omitempty"`
 }
 
 func newRunsCmd(a *app) *cobra.Command {
@@ -68,7 +72,8 @@ func (a *app) runs(ctx context.Context, f *runsFlags) error {
 	for _, r := range runs {
 		e := runEntry{ID: r.ID, StartedAt: r.StartedAt, Status: r.Status, Fetched: r.Fetched, New: r.New,
 			Changed: r.Changed, Unchanged: r.Unchanged, NotModified: r.NotModified, Failed: r.Failed,
-			Skipped: r.Skipped, Bytes: r.Bytes, Seeds: r.Seeds, Error: r.Error, FailedBy: r.FailedBy}
+			Skipped: r.Skipped, Gone: r.Gone, Deferred: r.Deferred, Removed: r.Removed, Bytes: r.Bytes, Seeds: r.Seeds,
+			Error: r.Error, FailedBy: r.FailedBy, GoneBy: r.GoneBy}
 		if !r.FinishedAt.IsZero() {
 			t := r.FinishedAt
 			e.FinishedAt = &t
@@ -81,14 +86,14 @@ func (a *app) runs(ctx context.Context, f *runsFlags) error {
 		return enc.Encode(entries)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tFETCHED\tNEW\tCHANGED\tUNCHANGED\t304\tFAILED\tERROR")
+	fmt.Fprintln(tw, "ID\tSTARTED\tDURATION\tSTATUS\tFETCHED\tNEW\tCHANGED\tUNCHANGED\t304\tGONE\tFAILED\tERROR")
 	for _, e := range entries {
 		dur := "-"
 		if e.FinishedAt != nil {
 			dur = e.FinishedAt.Sub(e.StartedAt).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", e.ID, e.StartedAt.Local().Format("2006-01-02 15:04:05"),
-			dur, e.Status, e.Fetched, e.New, e.Changed, e.Unchanged, e.NotModified, e.Failed, e.Error)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", e.ID, e.StartedAt.Local().Format("2006-01-02 15:04:05"),
+			dur, e.Status, e.Fetched, e.New, e.Changed, e.Unchanged, e.NotModified, e.Gone, e.Failed, e.Error)
 	}
 	return tw.Flush()
 }

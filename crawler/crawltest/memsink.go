@@ -14,6 +14,11 @@ import (
 
 // MemSink is a crawler.Sink in memory. Its zero value is ready to use.
 type MemSink struct {
+	// OnClaim, when set, is called after each Claim with the number of
+	// items claimed and not done (under the sink's lock: it must not call
+	// the sink).
+	OnClaim func(inflight int)
+
 	mu       sync.Mutex
 	seen     map[string]bool
 	queues   map[string][]finarchive.QueueItem // by host, in enqueue order
@@ -26,6 +31,15 @@ func (m *MemSink) init() {
 		m.seen, m.queues = map[string]bool{}, map[string][]finarchive.QueueItem{}
 		m.inflight, m.done = map[string]finarchive.QueueItem{}, map[string]*finarchive.Fetched{}
 	}
+}
+
+// due is when an item may be claimed, as the store reports it: the Unix
+// epoch for "now".
+func due(it finarchive.QueueItem) time.Time {
+	if it.NextTry.IsZero() {
+		return time.UnixMilli(0)
+	}
+	return it.NextTry
 }
 
 func (m *MemSink) push(it finarchive.QueueItem) {
@@ -55,7 +69,7 @@ func (m *MemSink) Claim(ctx context.Context, runID int64, want map[string]int, n
 	defer m.mu.Unlock()
 	m.init()
 	var out []finarchive.QueueItem
-	due := map[string]time.Time{}
+	next := map[string]time.Time{}
 	for host, n := range want {
 		q := m.queues[host]
 		rest := q[:0]
@@ -67,13 +81,16 @@ func (m *MemSink) Claim(ctx context.Context, runID int64, want map[string]int, n
 				continue
 			}
 			rest = append(rest, it)
-			if d, ok := due[host]; !ok || it.NextTry.Before(d) {
-				due[host] = it.NextTry
+			if d, ok := next[host]; !ok || due(it).Before(d) {
+				next[host] = due(it)
 			}
 		}
 		m.queues[host] = rest
 	}
-	return out, due, nil
+	if m.OnClaim != nil {
+		m.OnClaim(len(m.inflight))
+	}
+	return out, next, nil
 }
 
 // QueuedHosts lists the hosts with queued items and their earliest NextTry.
@@ -83,8 +100,8 @@ func (m *MemSink) QueuedHosts(ctx context.Context, runID int64) (map[string]time
 	out := map[string]time.Time{}
 	for host, q := range m.queues {
 		for _, it := range q {
-			if d, ok := out[host]; !ok || it.NextTry.Before(d) {
-				out[host] = it.NextTry
+			if d, ok := out[host]; !ok || due(it).Before(d) {
+				out[host] = due(it)
 			}
 		}
 	}

@@ -1,0 +1,325 @@
+package crawler_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/crawler/crawltest"
+	"github.com/finarchive/finarchive/store"
+)
+
+func mustFarm(t *testing.T, hosts, articles int) *crawltest.Farm {
+	t.Helper()
+	f, err := crawltest.StartFarm(hosts, articles)
+	if err != nil {
+		t.Skipf("no loopback addresses beyond 127.0.0.1 here: %v", err)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// politeConfig crawls a farm: no sitemaps (the farm has none), quick
+// retries.
+func politeConfig(delay time.Duration, parallelism int) crawler.Config {
+	cfg := crawler.DefaultConfig()
+	cfg.Delay, cfg.Parallelism = crawler.Duration(delay), parallelism
+	cfg.BackoffBase, cfg.BackoffMax, cfg.Timeout = crawler.Duration(10*time.Millisecond), crawler.Duration(50*time.Millisecond), crawler.Duration(5*time.Second)
+	cfg.Sitemaps = false
+	return cfg
+}
+
+// checkPolite fails on a start less than gap (minus tol) after the
+// previous start to the same host, or more than parallelism requests of a
+// host in flight, as the sites saw them.
+func checkPolite(t *testing.T, f *crawltest.Farm, gap, tol time.Duration, parallelism int) {
+	t.Helper()
+	for _, h := range f.Hosts {
+		starts := h.Starts()
+		for i, s := range starts {
+			if s.InFlight > parallelism {
+				t.Errorf("%s: %d requests in flight at %s, parallelism is %d", h.Base, s.InFlight, s.Path, parallelism)
+			}
+			if i > 0 {
+				if d := s.At.Sub(starts[i-1].At); d < gap-tol {
+					t.Errorf("%s: %s started %v after %s; the gap is %v", h.Base, s.Path, d, starts[i-1].Path, gap)
+				}
+			}
+		}
+	}
+}
+
+// TestCrawler_PolitenessManyHosts: with parallelism 2, requests to each
+// host still start at least --delay apart (robots.txt included), never more
+// than 2 are in flight, every article is archived, and the hosts are served
+// side by side: each host's robots.txt comes before any host's third page.
+func TestCrawler_PolitenessManyHosts(t *testing.T) {
+	const delay = 80 * time.Millisecond
+	f := mustFarm(t, 4, 6)
+	db := mustStore(t)
+	if _, err := mustRun(t, db, politeConfig(delay, 2), f.Seeds()...); err != nil {
+		t.Fatal(err)
+	}
+	checkPolite(t, f, delay, 10*time.Millisecond, 2)
+	var firsts, thirds []time.Time
+	for _, h := range f.Hosts {
+		starts := h.Starts()
+		if len(starts) != 2+h.Articles { // robots.txt, home, articles
+			t.Errorf("%s: %d requests, want %d", h.Base, len(starts), 2+h.Articles)
+			continue
+		}
+		if starts[0].Path != "/robots.txt" {
+			t.Errorf("%s: first request %s, want /robots.txt", h.Base, starts[0].Path)
+		}
+		firsts, thirds = append(firsts, starts[0].At), append(thirds, starts[3].At)
+		for i := range h.Articles {
+			if _, err := db.Get(context.Background(), h.ArticleURL(i)); err != nil {
+				t.Errorf("%s not archived: %v", h.ArticleURL(i), err)
+			}
+		}
+	}
+	for i, first := range firsts {
+		for j, third := range thirds {
+			if !first.Before(third) {
+				t.Errorf("host %d started only after host %d's third page: hosts are not served side by side", i, j)
+			}
+		}
+	}
+}
+
+// TestCrawler_CrawlDelay: a robots.txt Crawl-delay raises the gap of its
+// host (and only its host) up to --max-crawl-delay.
+func TestCrawler_CrawlDelay(t *testing.T) {
+	f := mustFarm(t, 2, 3)
+	f.Hosts[0].Robots = "User-agent: *\nCrawl-delay: 0.15\n"
+	f.Hosts[1].Robots = "User-agent: *\nCrawl-delay: 100\n"
+	cfg := politeConfig(0, 2)
+	cfg.MaxCrawlDelay = crawler.Duration(100 * time.Millisecond)
+	if _, err := mustRun(t, mustStore(t), cfg, f.Seeds()...); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []time.Duration{100 * time.Millisecond, 100 * time.Millisecond} { // 150ms capped at 100ms; 100s capped
+		starts := f.Hosts[i].Starts()
+		if len(starts) != 5 {
+			t.Fatalf("host %d: %d requests, want 5", i, len(starts))
+		}
+		for k := 2; k < len(starts); k++ { // after robots.txt, every start keeps the Crawl-delay
+			if d := starts[k].At.Sub(starts[k-1].At); d < want-10*time.Millisecond {
+				t.Errorf("host %d: %s came %v after the previous request; Crawl-delay gap %v", i, starts[k].Path, d, want)
+			}
+		}
+	}
+}
+
+// TestCrawler_ParkedHost: a host answering 503 with Retry-After is parked
+// alone: the other host is crawled to the end while it waits, and no
+// request reaches the parked host before its Retry-After.
+func TestCrawler_ParkedHost(t *testing.T) {
+	f := mustFarm(t, 2, 8)
+	slow := f.Hosts[0]
+	var parkedUntil time.Time
+	answered := false
+	slow.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/" || answered {
+			return false
+		}
+		answered = true
+		parkedUntil = time.Now().Add(time.Second)
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	cfg := politeConfig(20*time.Millisecond, 1)
+	c, err := mustRun(t, mustStore(t), cfg, f.Seeds()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Counts().Fetched; n != 2*(1+8)+1 {
+		t.Errorf("fetched %d, want %d (two homes, the 503, 16 articles)", n, 2*(1+8)+1)
+	}
+	fast := f.Hosts[1].Starts()
+	last := fast[len(fast)-1].At
+	if !last.Before(parkedUntil) {
+		t.Errorf("the other host's last request came %v after the parked host's Retry-After: it waited for it", last.Sub(parkedUntil))
+	}
+	for _, s := range slow.Starts()[2:] { // robots.txt, the 503, then the rest
+		if s.At.Before(parkedUntil) {
+			t.Errorf("%s reached the parked host %v before its Retry-After", s.Path, parkedUntil.Sub(s.At))
+		}
+	}
+}
+
+// TestCrawler_RetryAfterBeyondCap: a host asking (Retry-After) to wait
+// longer than --max-retry-after is left for the next run with its URLs;
+// the crawl does not wait, the other host is crawled, and the next run
+// starts with the deferred URLs.
+func TestCrawler_RetryAfterBeyondCap(t *testing.T) {
+	for _, ra := range []string{"1000000000", "Fri, 31 Dec 2099 23:59:59 GMT"} {
+		t.Run(ra, func(t *testing.T) {
+			f := mustFarm(t, 2, 5)
+			down := f.Hosts[0]
+			down.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path == "/robots.txt" {
+					return false
+				}
+				w.Header().Set("Retry-After", ra)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			db := mustStore(t)
+			cfg := politeConfig(0, 2)
+			cfg.MaxRetryAfter = crawler.Duration(time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			id, err := db.StartRun(ctx, store.RunSpec{Seeds: f.Seeds()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := crawler.New(cfg, db, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts, err := c.Run(ctx, id, f.Seeds())
+			if err != nil {
+				t.Fatalf("Run: %v (the crawl waited for the Retry-After?)", err)
+			}
+			if counts.Deferred != 1 || counts.Failed != 0 {
+				t.Errorf("deferred %d, failed %d; want the home page deferred, nothing failed", counts.Deferred, counts.Failed)
+			}
+			if n := len(down.Starts()); n != 2 {
+				t.Errorf("the deferred host got %d requests, want 2 (robots.txt, home)", n)
+			}
+			for i := range f.Hosts[1].Articles {
+				if _, err := db.Get(ctx, f.Hosts[1].ArticleURL(i)); err != nil {
+					t.Errorf("the other host's article %d not archived: %v", i, err)
+				}
+			}
+			fc, err := db.FrontierCounts(ctx, id)
+			if err != nil || fc[store.StateDeferred] != 1 {
+				t.Errorf("frontier %v, %v; want the home page deferred", fc, err)
+			}
+			next, err := db.StartRun(ctx, store.RunSpec{Seeds: f.Seeds()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _, err := db.CarryOverFailed(ctx, id, next); err != nil || n != 1 {
+				t.Errorf("carried over %d, %v; want the deferred home page", n, err)
+			}
+		})
+	}
+}
+
+// TestCrawler_Gone: dead links are results: counted by status, never
+// failures, and not retried.
+func TestCrawler_Gone(t *testing.T) {
+	f := mustFarm(t, 1, 3)
+	h := f.Hosts[0]
+	h.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.URL.Path {
+		case "/a/1.html":
+			w.WriteHeader(http.StatusNotFound)
+		case "/a/2.html":
+			w.WriteHeader(http.StatusGone)
+		default:
+			return false
+		}
+		return true
+	}
+	c, err := mustRun(t, mustStore(t), politeConfig(0, 2), f.Seeds()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Counts()
+	if got.Failed != 0 || got.Gone != 2 || got.GoneBy["404"] != 1 || got.GoneBy["410"] != 1 || got.New != 1 {
+		t.Errorf("counts %+v; want 1 new, gone 2 (404 1, 410 1), failed 0", got)
+	}
+	if n := len(h.Starts()); n != 5 {
+		t.Errorf("%d requests, want 5: a dead link is asked once", n)
+	}
+}
+
+// TestFrontier_ManyHosts crawls 1,000 hosts through the frontier into a
+// memory sink and checks that the items held in memory stay a few per
+// host, never the whole queue. The hosts are loopback addresses where
+// nothing listens: each request is refused at once.
+func TestFrontier_ManyHosts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const hosts, perHost = 1000, 10
+	sink := &crawltest.MemSink{}
+	var seeds []string
+	var items []finarchive.QueueItem
+	for i := range hosts {
+		base := fmt.Sprintf("http://127.0.%d.%d:9", 10+i/250, 1+i%250)
+		seeds = append(seeds, base+"/")
+		for k := range perHost {
+			items = append(items, finarchive.QueueItem{URL: fmt.Sprintf("%s/a/%d.html", base, k), Depth: 1})
+		}
+	}
+	if _, err := sink.Enqueue(context.Background(), 1, items); err != nil {
+		t.Fatal(err)
+	}
+	peak := 0
+	sink.OnClaim = func(inflight int) { peak = max(peak, inflight) }
+	cfg := politeConfig(time.Millisecond, 1)
+	cfg.IgnoreRobots, cfg.MaxRetries = true, 0
+	c, err := crawler.New(cfg, sink, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), 1, seeds); err != nil {
+		t.Fatal(err)
+	}
+	if done := len(sink.Done()); done != hosts*(perHost+1) {
+		t.Errorf("%d URLs done, want %d", done, hosts*(perHost+1))
+	}
+	// With a delay a host holds up to parallelism+2 items (plus one per
+	// worker being fetched): the bound is per host, not per queue.
+	if limit := hosts*3 + 512; peak > limit {
+		t.Errorf("peak items claimed and not done: %d, want at most %d", peak, limit)
+	}
+	t.Logf("peak items in memory: %d for %d hosts × %d URLs", peak, hosts, perHost+1)
+}
+
+// TestCrawler_RemovedArticle: an archived article that answers 404 on a
+// later crawl keeps its record and history and is marked removed.
+func TestCrawler_RemovedArticle(t *testing.T) {
+	f := mustFarm(t, 1, 3)
+	h := f.Hosts[0]
+	db := mustStore(t)
+	if _, err := mustRun(t, db, politeConfig(0, 2), f.Seeds()...); err != nil {
+		t.Fatal(err)
+	}
+	gone := h.ArticleURL(1)
+	h.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/a/1.html" {
+			return false
+		}
+		w.WriteHeader(http.StatusNotFound)
+		return true
+	}
+	c, err := mustRun(t, db, politeConfig(0, 2), f.Seeds()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Counts(); got.Removed != 1 || got.Gone != 1 || got.Failed != 0 {
+		t.Errorf("second crawl: removed %d, gone %d, failed %d; want 1, 1, 0", got.Removed, got.Gone, got.Failed)
+	}
+	ctx := context.Background()
+	rec, err := db.Get(ctx, gone)
+	if err != nil || rec.Title == "" {
+		t.Fatalf("the removed article's record: %+v, %v", rec, err)
+	}
+	info, err := db.Info(ctx, gone)
+	if err != nil || info.RemovedAt.IsZero() {
+		t.Errorf("Info(%s) = %+v, %v; want removed_at set", gone, info, err)
+	}
+	if info, _ := db.Info(ctx, h.ArticleURL(0)); !info.RemovedAt.IsZero() {
+		t.Errorf("an article still online is marked removed")
+	}
+}
