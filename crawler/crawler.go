@@ -217,23 +217,46 @@ func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 	case jobSkip:
 		c.skip("robots")
 		return c.complete(context.WithoutCancel(ctx), runID, &finarchive.Fetched{Item: j.item, Skipped: "robots: disallowed by robots.txt"})
+	case jobFail:
+		c.fail("robots-unreachable")
+		c.log.Warn("page failed", "url", j.item.URL, "reason", j.reason)
+		return c.complete(context.WithoutCancel(ctx), runID, &finarchive.Fetched{Item: j.item, Failed: j.reason})
 	}
 	return c.process(ctx, runID, j.item, j.slot)
 }
 
 // readRobots reads a host's robots.txt (its first request), applies its
 // Crawl-delay to the host's gap and, on a fresh run, queues its sitemaps.
+// An unreachable robots.txt (RFC 9309 §2.3.1.4: 5xx, 429, a timeout)
+// disallows the whole host: it is asked again after a backoff (the host
+// parked meanwhile, its pages waiting), and after MaxRetries more tries the
+// host's pages fail as robots-unreachable.
 func (c *Crawler) readRobots(ctx context.Context, j job) {
-	defer c.fr.robotsRead(j.host)
 	defer j.slot.Release()
 	u, err := url.Parse(j.url)
 	if err != nil {
+		c.fr.robotsRead(j.host, "")
 		return
 	}
 	j.slot.Start()
-	data := c.robots.entry(ctx, u)
+	st := c.robots.state(ctx, u)
 	j.slot.Release()
-	if g := data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay > 0 && c.cfg.MaxCrawlDelay > 0 {
+	if ctx.Err() != nil {
+		return // stopping: asked again on resume
+	}
+	if st.down != "" {
+		if j.try < c.cfg.MaxRetries {
+			c.fr.gate.Park(j.host, st.retryAt)
+			j.try++
+			j.slot = nil
+			c.fr.addTasks(j)
+			return
+		}
+		c.fr.robotsRead(j.host, "robots.txt unreachable ("+st.down+"): nothing on the host is fetched until it is read")
+		return
+	}
+	defer c.fr.robotsRead(j.host, "")
+	if g := st.data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay > 0 && c.cfg.MaxCrawlDelay > 0 {
 		d := min(g.CrawlDelay, time.Duration(c.cfg.MaxCrawlDelay))
 		if d > time.Duration(c.cfg.Delay) {
 			c.fr.gate.SetCrawlDelay(j.host, d)
@@ -241,7 +264,17 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 		}
 	}
 	if c.cfg.Sitemaps && c.isSeedHost(j.host) {
-		c.fr.addTasks(c.sitemapJobs(j.host, u.Scheme+"://"+u.Host, data.Sitemaps)...)
+		// A robots.txt may name a sitemap anywhere: only one on a host in
+		// scope is read.
+		var maps []string
+		for _, sm := range st.data.Sitemaps {
+			if canon, err := Normalize(sm); err == nil && c.inScopeHost(canon) {
+				maps = append(maps, canon)
+			} else {
+				c.log.Debug("sitemap out of scope ignored", "host", j.host, "sitemap", sm)
+			}
+		}
+		c.fr.addTasks(c.sitemapJobs(j.host, u.Scheme+"://"+u.Host, maps)...)
 	}
 }
 

@@ -439,9 +439,11 @@ func (c *Crawler) followInto(f *finarchive.Fetched, kind, canon string, tu *url.
 	label := strings.ReplaceAll(kind, "-", " ") + " to " + canon
 	switch {
 	case fail != "":
-		c.fail("redirect-chain")
-		f.Failed = fail
-		c.log.Warn("page failed", "url", f.Item.URL, "reason", fail)
+		// Like a loop, a chain past the bound is the site's answer, not
+		// a transient error: skipped, not retried run after run.
+		c.skip("redirect-chain")
+		f.Skipped = fail
+		c.log.Warn("page skipped", "url", f.Item.URL, "reason", fail)
 	case skip != "":
 		c.skip(kind + "-" + skip)
 		f.Skipped = label + ": " + skip

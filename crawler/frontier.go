@@ -32,6 +32,7 @@ const (
 	jobRobots                 // read a host's robots.txt
 	jobSitemap                // read a sitemap
 	jobSkip                   // complete a frontier item without a request (robots.txt disallows it)
+	jobFail                   // fail a frontier item without a request (robots.txt unreachable)
 )
 
 // job is one unit of work for a worker. slot is nil for jobSkip.
@@ -41,6 +42,8 @@ type job struct {
 	item   finarchive.QueueItem // jobPage, jobSkip
 	url    string               // jobRobots, jobSitemap
 	budget string               // jobSitemap: the seed host whose sitemap budget it uses
+	reason string               // jobFail: why
+	try    int                  // jobRobots: attempts so far
 	slot   *Slot
 }
 
@@ -53,6 +56,7 @@ type hostQueue struct {
 	items    []finarchive.QueueItem
 	robots   bool      // robots.txt read (or not needed): pages may go
 	robotsQ  bool      // the robots task was queued
+	down     string    // robots.txt unreachable after every retry: why (its pages fail)
 	dbDue    time.Time // when the sink may have due items of the host (zero: none known)
 	gen      uint64    // bumped whenever dbDue is raised from outside a claim
 	claiming bool
@@ -66,7 +70,7 @@ func (h *hostQueue) hasWork(pagesOK bool) bool {
 	if h.deferred {
 		return false
 	}
-	return len(h.tasks) > 0 || (pagesOK && h.robots && len(h.items) > 0)
+	return len(h.tasks) > 0 || (pagesOK && (h.robots || h.down != "") && len(h.items) > 0)
 }
 
 // inbox is what other goroutines tell the dispatcher.
@@ -78,7 +82,7 @@ type inbox struct {
 	woken    map[string]bool
 	claims   []claimResult
 	deferred map[string]bool
-	robots   map[string]bool // robots.txt read
+	robots   map[string]string // robots.txt read ("") or unreachable for good (why)
 	err      error
 }
 
@@ -211,13 +215,14 @@ func (f *frontier) addTasks(jobs ...job) {
 	f.post(func(in *inbox) { in.tasks = append(in.tasks, jobs...) })
 }
 
-// robotsRead tells the dispatcher that host's robots.txt is known.
-func (f *frontier) robotsRead(host string) {
+// robotsRead tells the dispatcher that host's robots.txt is known, or
+// (down not "") unreachable after every retry: its pages then fail.
+func (f *frontier) robotsRead(host, down string) {
 	f.post(func(in *inbox) {
 		if in.robots == nil {
-			in.robots = map[string]bool{}
+			in.robots = map[string]string{}
 		}
-		in.robots[host] = true
+		in.robots[host] = down
 	})
 }
 
@@ -325,9 +330,9 @@ func (f *frontier) drain() error {
 			f.schedule(h, time.Time{})
 		}
 	}
-	for key := range in.robots {
+	for key, down := range in.robots {
 		h := f.host(key, "")
-		h.robots = true
+		h.robots, h.down = down == "", down
 		f.schedule(h, time.Time{})
 	}
 	for _, t := range in.tasks {
@@ -451,6 +456,12 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 		}
 		if e.at.After(now) {
 			return job{}, false, e.at
+		}
+		if len(h.tasks) == 0 && h.down != "" {
+			it := h.items[0]
+			h.items = h.items[1:]
+			f.afterTake(h)
+			return job{kind: jobFail, host: h.key, item: it, reason: h.down}, true, time.Time{}
 		}
 		if len(h.tasks) == 0 && !f.c.cfg.IgnoreRobots {
 			// A page robots.txt disallows costs no request.

@@ -208,8 +208,8 @@ func TestCrawler_GzipBomb(t *testing.T) {
 		if n > budget {
 			t.Errorf("the crawl allocated %d MiB for a %d MiB bomb under a %d MiB limit", n>>20, bombMiB, limit>>20)
 		}
-		if got := c.Counts().FailedBy["oversize"]; got != 1 {
-			t.Errorf("failed as oversize: %d, want 1 (counts %+v)", got, c.Counts())
+		if got := c.Counts().SkippedBy["oversize"]; got != 1 {
+			t.Errorf("skipped as oversize (a definitive answer, not a failure): %d, want 1 (counts %+v)", got, c.Counts())
 		}
 	})
 	t.Run("content-encoding", func(t *testing.T) {
@@ -245,8 +245,8 @@ func TestCrawler_GzipBomb(t *testing.T) {
 		if n > budget {
 			t.Errorf("the crawl allocated %d MiB for two %d MiB bombs under a %d MiB limit", n>>20, bombMiB, limit>>20)
 		}
-		if got := c.Counts().FailedBy["oversize"]; got != 2 {
-			t.Errorf("failed as oversize: %d, want 2 (counts %+v)", got, c.Counts())
+		if got := c.Counts().SkippedBy["oversize"]; got != 2 {
+			t.Errorf("skipped as oversize (a definitive answer, not a failure): %d, want 2 (counts %+v)", got, c.Counts())
 		}
 	})
 	t.Run("sitemap", func(t *testing.T) {
@@ -463,8 +463,8 @@ func TestCrawler_Redirects(t *testing.T) {
 		if n != 21 {
 			t.Errorf("%d chain requests, want 21 (the seed and 20 redirects)", n)
 		}
-		if got := c.Counts().FailedBy["redirect-chain"]; got != 1 {
-			t.Errorf("failed as redirect-chain: %d, want 1 (counts %+v)", got, c.Counts())
+		if got := c.Counts().SkippedBy["redirect-chain"]; got != 1 {
+			t.Errorf("skipped as redirect-chain: %d, want 1 (counts %+v)", got, c.Counts())
 		}
 	})
 	t.Run("depth", func(t *testing.T) {

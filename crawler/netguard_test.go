@@ -144,8 +144,7 @@ func TestFollowRedirect(t *testing.T) {
 		}
 		cfg := DefaultConfig()
 		cfg.MaxDepth = maxDepth
-		return &Crawler{cfg: cfg, scope: scope, redirects: map[string]string{}, redirFrom: map[string]redirInfo{},
-			limited: map[string]bool{}, hostUntil: map[string]time.Time{}}
+		return &Crawler{cfg: cfg, scope: scope, redirects: map[string]string{}, redirFrom: map[string]redirInfo{}}
 	}
 	follow := func(c *Crawler, from string, depth int, to string) (string, int, string, string) {
 		canon, err := Normalize(to)

@@ -58,13 +58,17 @@ func checkPolite(t *testing.T, f *crawltest.Farm, gap, tol time.Duration, parall
 // than 2 are in flight, every article is archived, and the hosts are served
 // side by side: each host's robots.txt comes before any host's third page.
 func TestCrawler_PolitenessManyHosts(t *testing.T) {
-	const delay = 80 * time.Millisecond
+	const delay = 100 * time.Millisecond
 	f := mustFarm(t, 4, 6)
 	db := mustStore(t)
 	if _, err := mustRun(t, db, politeConfig(delay, 2), f.Seeds()...); err != nil {
 		t.Fatal(err)
 	}
-	checkPolite(t, f, delay, 10*time.Millisecond, 2)
+	// The sites see each start a little after the crawler makes it, by a
+	// varying amount on a loaded machine (several ms at a load of 10 on 2
+	// cores): a start is a violation only when it is clearly early. On
+	// main before the frontier, starts came 0 ms apart.
+	checkPolite(t, f, delay, 25*time.Millisecond, 2)
 	var firsts, thirds []time.Time
 	for _, h := range f.Hosts {
 		starts := h.Starts()
@@ -108,7 +112,7 @@ func TestCrawler_CrawlDelay(t *testing.T) {
 			t.Fatalf("host %d: %d requests, want 5", i, len(starts))
 		}
 		for k := 2; k < len(starts); k++ { // after robots.txt, every start keeps the Crawl-delay
-			if d := starts[k].At.Sub(starts[k-1].At); d < want-10*time.Millisecond {
+			if d := starts[k].At.Sub(starts[k-1].At); d < want-25*time.Millisecond {
 				t.Errorf("host %d: %s came %v after the previous request; Crawl-delay gap %v", i, starts[k].Path, d, want)
 			}
 		}
