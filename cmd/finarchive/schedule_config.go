@@ -213,9 +213,8 @@ func (s *siteConfig) check() (field string, err error) {
 		return "seeds", errors.New("no seed URL")
 	}
 	for _, seed := range s.Seeds {
-		u, err := url.Parse(seed)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "seeds", fmt.Errorf("%q is not an http(s) URL", seed)
+		if _, err := crawler.Normalize(seed); err != nil {
+			return "seeds", fmt.Errorf("%q is not an http(s) URL: %w", seed, err)
 		}
 	}
 	if s.DB == "" {
