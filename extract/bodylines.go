@@ -260,6 +260,17 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if len(out) > 0 && isFooterLine(s, l.runes) {
 			break // the site's footer: the text has ended
 		}
+		if len(out) > 0 && isReplyFloor(s, l.runes) {
+			// A forum thread's replies begin; the reply's poster (a
+			// name, a rank) may stand above its label.
+			for k := 0; k < 4 && len(out) > 1 && outRunes[len(out)-1] <= 20 && !strings.ContainsAny(out[len(out)-1], "，。！？,.!?"); k++ {
+				out, outRunes = out[:len(out)-1], outRunes[:len(out)-1]
+			}
+			break
+		}
+		if len(out) > 0 && x.nextArticle(i) {
+			break // the next article of an endless page begins
+		}
 		var zm uint8
 		if l.runes <= 300 {
 			zm = zhPhrases(s)
@@ -268,7 +279,7 @@ func (x *extractor) bodyLines(regs []region) []string {
 			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}
-		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) {
+		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) || isZhShareOrCount(s, l.runes) {
 			continue
 		}
 		if len(out) > 0 && s == out[len(out)-1] && l.runes <= 60 && !isProse(s, l.runes) {
@@ -326,4 +337,33 @@ func cutTail(runes []int32, cuts []int) int {
 		}
 	}
 	return len(runes)
+}
+
+// nextArticle reports whether line i opens another article: a heading set
+// like the title (same tag and class) below the text and followed by a
+// byline with a date. Endless pages append the next
+// article under the first this way.
+func (x *extractor) nextArticle(i int) bool {
+	a := x.a
+	l := &a.lines[i]
+	if x.titleElem < 0 || i <= x.titleEnd || l.inh&(fHeading|fTitleish) == 0 || l.runes < 4 || l.runes > 80 {
+		return false
+	}
+	h := l.elem
+	for k := 0; k < 3 && h >= 0 && a.elems[h].own&(fHeading|fTitleish) == 0; k++ {
+		h = a.elems[h].parent
+	}
+	if h < 0 || h == x.titleElem {
+		return false
+	}
+	t, e := &a.elems[x.titleElem], &a.elems[h]
+	if e.tag != t.tag || attr(e.n, "class") != attr(t.n, "class") {
+		return false
+	}
+	for j := i + 1; j < min(i+3, len(a.lines)); j++ {
+		if n := &a.lines[j]; isMetaLine(n.text, n.runes) && !isProse(n.text, n.runes) {
+			return true
+		}
+	}
+	return false
 }

@@ -294,3 +294,67 @@ func isZhCounter(s string, runes int32) bool {
 	}
 	return false
 }
+
+// floorNumber reads a forum post's floor label, "第 2 楼", "3楼", "#4楼":
+// a number before 楼 that ends a word (end of line, a space or a mark
+// follows, not more text: "第12楼发生火灾" is no label). ok is false when
+// the line has none.
+func floorNumber(s string) (n int, ok bool) {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "楼")
+		if i < 0 {
+			return 0, false
+		}
+		i += off
+		off = i + len("楼")
+		after := s[off:]
+		if after != "" && !hasAnyPrefix(after, " ", "：", ":", "|", "）", ")", "]", "】", "\u3000") {
+			continue
+		}
+		j := i
+		for j > 0 && s[j-1] == ' ' {
+			j--
+		}
+		k := j
+		for k > 0 && s[k-1] >= '0' && s[k-1] <= '9' {
+			k--
+		}
+		if k == j || j-k > 5 {
+			continue
+		}
+		v := 0
+		for _, c := range s[k:j] {
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+}
+
+// isReplyFloor reports the label of a forum reply's floor (the second or a
+// later one): the thread's first post has ended.
+func isReplyFloor(s string, runes int32) bool {
+	if runes > 40 || strings.ContainsAny(s, "，。") {
+		return false
+	}
+	n, ok := floorNumber(s)
+	return ok && n >= 2
+}
+
+// zhShareWords are share prompts: "分享到：", "微信扫一扫分享".
+var zhShareWords = []string{"分享到", "分享至", "一键分享", "扫一扫分享", "微信扫一扫", "分享给朋友", "分享到朋友圈", "转发到朋友圈",
+	"点击右上角分享", "转发给朋友"}
+
+// isZhShareOrCount reports a share prompt, or a comment or reader count
+// standing alone: "23条评论", "已有 3 人参与", "共有12条评论".
+func isZhShareOrCount(s string, runes int32) bool {
+	if runes > 25 || strings.ContainsAny(s, "。") {
+		return false
+	}
+	if containsAny(s, zhShareWords...) {
+		return true
+	}
+	if !hasDigit(s) || runes > 16 {
+		return false
+	}
+	return containsAny(s, "条评论", "人参与", "条回复", "人评论", "人跟帖", "条跟帖")
+}

@@ -15,5 +15,12 @@ func init() {
 		// and saying 发布, counters, the title again in a feature box, a
 		// platform disclaimer and its English translation.
 		goldenCase{"zh-lede-card", "https://news.example.com/2022/0213/1.html", "text/html; charset=utf-8"},
+		// A forum thread: the first post, then two replies under their
+		// floor labels (第 2 楼, 第 3 楼).
+		goldenCase{"zh-forum-thread", "https://bbs.licai.example/thread-1234-1-1.html", "text/html; charset=utf-8"},
+		// An endless page: the article with a share prompt and a reader
+		// count, then the next article under a heading set like the title
+		// and its own dated byline.
+		goldenCase{"zh-next-article", "https://finance.example.com/bank/20230608/1.html", "text/html; charset=utf-8"},
 	)
 }

@@ -131,3 +131,41 @@ func TestCutTail(t *testing.T) {
 		}
 	}
 }
+
+// TestIsReplyFloor: a reply's floor label ends the first post; the first
+// floor and floors in sentences do not.
+func TestIsReplyFloor(t *testing.T) {
+	checkLines(t, "isReplyFloor", isReplyFloor, map[string]bool{
+		"楼层： 第 2 楼 时间：2005-08-28 23:38:58": true,
+		"3楼":       true,
+		"#12楼":     true,
+		"回复 第 5 楼": true,
+		"楼层： 第 1 楼 时间：2005-08-28 20:56:20": false,
+		"大厦第12楼发生火灾":                       false,
+		"他住在第3楼，每天爬楼梯。":                    false,
+		"楼主":                               false,
+	})
+}
+
+// TestIsZhShareOrCount: share prompts and reader counts alone on a line.
+func TestIsZhShareOrCount(t *testing.T) {
+	checkLines(t, "isZhShareOrCount", isZhShareOrCount, map[string]bool{
+		"分享到：":     true,
+		"微信扫一扫分享":  true,
+		"23条评论":    true,
+		"已有 3 人参与": true,
+		"共有12条回复":  true,
+		"活动吸引了3000人参与，现场气氛热烈。": false,
+		"网友的评论很有道理":            false,
+	})
+}
+
+// TestLabelValue_Brackets: a credit in brackets gives the name without
+// the closing bracket: "【编辑：姚某】" is 姚某.
+func TestLabelValue_Brackets(t *testing.T) {
+	for in, want := range map[string]string{"：姚某】": "姚某", ":刘某]": "刘某", "：方某）": "方某", "：张某": "张某"} {
+		if got := labelValue(in); got != want {
+			t.Errorf("labelValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

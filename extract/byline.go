@@ -37,7 +37,7 @@ func labelValue(s string) string {
 	if i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
 		s = strings.TrimSpace(s[:i])
 	}
-	s = strings.Trim(s, " ,，;；:：/")
+	s = strings.Trim(s, " ,，;；:：/】]）)")
 	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”=\"'<>") {
 		return ""
 	}
