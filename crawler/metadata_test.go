@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,11 +19,12 @@ import (
 // namespace by needNetns.
 const inNetnsEnv = "FINARCHIVE_TEST_NETNS"
 
-// needNetns runs the calling test again in a new network namespace (as
-// root, with unshare and ip), where it may put addresses such as
-// 169.254.169.254 on the loopback interface without touching the host;
-// it returns true in the child and false in the parent, whose result is
-// the child's. Without root, unshare or ip the test is skipped.
+// needNetns runs the calling test again in new network and mount
+// namespaces (as root, with unshare and ip), where it may put addresses
+// such as 169.254.169.254 on the loopback interface and bind-mount files
+// over /etc without touching the host; it returns true in the child and
+// false in the parent, whose result is the child's. Without root, unshare
+// or ip the test is skipped.
 func needNetns(t *testing.T, setup ...[]string) bool {
 	t.Helper()
 	if os.Getenv(inNetnsEnv) == t.Name() {
@@ -45,7 +47,7 @@ func needNetns(t *testing.T, setup ...[]string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("unshare", "-n", "--", self, "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd := exec.Command("unshare", "-n", "-m", "--", self, "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), inNetnsEnv+"="+t.Name())
 	out, err := cmd.CombinedOutput()
 	if err != nil && strings.Contains(string(out), "unshare failed") {
@@ -84,6 +86,23 @@ func TestCrawler_MetadataNeverAsked(t *testing.T) {
 	go meta.Serve(ln)
 	defer meta.Close()
 	const md = "http://169.254.169.254/latest/meta-data/"
+	// meta.test resolves to the metadata address (an /etc/hosts of this
+	// namespace's own): the URL's text does not show where it goes.
+	hosts, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostsFile := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hostsFile, append([]byte("169.254.169.254 meta.test\n"), hosts...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "--bind", hostsFile, "/etc/hosts").CombinedOutput(); err != nil {
+		t.Fatalf("mount --bind %s /etc/hosts: %v\n%s", hostsFile, err, out)
+	}
+	defer exec.Command("umount", "/etc/hosts").Run()
+	if addrs, err := net.LookupHost("meta.test"); err != nil || len(addrs) != 1 || addrs[0] != "169.254.169.254" {
+		t.Fatalf("meta.test resolves to %v (%v), want 169.254.169.254", addrs, err)
+	}
 
 	for _, tc := range []struct {
 		name  string
@@ -92,12 +111,13 @@ func TestCrawler_MetadataNeverAsked(t *testing.T) {
 	}{
 		{"defaults", nil, false},
 		{"--host 169.254.169.254 --allow-private", []string{"169.254.169.254"}, true},
+		{"--host meta.test (resolving to it) --allow-private", []string{"meta.test"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			routes := map[string]http.HandlerFunc{
 				"/robots.txt": redirectTo(md + "robots.txt"),
 				"/start":      redirectTo(md + "iam/security-credentials/"),
-				"/":           html(homeHTML(`<a href="` + md + `link">x</a><a href="/start">y</a>`)),
+				"/":           html(homeHTML(`<a href="` + md + `link">x</a><a href="/start">y</a><a href="http://meta.test/latest/meta-data/dns">z</a>`)),
 			}
 			site := newHostileSite(t, routes)
 			routes["/sitemap.xml"] = serveBytes("application/xml", []byte(`<sitemapindex><sitemap><loc>`+md+`sitemap.xml</loc></sitemap>`+
