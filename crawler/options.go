@@ -127,8 +127,9 @@ var optionRules = []optionRule{
 	{"random-delay", func(c *Config) error { return c.RandomDelay.notNegative() }},
 	{"max-crawl-delay", func(c *Config) error { return c.MaxCrawlDelay.notNegative() }},
 	{"max-retry-after", func(c *Config) error { return c.MaxRetryAfter.notNegative() }},
-	{"backoff", func(c *Config) error { return c.BackoffBase.notNegative() }},
-	{"backoff-max", func(c *Config) error { return c.BackoffMax.notNegative() }},
+	{"timeout", func(c *Config) error { return c.Timeout.positive() }},
+	{"backoff", func(c *Config) error { return c.BackoffBase.positive() }},
+	{"backoff-max", func(c *Config) error { return c.BackoffMax.positive() }},
 	{"min-revisit", func(c *Config) error { return c.MinRevisit.notNegative() }},
 	{"max-revisit", func(c *Config) error { return c.MaxRevisit.notNegative() }},
 	{"max-body-size", func(c *Config) error {
@@ -188,6 +189,15 @@ func ParseDuration(s string) (Duration, error) {
 		return 0, fmt.Errorf("bad duration %q (want e.g. 30s, 6h or 7d)", s)
 	}
 	return Duration(d), nil
+}
+
+// positive is the check of a duration that 0 would not make sense for
+// (New would put its default in its place).
+func (d Duration) positive() error {
+	if d <= 0 {
+		return fmt.Errorf("want a positive duration (got %s)", d)
+	}
+	return nil
 }
 
 func (d Duration) notNegative() error {

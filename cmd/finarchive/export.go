@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
@@ -56,11 +57,17 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
+	if d, err := crawler.ParseDuration(s); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("%q is a time in the future; an age is positive (%s: the last %s)", s, strings.TrimPrefix(s, "-"), strings.TrimPrefix(s, "-"))
+		}
+		return now.Add(-time.Duration(d)), nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			if t.After(now) {
+				return time.Time{}, fmt.Errorf("%q is in the future: nothing could match", s)
+			}
 			return t, nil
 		}
 	}
