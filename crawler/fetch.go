@@ -182,9 +182,11 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			c.skip(reason)
 			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason + ": " + contentType})
 		case errors.As(reqErr, &blocked):
-			c.fail("blocked")
-			c.log.Warn("page failed", "url", it.URL, "reason", blocked.Error())
-			return c.complete(bg, runID, &finarchive.Fetched{Item: it, Failed: blocked.Error()})
+			// Where the URL leads is the answer, not a transient error:
+			// skipped with the reason, not retried run after run.
+			c.skip("blocked")
+			c.log.Warn("page skipped", "url", it.URL, "reason", blocked.Error())
+			return c.complete(bg, runID, &finarchive.Fetched{Item: it, Skipped: blocked.Error()})
 		case reqErr == nil:
 			reqErr = errors.New("no response")
 		}

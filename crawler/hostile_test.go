@@ -516,8 +516,8 @@ func TestCrawler_PrivateAddresses(t *testing.T) {
 			if got := site.count("/secret.html"); got != want {
 				t.Errorf("%s/secret.html asked %d times, want %d", local, got, want)
 			}
-			if got := c.Counts().FailedBy["blocked"]; got != blocked {
-				t.Errorf("failed as blocked: %d, want %d (counts %+v)", got, blocked, c.Counts())
+			if got := c.Counts().SkippedBy["blocked"]; got != blocked {
+				t.Errorf("skipped as blocked: %d, want %d (counts %+v)", got, blocked, c.Counts())
 			}
 		})
 	}
