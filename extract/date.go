@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // cst is the zone of a date that gives none: China Standard Time.
@@ -36,9 +38,18 @@ var (
 	reFull = regexp.MustCompile(`^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?:\s*日)?` +
 		`(?:(?:\s*T\s*|\s*|\s*,\s*)(\d{1,2})\s*(?::|时|点)\s*(\d{1,2})(?:\s*分)?(?:\s*:\s*(\d{1,2})(?:\.\d+)?(?:\s*秒)?)?)?` +
 		`(\s*(?:Z|[+-]\d{2}:?\d{2}))?`)
-	reDMY = regexp.MustCompile(`(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(\s*[AaPp][Mm])?)?`)
-	reEng = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})` +
-		`(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?(\s*[ap]m)?)?`)
+	// timeSuffix is the time of day after a day-first or month-name date:
+	// "21:55", ", 3:51 pm", " um 14:30", " à 10h12", "T14:12:32+0200".
+	timeSuffix = `(?:\s*(?:,|-|–|\||@|um|à|a las|at|kl\.?|o)?\s*(?:T\s*)?(\d{1,2})\s*[:h]\s*(\d{2})(?::(\d{2}))?(\s*[AaPp]\.?[Mm]\.?)?(\s*(?:Z|[+-]\d{2}:?\d{2}))?)?`
+	// reDMY is a day, month and year in figures: 23/11/2023, 23.11.2023,
+	// 1. 2. 2020, 23-11-2023 (M/D/Y when the day cannot come first).
+	reDMY = regexp.MustCompile(`(\d{1,2})(?:([/-])(\d{1,2})([/-])|\.\s?(\d{1,2})\.\s?)(\d{4})` + timeSuffix)
+	// reDayMonth is a day, a month name and a year: "5 mars 2020", "1. März
+	// 2020", "2 de abril de 2020", "15 августа 2016", "8th of May, 2020".
+	reDayMonth = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.|º)?\s*(?:de\s+|of\s+)?([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s*,?\s*(?:de\s+|del\s+)?(\d{4})` + timeSuffix)
+	// reMonthDay is a month name, a day and a year: "March 5, 2020",
+	// "Dezember 29, 2021", "Sept. 3rd 2019".
+	reNameDay = regexp.MustCompile(`([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})` + timeSuffix)
 	reMonthDay  = regexp.MustCompile(`(\d{1,2})\s*(?:[-/]|月)\s*(\d{1,2})(?:\s*日)?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?`)
 	reYearMonth = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2})\s*月`)
 	reRelative  = regexp.MustCompile(`(\d+)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|年)\s*前`)
@@ -88,7 +99,11 @@ func parseZone(z string) *time.Location {
 	if len(z) != 4 {
 		return nil
 	}
-	off := sign * (atoi(z[:2])*3600 + atoi(z[2:])*60)
+	hh, mm := atoi(z[:2]), atoi(z[2:])
+	if hh > 14 || mm > 59 {
+		return nil
+	}
+	off := sign * (hh*3600 + mm*60)
 	if off == 8*3600 {
 		return cst
 	}
@@ -96,7 +111,8 @@ func parseZone(z string) *time.Location {
 }
 
 // findDates returns the full dates (with a year) in s, in order: Chinese
-// and ISO forms, D/M/Y and M/D/Y, and English month names.
+// and ISO forms, day-first and month-first figures, and month names in the
+// languages of monthNames.
 func findDates(s string, max int) []dateHit {
 	if !hasDigit(s) {
 		return nil
@@ -106,41 +122,24 @@ func findDates(s string, max int) []dateHit {
 		return nil
 	}
 	var out []dateHit
-	add := func(m []int, kind int) {
-		if !notAfterDigit(s, m[0]) || !notBeforeDigit(s, m[1]) {
+	// add checks one match: its span, the year, month and day, and the
+	// submatch indexes of hour, minute, second, am/pm and zone (-1: none).
+	add := func(start, end, y, mo, d int, m []int, tk int, dayFirst bool) {
+		if !notAfterDigit(s, start) || !notBeforeDigit(s, end) {
 			return
 		}
 		sub := func(k int) string {
-			if 2*k+1 >= len(m) || m[2*k] < 0 {
+			if k < 0 || 2*k+1 >= len(m) || m[2*k] < 0 {
 				return ""
 			}
 			return s[m[2*k]:m[2*k+1]]
 		}
-		var y, mo, d int
-		switch kind {
-		case 0:
-			y, mo, d = atoi(sub(1)), atoi(sub(2)), atoi(sub(3))
-		case 1:
-			a, b := atoi(sub(1)), atoi(sub(2))
-			y = atoi(sub(3))
-			// D/M/Y unless the day cannot be first or a 12-hour clock says
-			// American.
-			switch {
-			case b > 12:
-				mo, d = a, b
-			case a > 12:
-				mo, d = b, a
-			case sub(7) != "":
-				mo, d = a, b
-			default:
-				mo, d = b, a
-			}
-		case 2:
-			mo = engMonth(sub(1))
-			d, y = atoi(sub(2)), atoi(sub(3))
+		h, mi, sec := atoi(sub(tk)), atoi(sub(tk+1)), atoi(sub(tk+2))
+		ap := strings.ToLower(strings.NewReplacer(".", "", " ", "").Replace(sub(tk + 3)))
+		if dayFirst && mo > 12 && d <= 12 {
+			mo, d = d, mo
 		}
-		h, mi, sec := atoi(sub(4)), atoi(sub(5)), atoi(sub(6))
-		if ap := strings.ToLower(strings.TrimSpace(sub(7))); ap != "" && h >= 1 && h <= 12 {
+		if ap != "" && h >= 1 && h <= 12 {
 			if ap == "pm" && h < 12 {
 				h += 12
 			} else if ap == "am" && h == 12 {
@@ -151,24 +150,21 @@ func findDates(s string, max int) []dateHit {
 			return
 		}
 		prec := precDay
-		if sub(4) != "" {
+		if sub(tk) != "" {
 			prec = precMinute
-			if sub(6) != "" {
+			if sub(tk+2) != "" {
 				prec = precSecond
 			}
 		}
-		var loc *time.Location
-		if kind == 0 {
-			loc = parseZone(sub(7))
-		}
+		loc := parseZone(sub(tk + 4))
 		if loc == nil {
 			loc = cst
 		}
 		out = append(out, dateHit{
 			t:    time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc),
-			raw:  strings.TrimSpace(s[m[0]:m[1]]),
+			raw:  strings.TrimSpace(s[start:end]),
 			prec: prec,
-			pos:  m[0],
+			pos:  start,
 		})
 	}
 	// The full pattern runs only where a year starts, on a short window.
@@ -187,24 +183,98 @@ func findDates(s string, max int) []dateHit {
 				m[k] += i
 			}
 		}
-		add(m, 0)
+		sub := func(k int) string { return s[m[2*k]:m[2*k+1]] }
+		add(m[0], m[1], atoi(sub(1)), atoi(sub(2)), atoi(sub(3)), append(m[:14:14], -1, -1, m[14], m[15]), 4, false)
 		i = m[1] - 1
 	}
-	if strings.IndexByte(s, '/') >= 0 {
+	if strings.ContainsAny(s, "/.-") {
 		for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
-			add(m, 1)
+			// 1.2.2020 inside a longer dotted number (a version) is no date.
+			if m[0] > 0 && s[m[0]-1] == '.' {
+				continue
+			}
+			a := atoi(s[m[2]:m[3]])
+			var b int
+			if m[4] >= 0 {
+				// Slashes and dashes: the same separator twice. D/M/Y unless
+				// the day cannot come first or a 12-hour clock says American.
+				if s[m[4]] != s[m[8]] {
+					continue
+				}
+				b = atoi(s[m[6]:m[7]])
+			} else {
+				b = atoi(s[m[10]:m[11]])
+			}
+			y := atoi(s[m[12]:m[13]])
+			mo, d := b, a
+			if m[4] >= 0 && s[m[4]] == '/' && (a <= 12 && b > 12 || a <= 12 && m[20] >= 0) {
+				mo, d = a, b
+			}
+			add(m[0], m[1], y, mo, d, m, 7, true)
 		}
 	}
-	if hasASCIILetter(s) {
-		for _, m := range reEng.FindAllStringSubmatchIndex(s, -1) {
-			add(m, 2)
+	if hasLetter(s) {
+		for _, m := range reDayMonth.FindAllStringSubmatchIndex(s, -1) {
+			mo := monthNumber(s[m[4]:m[5]])
+			if mo == 0 || !wordStart(s, m[4]) || !wordEnd(s, m[5]) {
+				continue
+			}
+			add(m[0], m[1], atoi(s[m[6]:m[7]]), mo, atoi(s[m[2]:m[3]]), m, 4, false)
+		}
+		for _, m := range reNameDay.FindAllStringSubmatchIndex(s, -1) {
+			mo := monthNumber(s[m[2]:m[3]])
+			if mo == 0 || !wordStart(s, m[2]) {
+				continue
+			}
+			add(m[0], m[1], atoi(s[m[6]:m[7]]), mo, atoi(s[m[4]:m[5]]), m, 4, false)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
+	// One date can match two patterns ("5. März 2020" and "März 2020 ..."):
+	// keep the first of overlapping hits.
+	k := 0
+	for i := range out {
+		if k > 0 && out[i].pos < out[k-1].pos+len(out[k-1].raw) {
+			continue
+		}
+		out[k] = out[i]
+		k++
+	}
+	out = out[:k]
 	if max > 0 && len(out) > max {
 		out = out[:max]
 	}
 	return out
+}
+
+// wordStart reports whether s[i:] starts a word: no letter before it.
+func wordStart(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return !unicode.IsLetter(r)
+}
+
+// wordEnd reports whether a word ends at s[j]: no letter after it.
+func wordEnd(s string, j int) bool {
+	if j >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[j:])
+	return !unicode.IsLetter(r)
+}
+
+// hasLetter reports whether s has a Latin or Cyrillic letter (the scripts
+// monthNames is written in).
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0xC3 && c <= 0xD4 {
+			return true
+		}
+	}
+	return false
 }
 
 // isYearAt reports four digits at s[i:] starting with 19 or 20 and not
@@ -222,45 +292,6 @@ func isYearAt(s string, i int) bool {
 		}
 	}
 	return i+4 == len(s) || s[i+4] < '0' || s[i+4] > '9'
-}
-
-func hasASCIILetter(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
-			return true
-		}
-	}
-	return false
-}
-
-func engMonth(s string) int {
-	switch strings.ToLower(s) {
-	case "jan":
-		return 1
-	case "feb":
-		return 2
-	case "mar":
-		return 3
-	case "apr":
-		return 4
-	case "may":
-		return 5
-	case "jun":
-		return 6
-	case "jul":
-		return 7
-	case "aug":
-		return 8
-	case "sep":
-		return 9
-	case "oct":
-		return 10
-	case "nov":
-		return 11
-	case "dec":
-		return 12
-	}
-	return 0
 }
 
 // firstDate returns the first date of s: a full date, else (when loose) a
