@@ -49,7 +49,7 @@ var (
 	reDayMonth = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.|º)?\s*(?:de\s+|of\s+)?([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s*,?\s*(?:de\s+|del\s+)?(\d{4})` + timeSuffix)
 	// reMonthDay is a month name, a day and a year: "March 5, 2020",
 	// "Dezember 29, 2021", "Sept. 3rd 2019".
-	reNameDay = regexp.MustCompile(`([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})` + timeSuffix)
+	reNameDay   = regexp.MustCompile(`([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})` + timeSuffix)
 	reMonthDay  = regexp.MustCompile(`(\d{1,2})\s*(?:[-/]|月)\s*(\d{1,2})(?:\s*日)?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?`)
 	reYearMonth = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2})\s*月`)
 	reRelative  = regexp.MustCompile(`(\d+)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|年)\s*前`)
