@@ -29,6 +29,7 @@ type dateHit struct {
 	prec     int
 	pos      int  // byte offset in the text searched
 	relative bool // resolved against the fetch time
+	zoned    bool // the text gave the zone (Z, +08:00) or an absolute time
 	short    bool // a month and day only: the year came from context
 }
 
@@ -47,7 +48,7 @@ var (
 	// reDayMonth is a day, a month name and a year: "5 mars 2020", "1. März
 	// 2020", "2 de abril de 2020", "15 августа 2016", "8th of May, 2020".
 	reDayMonth = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.|º)?\s*(?:de\s+|of\s+)?([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s*,?\s*(?:de\s+|del\s+)?(\d{4})` + timeSuffix)
-	// reMonthDay is a month name, a day and a year: "March 5, 2020",
+	// reNameDay is a month name, a day and a year: "March 5, 2020",
 	// "Dezember 29, 2021", "Sept. 3rd 2019".
 	reNameDay   = regexp.MustCompile(`([\p{Latin}\p{Cyrillic}]{3,12}\.?)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})` + timeSuffix)
 	reMonthDay  = regexp.MustCompile(`(\d{1,2})\s*(?:[-/]|月)\s*(\d{1,2})(?:\s*日)?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?`)
@@ -157,14 +158,16 @@ func findDates(s string, max int) []dateHit {
 			}
 		}
 		loc := parseZone(sub(tk + 4))
+		zoned := loc != nil
 		if loc == nil {
 			loc = cst
 		}
 		out = append(out, dateHit{
-			t:    time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc),
-			raw:  strings.TrimSpace(s[start:end]),
-			prec: prec,
-			pos:  start,
+			t:     time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc),
+			raw:   strings.TrimSpace(s[start:end]),
+			prec:  prec,
+			pos:   start,
+			zoned: zoned,
 		})
 	}
 	// The full pattern runs only where a year starts, on a short window.
@@ -297,6 +300,13 @@ func isYearAt(s string, i int) bool {
 // firstDate returns the first date of s: a full date, else (when loose) a
 // relative date, a month and day or a year and month, resolved against ref.
 func firstDate(s string, ref time.Time, loose bool) (dateHit, bool) {
+	return firstDateIn(s, ref, ref, loose)
+}
+
+// firstDateIn is firstDate with a relative date read against now (the
+// fetch time) and a month and day given the latest year that keeps it not
+// after yref (the page's own dates, else the fetch time).
+func firstDateIn(s string, now, yref time.Time, loose bool) (dateHit, bool) {
 	if !hasDigit(s) && !containsAny(s, "刚刚", "今天", "昨天", "前天") {
 		return dateHit{}, false
 	}
@@ -307,9 +317,10 @@ func firstDate(s string, ref time.Time, loose bool) (dateHit, bool) {
 		return dateHit{}, false
 	}
 	s = normDigits(s)
-	if h, ok := relativeDate(s, ref); ok {
+	if h, ok := relativeDate(s, now); ok {
 		return h, true
 	}
+	ref := yref
 	if m := reYearMonth.FindStringSubmatchIndex(s); m != nil && notAfterDigit(s, m[0]) {
 		y, mo := atoi(s[m[2]:m[3]]), atoi(s[m[4]:m[5]])
 		if dateOK(y, mo, 1, 0, 0, 0) {
@@ -419,7 +430,7 @@ func parseMetaDate(s string) (dateHit, bool) {
 		if t.Year() < 1990 {
 			return dateHit{}, false
 		}
-		return dateHit{t: t, raw: s, prec: precSecond}, true
+		return dateHit{t: t, raw: s, prec: precSecond, zoned: true}, true
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00", time.RFC1123Z, time.RFC1123} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -429,7 +440,7 @@ func parseMetaDate(s string) (dateHit, bool) {
 					t = t.In(cst)
 				}
 			}
-			return dateHit{t: t, raw: s, prec: precSecond}, true
+			return dateHit{t: t, raw: s, prec: precSecond, zoned: true}, true
 		}
 	}
 	if hs := findDates(s, 1); len(hs) > 0 {
@@ -496,6 +507,11 @@ var dateLabels = []string{"发布时间", "发表时间", "发布日期", "发�
 
 // labelledDate finds a date introduced by a date label in s.
 func labelledDate(s string, ref time.Time) (dateHit, bool) {
+	return labelledDateIn(s, ref, ref)
+}
+
+// labelledDateIn is labelledDate with the references of firstDateIn.
+func labelledDateIn(s string, now, yref time.Time) (dateHit, bool) {
 	best := -1
 	for _, l := range dateLabels {
 		if i := strings.Index(s, l); i >= 0 && (best < 0 || i < best) {
@@ -506,7 +522,7 @@ func labelledDate(s string, ref time.Time) (dateHit, bool) {
 		return dateHit{}, false
 	}
 	rest := s[best:]
-	h, ok := firstDate(rest, ref, true)
+	h, ok := firstDateIn(rest, now, yref, true)
 	if !ok || h.pos > 40 {
 		return dateHit{}, false
 	}

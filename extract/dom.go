@@ -27,6 +27,7 @@ const (
 	fHot                         // class/id says hot/rank/top list
 	fNavLike                     // nav/menu/header/footer/side: never cards
 	fCaption                     // a figure caption or photo credit: not body text, no weight
+	fDateish                     // class/id says date/time/byline/meta (see dateWords)
 
 	fBad = fBadStrong | fBadWeak | fComment
 )
@@ -70,24 +71,26 @@ const linkWeight = 1.5
 
 // analysis is everything one pass over a document learns about it.
 type analysis struct {
-	root     *html.Node
-	elems    []elem
-	lines    []line
-	best     int32 // root of the main text region, -1 if none
-	reg      region
-	meta     map[string]string
-	ldjson   []string
-	title    string   // <title>
-	heads    []int32  // h1..h3 and title-like elements, in order
-	times    []int32  // <time> elements
-	scripts  []string // inline script text (for JS-set dates)
-	total    int32    // non-space runes of the document
-	nH1      int
-	sigs     map[sigKey]int
-	classes  map[string]flags // classifyName results by class and id
-	ld       []map[string]any
-	ldDone   bool
-	baseHref string
+	root      *html.Node
+	elems     []elem
+	lines     []line
+	best      int32 // root of the main text region, -1 if none
+	reg       region
+	meta      map[string]string
+	ldjson    []string
+	title     string   // <title>
+	heads     []int32  // h1..h3 and title-like elements, in order
+	times     []int32  // <time> elements
+	dateEls   []int32  // elements whose class, id or attributes say date (see isDateMark)
+	scripts   []string // inline script text (for JS-set dates)
+	total     int32    // non-space runes of the document
+	nH1       int
+	sigs      map[sigKey]int
+	classes   map[string]flags // classifyName results by class and id
+	ld        []map[string]any
+	ldDone    bool
+	baseHref  string
+	canonical string // <link rel=canonical href>
 }
 
 // isSkipTag reports elements that never hold visible text.
@@ -251,6 +254,7 @@ const (
 	wNav
 	wHot
 	wCaption
+	wDate
 )
 
 // nameWord is a word of one or more sets.
@@ -277,6 +281,7 @@ var nameWords = func() (idx [256][]nameWord) {
 	add(wTitle, "title", "biaoti", "headline")
 	add(wNav, navWords...)
 	add(wHot, hotWords...)
+	add(wDate, dateWords...)
 	for w, set := range sets {
 		idx[w[0]] = append(idx[w[0]], nameWord{w, set})
 	}
@@ -322,6 +327,9 @@ func classifyName(name string) flags {
 	}
 	if m&wCaption != 0 {
 		f |= fCaption
+	}
+	if m&wDate != 0 {
+		f |= fDateish
 	}
 	if m&wGood == 0 {
 		// Whole words only: "ad" is weak evidence, "head" in "header" is
@@ -432,6 +440,11 @@ func (a *analysis) collectHead(n *html.Node) {
 				a.scripts = append(a.scripts, t)
 			}
 			continue
+		case atom.Link:
+			if a.canonical == "" && strings.EqualFold(attr(c, "rel"), "canonical") {
+				a.canonical = strings.TrimSpace(attr(c, "href"))
+			}
+			continue
 		case atom.Base:
 			if h := strings.TrimSpace(attr(c, "href")); h != "" && a.baseHref == "" {
 				a.baseHref = h
@@ -525,6 +538,9 @@ func (a *analysis) walk(n *html.Node, parent int32, inLink bool) {
 			}
 			if c.DataAtom == atom.Time && len(a.times) < 64 {
 				a.times = append(a.times, idx)
+			}
+			if len(a.dateEls) < 256 && (e.own&fDateish != 0 || isDateMark(c)) {
+				a.dateEls = append(a.dateEls, idx)
 			}
 			link := inLink
 			if e.own&fLink != 0 {

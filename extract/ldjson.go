@@ -2,11 +2,13 @@ package extract
 
 import (
 	"encoding/json"
+	"io"
+	"regexp"
 	"strings"
 )
 
-// ldObjects returns the JSON-LD objects of the page (top level, arrays and
-// @graph members), articles first.
+// ldObjects returns the JSON-LD objects of the page (top level, arrays,
+// @graph members and a page's mainEntity), articles first.
 func ldObjects(scripts []string) []map[string]any {
 	var out, rest []map[string]any
 	var add func(v any, depth int)
@@ -23,6 +25,10 @@ func ldObjects(scripts []string) []map[string]any {
 			if g, ok := t["@graph"]; ok {
 				add(g, depth+1)
 			}
+			// A WebPage whose mainEntity is the article.
+			if m, ok := t["mainEntity"].(map[string]any); ok {
+				add(m, depth+1)
+			}
 			typ := strings.ToLower(ldText(t["@type"]))
 			if strings.Contains(typ, "article") || strings.Contains(typ, "posting") || strings.Contains(typ, "report") || typ == "webpage" || strings.Contains(typ, "question") {
 				out = append(out, t)
@@ -32,18 +38,59 @@ func ldObjects(scripts []string) []map[string]any {
 		}
 	}
 	for _, s := range scripts {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
+		for _, v := range ldDecode(s) {
+			add(v, 0)
 		}
-		var v any
-		if err := json.Unmarshal([]byte(s), &v); err != nil {
-			// Some pages leave a trailing comma or two objects in one script.
-			continue
-		}
-		add(v, 0)
 	}
 	return append(out, rest...)
+}
+
+// reTrailingComma is a comma before a closing bracket, which JSON forbids.
+var reTrailingComma = regexp.MustCompile(`,\s*([}\]])`)
+
+// ldDecode reads the JSON values of one script. Pages write invalid JSON
+// often enough to matter: two objects one after the other, a trailing
+// comma, a raw newline or tab inside a string, an HTML comment around the
+// text. Those are repaired; what still fails is skipped.
+func ldDecode(s string) []any {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "<!--"), "-->"))
+	if s == "" {
+		return nil
+	}
+	out, err := ldValues(s)
+	if err == nil {
+		return out
+	}
+	fixed := strings.Map(func(r rune) rune {
+		if r < 0x20 {
+			return ' '
+		}
+		return r
+	}, s)
+	fixed = reTrailingComma.ReplaceAllString(fixed, "$1")
+	if more, err2 := ldValues(fixed); err2 == nil || len(more) > len(out) {
+		return more
+	}
+	return out
+}
+
+// ldValues decodes the JSON values of s one after the other, and returns
+// those before the first error.
+func ldValues(s string) ([]any, error) {
+	var out []any
+	dec := json.NewDecoder(strings.NewReader(s))
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
 }
 
 // ldText renders a JSON-LD value as text: a string, the first of a list, or

@@ -9,12 +9,38 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
+// metaDateKeys are the <meta> names and properties of a publication date,
+// most trusted first (Open Graph, Dublin Core, the CMS conventions).
 var metaDateKeys = []string{"article:published_time", "og:article:published_time", "og:published_time",
-	"article:published", "published_time", "publish_time", "publishdate", "publish-date", "pubdate", "datepublished",
-	"firstpublishedtime", "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "sailthru.date",
-	"ptime", "weibo: article:create_at", "og:release_date", "release_date", "parsely-pub-date", "date", "created"}
+	"article:published", "og:article:published", "article:published_date", "article:publicationdate",
+	"published_time", "publish_time", "publishdate", "publish-date", "publish_date", "published-date",
+	"published_date", "publisheddate", "publication_date", "pubdate", "og:pubdate", "og:publish_date",
+	"datepublished", "og:datepublished", "rnews:datepublished", "firstpublishedtime", "originalpublicationdate",
+	"article_date_original", "article.published", "article:post_date", "dc.date.issued", "dcterms.issued",
+	"dc.date.publication", "dc.date.created", "dc.created", "dc.date", "dc:date", "dc:created", "dcterms.created",
+	"dcterms.date", "citation_publication_date", "citation_date", "sailthru.date", "parsely-pub-date",
+	"shareaholic:article_published_time", "cxenseparse:recs:publishtime", "bt:pubdate", "rbpubdate", "pdate",
+	"ptime", "weibo: article:create_at", "og:release_date", "release_date", "video:release_date",
+	"datecreated", "date_created", "content_create_date", "displaydate", "date", "created"}
+
+// ldDateKeys are the JSON-LD keys of a publication date, most trusted
+// first: an upload or a creation date serves when no publication date is
+// given.
+var ldDateKeys = []string{"datePublished", "dateCreated", "uploadDate"}
+
+// dateWords are class and id words of elements that show a date (fDateish).
+var dateWords = []string{"date", "datum", "time", "publish", "posted", "byline", "subline", "fecha", "meta",
+	"created", "submitted", "parution", "publication", "fa-clock", "fa-calendar", "post_detail"}
+
+// reScriptDate are the variable and field names of a publish date in
+// inline scripts.
+var reScriptDate = []string{"publish_time", "publishtime", "pubtime", "pubdate", "publishdate", "pub_date",
+	"datepublished", "createtime", "create_time", "posttime", "post_time", "releasetime", "ct",
+	"publication_date", "published_at", "publisheddate", "first-publication", "firstpublished", "datecreated"}
 
 func (x *extractor) setDate(h dateHit) {
 	x.date, x.hasDate = h, true
@@ -36,38 +62,42 @@ func (x *extractor) findDate() {
 		}
 	}()
 	a := x.a
-	ref := x.opt.FetchedAt
-	// 1. JSON-LD, 2. meta; refined by the byline when it shows the time or
-	// the page's zone.
-	var meta dateHit
-	haveMeta := false
-	if s := ldString(a.ldObjs(), "datePublished"); s != "" {
-		if h, ok := parseMetaDate(s); ok && x.notFuture(h) {
-			meta, haveMeta = h, true
-		}
+	// 1. A machine date (JSON-LD, <meta>, microdata, <time pubdate>),
+	// refined by the byline when it shows the time or the page's zone.
+	meta, haveMeta := x.machineDate()
+	// A date without a year takes it from the page's own dates.
+	now, yref := x.opt.FetchedAt, x.opt.FetchedAt
+	var fb dateHit
+	haveFB := false
+	if haveMeta {
+		yref = meta.t
+	} else if fb, haveFB = x.fallbackDate(); haveFB {
+		yref = fb.t
 	}
-	for _, k := range metaDateKeys {
-		if haveMeta {
-			break
-		}
-		if s := a.meta[k]; s != "" {
-			if h, ok := parseMetaDate(s); ok && x.notFuture(h) {
-				meta, haveMeta = h, true
-			}
-		}
-	}
-	vis, labelled, haveVis := x.visibleDate()
+	vis, labelled, haveVis := x.visibleDate(now, yref)
 	if haveMeta {
 		if haveVis && labelled {
 			meta = refineDate(meta, vis)
 		}
-		x.setDate(meta)
+		x.setDate(x.localZone(meta))
 		return
 	}
-	// 3. A labelled date or <time> near the heading, 4. the first date of
-	// the article.
+	// 2. A labelled date or <time> near the heading, unless it was read
+	// against the fetch time (3天前, 6月4日) and the page's own dates say
+	// otherwise.
 	if haveVis {
+		if vis.relative || vis.short {
+			if haveFB && absDays(fb.t, vis.t) > 2 {
+				x.setDate(x.localZone(fb))
+				return
+			}
+		}
 		x.setDate(vis)
+		return
+	}
+	// 3. An element whose class says date, 4. the first date of the article.
+	if h, ok := x.classDate(); ok {
+		x.setDate(h)
 		return
 	}
 	ok := func(l *line) bool { return l.inh&(fLinkItem|fComment|fBadStrong) == 0 || l.inh&fCrumb != 0 }
@@ -76,7 +106,7 @@ func (x *extractor) findDate() {
 		if !ok(l) || !a.inRegion(a.reg, l) {
 			continue
 		}
-		if h, found := firstDate(l.text, ref, false); found && x.notFuture(h) {
+		if h, found := firstDateIn(l.text, now, yref, false); found && x.notFuture(h) {
 			x.setDate(h)
 			return
 		}
@@ -92,41 +122,262 @@ func (x *extractor) findDate() {
 			return
 		}
 	}
-	// A date set by a script.
-	if h, found := scriptDate(a.scripts); found && x.notFuture(h) {
-		x.setDate(h)
+	// 5. A date set by a script, the URL's date, any <time> outside
+	// comments and cards.
+	if haveFB {
+		x.setDate(x.localZone(fb))
 		return
 	}
-	// The URL's date.
-	if h, found := urlDate(x.page); found && x.notFuture(h) {
+	if h, ok := x.anyTime(); ok {
 		x.setDate(h)
 	}
+}
+
+// machineDate returns the page's machine-readable publication date, in
+// trust order: JSON-LD datePublished, the <meta> keys, microdata and
+// <time pubdate> in the page, then a JSON-LD creation or upload date.
+func (x *extractor) machineDate() (dateHit, bool) {
+	a := x.a
+	try := func(s string) (dateHit, bool) {
+		if s == "" {
+			return dateHit{}, false
+		}
+		h, ok := parseMetaDate(s)
+		return h, ok && x.notFuture(h)
+	}
+	objs := a.ldObjs()
+	if h, ok := try(ldString(objs, ldDateKeys[0])); ok {
+		return h, true
+	}
+	for _, k := range metaDateKeys {
+		if h, ok := try(a.meta[k]); ok {
+			return h, true
+		}
+	}
+	if h, ok := x.markedDate(); ok {
+		return h, true
+	}
+	for _, k := range ldDateKeys[1:] {
+		if h, ok := try(ldString(objs, k)); ok {
+			return h, true
+		}
+	}
+	return dateHit{}, false
+}
+
+// isDateMark reports attributes that mark a date: itemprop or property
+// datePublished, dateCreated, dc:date…, and pubdate.
+func isDateMark(n *html.Node) bool {
+	for _, at := range n.Attr {
+		switch at.Key {
+		case "itemprop", "property":
+			if indexFoldString(at.Val, "date") >= 0 {
+				return true
+			}
+		case "pubdate":
+			return true
+		}
+	}
+	return false
+}
+
+// markValue returns the publication date an element marks in its
+// attributes (itemprop=datePublished, <time pubdate>, class "published"
+// or "entry-date" with a datetime or title), and whether it marks one.
+func markValue(n *html.Node) (string, bool) {
+	val := func() string {
+		for _, k := range []string{"datetime", "content", "title"} {
+			if v := strings.TrimSpace(attr(n, k)); v != "" {
+				return v
+			}
+		}
+		return collapse(nodeText(n))
+	}
+	for _, k := range []string{"itemprop", "property"} {
+		v := strings.ToLower(attr(n, k))
+		if v == "" {
+			continue
+		}
+		if containsAny(v, "modified", "updated") {
+			return "", false
+		}
+		if containsAny(v, "datepublished", "datecreated", "dc:date", "dc:created", "dcterms:created", "dcterms:issued", "dateposted") {
+			return val(), true
+		}
+	}
+	if hasAttr(n, "pubdate") {
+		return val(), true
+	}
+	cl := " " + strings.ToLower(attr(n, "class")) + " "
+	if containsAny(cl, " published ", " entry-date ", " date-published ", " published-date ") {
+		for _, k := range []string{"datetime", "title", "content"} {
+			if v := strings.TrimSpace(attr(n, k)); v != "" {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// markedDate returns the first date marked in the page's elements (see
+// markValue), outside comments and cards when one is.
+func (x *extractor) markedDate() (dateHit, bool) {
+	a := x.a
+	var fallback *dateHit
+	for _, ei := range a.dateEls {
+		e := &a.elems[ei]
+		if e.inh&fComment != 0 {
+			continue
+		}
+		v, ok := markValue(e.n)
+		if !ok {
+			continue
+		}
+		h, ok := parseMetaDate(v)
+		if !ok || !x.notFuture(h) {
+			continue
+		}
+		if e.inh&(fLinkItem|fRelated) == 0 {
+			return h, true
+		}
+		if fallback == nil {
+			fallback = &h
+		}
+	}
+	if fallback != nil {
+		return *fallback, true
+	}
+	return dateHit{}, false
+}
+
+// classDate returns the first full date shown in an element whose class
+// or id says date (byline, meta, posted…), outside comments, cards and
+// link lists: the dates of a list's items are not the page's.
+func (x *extractor) classDate() (dateHit, bool) {
+	a := x.a
+	for _, ei := range a.dateEls {
+		e := &a.elems[ei]
+		if e.own&fDateish == 0 || e.inh&fComment != 0 {
+			continue
+		}
+		// The innermost date element speaks: skip one holding another.
+		if e.end > ei+1 && a.elems[ei+1].own&fDateish != 0 && a.elems[ei+1].parent == ei {
+			continue
+		}
+		var h dateHit
+		found := false
+		for _, k := range []string{"datetime", "content", "title"} {
+			if v := attr(e.n, k); v != "" {
+				if hs := findDates(v, 1); len(hs) > 0 {
+					h, found = hs[0], true
+					break
+				}
+			}
+		}
+		if !found {
+			t := nodeText(e.n)
+			if len(t) > 400 {
+				t = t[:400]
+			}
+			if hs := findDates(collapse(t), 1); len(hs) > 0 && hs[0].pos < 200 {
+				h, found = hs[0], true
+			}
+		}
+		if !found || !x.notFuture(h) {
+			continue
+		}
+		if e.inh&(fLinkItem|fRelated|fBadStrong) == 0 {
+			return h, true
+		}
+	}
+	return dateHit{}, false
+}
+
+// anyTime returns the first <time> of the page outside comments, related
+// cards and navigation.
+func (x *extractor) anyTime() (dateHit, bool) {
+	a := x.a
+	for _, ti := range a.times {
+		e := &a.elems[ti]
+		if e.inh&(fComment|fRelated|fNavLike|fLinkItem) != 0 {
+			continue
+		}
+		v := attr(e.n, "datetime")
+		if v == "" {
+			v = collapse(nodeText(e.n))
+		}
+		if h, found := parseMetaDate(v); found && x.notFuture(h) {
+			return h, true
+		}
+	}
+	return dateHit{}, false
+}
+
+// fallbackDate returns a date set by a script, else the date of the
+// page's URL or of its canonical or og:url address.
+func (x *extractor) fallbackDate() (dateHit, bool) {
+	if h, found := scriptDate(x.a.scripts); found && x.notFuture(h) {
+		return h, true
+	}
+	if h, found := urlDate(x.page); found && x.notFuture(h) {
+		return h, true
+	}
+	for _, s := range []string{x.a.canonical, x.a.meta["og:url"]} {
+		if s == "" {
+			continue
+		}
+		if u, err := url.Parse(s); err == nil {
+			if h, found := urlDate(u); found && x.notFuture(h) {
+				return h, true
+			}
+		}
+	}
+	return dateHit{}, false
+}
+
+func absDays(a, b time.Time) float64 {
+	d := a.Sub(b).Hours() / 24
+	if d < 0 {
+		d = -d
+	}
+	return d
 }
 
 // visibleDate finds the byline date: a labelled date near the heading, a
 // <time>, an unlabelled date on the byline, or a labelled date just after
 // the body (blogs and forums sign off with 发表于 ...).
-func (x *extractor) visibleDate() (h dateHit, labelled, found bool) {
+func (x *extractor) visibleDate(now, yref time.Time) (h dateHit, labelled, found bool) {
 	a := x.a
-	ref := x.opt.FetchedAt
 	lo, hi := x.zone()
 	ok := func(l *line) bool { return l.inh&(fLinkItem|fComment|fBadStrong) == 0 || l.inh&fCrumb != 0 }
 	var unl *dateHit
+	var unlElem int32
 	for i := lo; i < hi; i++ {
 		l := &a.lines[i]
+		text := l.text
 		if !ok(l) {
-			continue
+			// A byline glued to a comment-count or share link: its first
+			// element's text is still the byline.
+			if a.elems[l.elem].inh&(fLinkItem|fComment|fBadStrong) != 0 || l.runes > 120 {
+				continue
+			}
+			text = collapse(nodeText(a.elems[l.elem].n))
 		}
-		if h, found := labelledDate(l.text, ref); found && x.notFuture(h) {
+		// A label in a sentence ("当地时间6月4日") is not a byline's.
+		if h, found := labelledDateIn(text, now, yref); found && x.notFuture(h) && !isSentenceLine(l) {
 			return h, true, true
 		}
 		if unl == nil && l.runes <= 120 && i < x.bodyStart+3 {
-			if h, found := firstDate(l.text, ref, true); found && x.notFuture(h) && (!h.short || isMetaLine(l.text, l.runes)) {
-				unl = &h
+			if h, found := firstDateIn(text, now, yref, true); found && x.notFuture(h) && (!h.short || isMetaLine(text, l.runes) || a.elems[l.elem].inh&fDateish != 0 && l.runes <= 60) {
+				unl, unlElem = &h, l.elem
 			}
 		}
 	}
 	for _, ti := range a.times {
+		// A <time> after the byline's date is a card's or the body's.
+		if unl != nil && ti > unlElem {
+			break
+		}
 		e := &a.elems[ti]
 		if e.inh&(fLinkItem|fComment|fBadStrong|fNavLike) != 0 {
 			continue
@@ -150,11 +401,17 @@ func (x *extractor) visibleDate() (h dateHit, labelled, found bool) {
 		if !ok(l) {
 			continue
 		}
-		if h, found := labelledDate(l.text, ref); found && x.notFuture(h) {
+		if h, found := labelledDateIn(l.text, now, yref); found && x.notFuture(h) && !isSentenceLine(l) {
 			return h, true, true
 		}
 	}
 	return dateHit{}, false, false
+}
+
+// isSentenceLine reports a line that reads as a sentence of the text
+// rather than a byline: long, or longer than a byline with a full stop.
+func isSentenceLine(l *line) bool {
+	return l.runes > 150 || l.runes > 60 && containsAny(l.text, "。", "！", "？", ". ")
 }
 
 // refineDate improves a machine date with the byline: the byline's time
@@ -215,39 +472,171 @@ func (x *extractor) zone() (lo, hi int) {
 	return lo, hi
 }
 
-var reScriptDate = []string{"publish_time", "publishtime", "pubtime", "pubdate", "publishdate", "pub_date",
-	"datepublished", "createtime", "create_time", "posttime", "post_time", "releasetime", "ct"}
-
-// scriptDate finds a publish date assigned in an inline script.
+// scriptDate finds a publish date assigned in an inline script, the most
+// trusted key first.
 func scriptDate(scripts []string) (dateHit, bool) {
+	best, rank := dateHit{}, -1
 	for _, s := range scripts {
-		for _, k := range reScriptDate {
-			for off := 0; ; {
-				i := indexFoldString(s[off:], k)
-				if i < 0 {
-					break
-				}
-				i += off
-				off = i + len(k)
-				if i > 0 && isIdentByte(lowerByte(s[i-1])) || off < len(s) && isIdentByte(lowerByte(s[off])) {
-					continue
-				}
-				rest := s[off:min(len(s), off+60)]
-				j := strings.IndexAny(rest, "=:")
-				if j < 0 || j > 6 {
-					continue
-				}
-				v := strings.TrimLeft(rest[j+1:], " \t\"'")
-				if end := strings.IndexAny(v, "\"';,\n}"); end >= 0 {
-					v = v[:end]
-				}
-				if h, ok := parseMetaDate(strings.TrimSpace(v)); ok {
-					return h, true
-				}
+		scanScriptDates(s, func(h dateHit, r int) bool {
+			if rank < 0 || r < rank {
+				best, rank = h, r
+			}
+			return r > 0
+		})
+		if rank == 0 {
+			break
+		}
+	}
+	return best, rank >= 0
+}
+
+// scriptDates returns up to max publish dates assigned in inline scripts,
+// in the order of the page.
+func scriptDates(scripts []string, max int) []dateHit {
+	var out []dateHit
+	for _, s := range scripts {
+		scanScriptDates(s, func(h dateHit, _ int) bool {
+			out = append(out, h)
+			return len(out) < max
+		})
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
+// scriptKeyRank maps the keys of reScriptDate to their rank.
+var scriptKeyRank = func() map[string]int {
+	m := map[string]int{}
+	for i, k := range reScriptDate {
+		m[k] = i
+	}
+	return m
+}()
+
+// scanScriptDates calls f with each publish date assigned in script s
+// (publish_time = "2023-11-23 08:00", "datePublished": "…", pubtime:
+// 1700697600) and the rank of its key, until f returns false. It looks at
+// each value that starts like a date (a year and a separator, or a Unix
+// time) and reads the name before it, in one pass over s.
+func scanScriptDates(s string, f func(dateHit, int) bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' || i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		n := j - i
+		dateLike := n == 4 && (c == '1' || c == '2') && j < len(s) && (s[j] == '-' || s[j] == '/')
+		if !dateLike && n != 10 && n != 13 {
+			i = j
+			continue
+		}
+		// Back over the quote, the = or :, and the quote of the name.
+		k := i - 1
+		for k >= 0 && i-k <= 4 && (s[k] == '"' || s[k] == '\'' || s[k] == ' ' || s[k] == '\t') {
+			k--
+		}
+		if k < 0 || s[k] != '=' && s[k] != ':' {
+			i = j
+			continue
+		}
+		k--
+		for k >= 0 && i-k <= 10 && (s[k] == '"' || s[k] == '\'' || s[k] == ' ' || s[k] == '\t') {
+			k--
+		}
+		end := k + 1
+		for k >= 0 && end-k <= 24 && (isIdentByte(lowerByte(s[k])) || s[k] == '-') {
+			k--
+		}
+		rank, ok := scriptKeyRank[strings.ToLower(s[k+1:end])]
+		if !ok {
+			i = j
+			continue
+		}
+		v := s[i:min(len(s), i+40)]
+		if e := strings.IndexAny(v, "\"';,\n}"); e >= 0 {
+			v = v[:e]
+		}
+		if h, ok := parseMetaDate(strings.TrimSpace(v)); ok {
+			if !f(h, rank) {
+				return
+			}
+		}
+		i = j
+	}
+}
+
+// localZone moves a machine date given in UTC into the page's own zone
+// when the page states that zone for the same instant elsewhere: another
+// machine date with its offset (2020-02-24T21:25:54-05:00), or the local
+// wall time in a script (publication_date = "2020-02-17 21:18:11"). The
+// day of the record is then the day the page's readers saw.
+func (x *extractor) localZone(h dateHit) dateHit {
+	if h.prec < precMinute || !h.zoned {
+		return h
+	}
+	if _, off := h.t.Zone(); off != 0 {
+		return h
+	}
+	a := x.a
+	var cands []string
+	for _, k := range metaDateKeys {
+		if v := a.meta[k]; v != "" {
+			cands = append(cands, v)
+		}
+	}
+	for _, o := range a.ldObjs() {
+		for _, k := range ldDateKeys {
+			if v, ok := o[k].(string); ok {
+				cands = append(cands, v)
 			}
 		}
 	}
-	return dateHit{}, false
+	for _, ti := range a.times {
+		if v := attr(a.elems[ti].n, "datetime"); v != "" {
+			cands = append(cands, v)
+		}
+	}
+	hs := make([]dateHit, 0, len(cands)+8)
+	for _, c := range cands {
+		if g, ok := parseMetaDate(c); ok {
+			hs = append(hs, g)
+		}
+	}
+	hs = append(hs, scriptDates(a.scripts, 8)...)
+	utc := h.t.Truncate(time.Minute)
+	for _, g := range hs {
+		if g.prec < precMinute {
+			continue
+		}
+		if g.zoned {
+			if _, off := g.t.Zone(); off != 0 && g.t.Truncate(time.Minute).Equal(utc) {
+				h.t = h.t.In(g.t.Location())
+				return h
+			}
+			continue
+		}
+		if g.prec == precSecond && h.prec == precSecond && g.t.Second() != h.t.Second() {
+			continue
+		}
+		wall := time.Date(g.t.Year(), g.t.Month(), g.t.Day(), g.t.Hour(), g.t.Minute(), 0, 0, time.UTC)
+		off := wall.Sub(utc)
+		if off == 0 || off < -14*time.Hour || off > 14*time.Hour || off%(15*time.Minute) != 0 {
+			continue
+		}
+		loc := time.FixedZone("", int(off/time.Second))
+		if off == 8*time.Hour {
+			loc = cst
+		}
+		h.t = h.t.In(loc)
+		return h
+	}
+	return h
 }
 
 func isIdentByte(c byte) bool {

@@ -41,6 +41,9 @@ func classifyNameByLists(name string) flags {
 	if containsAny(name, captionWords...) {
 		f |= fCaption
 	}
+	if containsAny(name, dateWords...) {
+		f |= fDateish
+	}
 	if !good {
 		for _, w := range strings.FieldsFunc(name, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
