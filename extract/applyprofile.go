@@ -63,8 +63,9 @@ func (x *extractor) applyProfile(doc *goquery.Document) {
 			}
 		}
 		if len(roots) > 0 {
-			if b := strings.Join(x.bodyLines(roots), "\n"); b != "" {
-				rec.Body = b
+			if lines, kept := x.bodyLines(roots); len(lines) > 0 {
+				rec.Body = strings.Join(lines, "\n")
+				x.bodyRegs, x.kept = roots, kept
 			}
 		}
 	}

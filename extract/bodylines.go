@@ -210,15 +210,17 @@ func (x *extractor) body() string {
 	if x.a.best < 0 {
 		return ""
 	}
-	return strings.Join(x.bodyLines([]region{x.a.reg}), "\n")
+	lines, kept := x.bodyLines([]region{x.a.reg})
+	x.bodyRegs, x.kept = []region{x.a.reg}, kept
+	return strings.Join(lines, "\n")
 }
 
 // bodyLines renders the main text of the elements roots: their lines minus
-// boilerplate, bylines, link lists and the title.
-func (x *extractor) bodyLines(regs []region) []string {
+// boilerplate, bylines, link lists and the title. kept holds the index in
+// a.lines of each line of out (bodyhtml.go renders the same lines).
+func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 	a := x.a
 	seen := 0
-	var out []string
 	var cuts []int // where a credit or disclaimer stood: len(out) then
 	var outRunes []int32
 	for i := range a.lines {
@@ -295,22 +297,23 @@ func (x *extractor) bodyLines(regs []region) []string {
 		if l.runes <= 60 && (hasAnyPrefix(s, "作者：", "作者:", "来源：", "来源:", "编辑：", "编辑:", "本文来源") || strings.HasPrefix(s, "当前位置")) && seen <= 5 {
 			continue
 		}
-		out = append(out, s)
+		out, kept = append(out, s), append(kept, i)
 		outRunes = append(outRunes, l.runes)
 	}
-	out = out[:cutTail(outRunes, cuts)]
+	n := cutTail(outRunes, cuts)
+	out, kept = out[:n], kept[:n]
 	// Trailing bylines and counters (a few lines at most).
 	for pops := 0; len(out) > 0 && pops < 3; pops++ {
 		s := out[len(out)-1]
 		n := int32(runeLen(s))
 		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源", "采写", "撰文", "摄影", "通讯员")
 		if isMetaLine(s, n) && n < 40 || n <= 40 && labelled {
-			out = out[:len(out)-1]
+			out, kept = out[:len(out)-1], kept[:len(kept)-1]
 			continue
 		}
 		break
 	}
-	return out
+	return out, kept
 }
 
 // cutTail ends the text at the first editor credit or disclaimer that

@@ -90,6 +90,7 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 	if prof != nil {
 		x.applyProfile(doc)
 	}
+	rec.BodyHTML = x.bodyHTML()
 	x.pageType()
 	x.a.release()
 	return rec
@@ -133,6 +134,8 @@ type extractor struct {
 	date      dateHit
 	hasDate   bool
 	linkLists []int32
+	bodyRegs  []region // the regions and lines rec.Body was made of (bodyLines), for bodyHTML
+	kept      []int
 	prose     int // runes of the body's sentence-like lines, up to 120 or so (see proseStats)
 	stops     int // sentence ends in the body
 }

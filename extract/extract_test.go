@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"net/url"
@@ -188,11 +189,14 @@ func TestExtract_Golden(t *testing.T) {
 			}
 			gp := filepath.Join("testdata", c.name+".golden.json")
 			if *update {
-				b, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
+				var b bytes.Buffer
+				enc := json.NewEncoder(&b)
+				enc.SetEscapeHTML(false) // body_html stays readable
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(got); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(gp, append(b, '\n'), 0o644); err != nil {
+				if err := os.WriteFile(gp, b.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -206,6 +210,9 @@ func TestExtract_Golden(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareRecords(t, got, &want)
+			if got.BodyHTML != want.BodyHTML {
+				t.Errorf("body_html:\n got: %s\nwant: %s", got.BodyHTML, want.BodyHTML)
+			}
 			if !got.FetchedAt.Equal(want.FetchedAt) {
 				t.Errorf("fetched_at %v, want %v", got.FetchedAt, want.FetchedAt)
 			}

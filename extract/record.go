@@ -35,6 +35,7 @@ type Record struct {
 	URL          string     `json:"url"`
 	Title        string     `json:"title"`
 	Body         string     `json:"body"`
+	BodyHTML     string     `json:"body_html"` // the body's structure, in BodyPolicy's subset of HTML
 	Published    *time.Time `json:"published"`
 	PublishedRaw string     `json:"published_raw"`
 	Author       string     `json:"author"`
