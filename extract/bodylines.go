@@ -300,20 +300,19 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 		out, kept = append(out, s), append(kept, i)
 		outRunes = append(outRunes, l.runes)
 	}
-	n := cutTail(outRunes, cuts)
-	out, kept = out[:n], kept[:n]
+	out = out[:cutTail(outRunes, cuts)]
 	// Trailing bylines and counters (a few lines at most).
 	for pops := 0; len(out) > 0 && pops < 3; pops++ {
 		s := out[len(out)-1]
 		n := int32(runeLen(s))
 		_, labelled := stripLabel(strings.Trim(s, "（）() "), "编辑", "作者", "来源", "审核", "校对", "责编", "责任编辑", "本文来源", "文章来源", "采写", "撰文", "摄影", "通讯员")
 		if isMetaLine(s, n) && n < 40 || n <= 40 && labelled {
-			out, kept = out[:len(out)-1], kept[:len(kept)-1]
+			out = out[:len(out)-1]
 			continue
 		}
 		break
 	}
-	return out, kept
+	return out, kept[:len(out)] // lines are only ever dropped from the end
 }
 
 // cutTail ends the text at the first editor credit or disclaimer that
