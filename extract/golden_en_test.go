@@ -21,5 +21,13 @@ func init() {
 		// an ad label, a photo credit, a share widget, an author box and a
 		// teaser heading: none of them in the body.
 		goldenCase{"en-boiler", "https://www.stadtblatt.example/lokales/radwege", "text/html; charset=utf-8"},
+		// Three link-led blocks and the page wrapper that opens with its menu:
+		// the wrapper is no link-list item, so the body is not a link list
+		// and the text is found.
+		goldenCase{"en-menu-wrapper", "https://www.kochblatt.example/vorrat/tomaten-lagern", "text/html; charset=utf-8"},
+		// The story's block is named "read-more" and holds under half the
+		// page's text outside links; nothing else comes near it: the fallback
+		// takes it.
+		goldenCase{"en-fallback", "https://www.screenbiz.example/people/spokeswoman-leaves", "text/html; charset=utf-8"},
 	)
 }

@@ -47,23 +47,31 @@ func (a *analysis) score() {
 		for c := e.child; c >= 0; c = a.elems[c].next {
 			w += a.itemWeight(c)
 		}
+		e.runW = w // for a boilerplate-named element: its weight as text (see fallback)
 		if e.own&fBad != 0 {
 			w = -linkWeight * float64(e.text)
-		} else if e.own&fCaption != 0 {
-			w = 0 // neither text nor boilerplate
+		} else {
+			if e.own&fCaption != 0 {
+				w = 0 // neither text nor boilerplate
+			}
+			e.runW = w
 		}
 		e.weight = w
-		e.runW = w
 		if e.own&fBad == 0 && e.child >= 0 {
 			a.kadane(i)
 		}
 	}
 	best, bestW := int32(-1), 0.0
+	alt, altW := int32(-1), 0.0
 	for i := range a.elems {
 		e := &a.elems[i]
 		e.inh = e.own
 		if e.parent >= 0 {
 			e.inh |= a.elems[e.parent].inh &^ (fBlock | fHasBlock)
+		}
+		if e.own&fBad != 0 && e.inh&(fComment|fLinkItem|fLinkList) == 0 && e.parent >= 0 &&
+			a.elems[e.parent].inh&fBad == 0 && e.runW > altW && e.link*3 < e.text {
+			alt, altW = int32(i), e.runW
 		}
 		if e.inh&(fBad|fLinkItem|fLinkList) != 0 || e.tag == atom.A {
 			continue
@@ -71,6 +79,22 @@ func (a *analysis) score() {
 		if e.runW >= bestW && e.runW > 0 {
 			best, bestW = int32(i), e.runW
 		}
+	}
+	if alt >= 0 && bestW*3 < altW && altW >= 250 {
+		// Fallback: what the names allow weighs less than a third of a
+		// boilerplate-named block of prose ("entry-content-read-more"),
+		// 250 runes or more: the names were wrong.
+		e := &a.elems[alt]
+		e.own &^= fBad | fRelated
+		for i := alt; i < e.end; i++ {
+			d := &a.elems[i]
+			d.inh = d.own
+			if d.parent >= 0 {
+				d.inh |= a.elems[d.parent].inh &^ (fBlock | fHasBlock)
+			}
+		}
+		e.weight = e.runW
+		best = alt
 	}
 	a.best = best
 	if best < 0 {
@@ -160,8 +184,8 @@ func (a *analysis) kadane(i int32) {
 // linkLed reports whether e looks like one item of a link list: its first
 // text is a link and the links are a fair share of a short text.
 func (a *analysis) linkLed(e *elem) bool {
-	if e.first != 1 || e.link == 0 {
-		return false
+	if e.first != 1 || e.link == 0 || e.text-e.link > 400 {
+		return false // no link first, or a block of prose (a page wrapper that opens with its menu)
 	}
 	if e.text > 300 && e.link*3 < e.text {
 		return false
