@@ -39,7 +39,7 @@ var teaserLabels = []string{
 	"latest news", "latest stories", "top stories", "editor's picks", "explore further", "further reading",
 	"advertisement", "sponsored", "sponsored content", "sponsored links", "promoted", "print this article",
 	"share this article", "share this story", "share this", "share", "about the author", "about the authors",
-	"comments", "leave a comment", "leave a reply", "more:", "watch:", "listen:", "highlights", "read later",
+	"comments", "leave a comment", "leave a reply", "more", "watch", "listen", "highlights", "read later",
 	// German
 	"das könnte sie auch interessieren", "das könnte dich auch interessieren", "das könnte ihnen auch gefallen",
 	"lesen sie auch", "lies auch", "auch interessant", "mehr zum thema", "zum thema", "zum weiterlesen",
@@ -82,24 +82,53 @@ var creditPrefixes = []string{"Foto:", "Fotos:", "Foto :", "Photo:", "Photos:", 
 // or ad label alone, a label leading a link, a photo credit.
 func isTeaserLine(s string, runes, link int32) bool {
 	if runes <= 40 {
-		t := strings.ToLower(strings.TrimRight(strings.TrimLeft(s, " »›>•·-–—|[("), " :：.…»›>|])!-–—"))
-		if teaserLabelSet[t] || teaserLabelSet[t+":"] {
+		t := strings.TrimRight(strings.TrimLeft(s, " »›>•·-–—|[("), " :：.…»›>|])!-–—")
+		if len(t) <= maxTeaserLabel && teaserLabelSet[lowerASCIIFirst(t)] {
 			return true
 		}
 	}
-	if runes <= 120 && hasAnyPrefix(s, creditPrefixes...) {
+	if runes <= 120 && len(s) > 0 && creditLead[s[0]] && hasAnyPrefix(s, creditPrefixes...) {
 		return true
 	}
 	// "Lesen Sie auch: <a>…</a>", "À lire aussi » <a>…</a>".
 	if link*2 >= runes && runes <= 200 {
 		if i := strings.IndexAny(s, ":»›>|"); i > 0 && i <= 40 {
-			t := strings.ToLower(strings.TrimSpace(strings.TrimLeft(s[:i], " »›>•·-–—|[(")))
-			if teaserLabelSet[t] {
+			t := strings.TrimSpace(strings.TrimLeft(s[:i], " »›>•·-–—|[("))
+			if len(t) <= maxTeaserLabel && teaserLabelSet[lowerASCIIFirst(t)] {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// maxTeaserLabel is the byte length of the longest teaser label.
+var maxTeaserLabel = func() int {
+	n := 0
+	for _, l := range teaserLabels {
+		n = max(n, len(l))
+	}
+	return n + 8 // upper-case forms of a few letters are longer
+}()
+
+// creditLead marks the first bytes of creditPrefixes: most lines are
+// rejected on their first byte.
+var creditLead = func() (m [256]bool) {
+	for _, p := range creditPrefixes {
+		m[p[0]] = true
+	}
+	return m
+}()
+
+// lowerASCIIFirst lower-cases s, without allocating when it has no upper
+// case letter.
+func lowerASCIIFirst(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // stampWords are the words a date stamp line is made of besides numbers:
@@ -138,22 +167,33 @@ func isDateStampLine(s string, runes int32) bool {
 		return false
 	}
 	digits, words, dotted := 0, 0, false
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= '0' && r <= '9' || r == '.' || unicode.IsLetter(r))
-	}) {
-		f = strings.Trim(f, ".")
-		if f == "" {
+	for i := 0; i < len(s); {
+		// The next run of letters, digits and dots.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !(r >= '0' && r <= '9' || r == '.' || unicode.IsLetter(r)) {
+			i += size
 			continue
 		}
-		if isDateNumber(f) {
+		j := i
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !(r >= '0' && r <= '9' || r == '.' || unicode.IsLetter(r)) {
+				break
+			}
+			j += size
+		}
+		f := strings.Trim(s[i:j], ".")
+		i = j
+		switch {
+		case f == "":
+		case isDateNumber(f):
 			digits++
 			dotted = dotted || strings.Count(f, ".") == 2
-			continue
-		}
-		if !stampWords[strings.ToLower(f)] {
+		case stampWords[lowerASCIIFirst(f)]:
+			words++
+		default:
 			return false
 		}
-		words++
 	}
 	// A label, month or weekday, or a dd.mm.yyyy date: bare numbers are
 	// a phone number or a score as well.
