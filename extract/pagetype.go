@@ -215,6 +215,13 @@ func proseStats(body string, enough int) (runes, stops int) {
 // isArticle weighs the main text against the link lists of the page.
 func (x *extractor) isArticle() bool {
 	a := x.a
+	if x.articleMeta() || x.proseUnderHeading() {
+		// The page says it is one article (JSON-LD, article:published_time,
+		// og:type under its own heading), or its heading stands over a run
+		// of prose, whatever block the scorer picked: when the text was
+		// not found, a wrong "list" would drop it from the archive.
+		return true
+	}
 	if a.best < 0 {
 		return false
 	}
@@ -253,4 +260,103 @@ func (x *extractor) isArticle() bool {
 	default:
 		return x.hasDate || x.titleElem >= 0 || strings.ContainsAny(x.rec.Body, "。，！？")
 	}
+}
+
+// articleMeta reports whether the page's metadata says it is one article:
+// exactly one JSON-LD object of an article type (NewsArticle, BlogPosting,
+// Report …; a list page that lists articles as JSON-LD has several), an
+// article:published_time, or og:type article with a heading of the page's
+// own as the title.
+func (x *extractor) articleMeta() bool {
+	a := x.a
+	n := 0
+	for _, o := range a.ldObjs() {
+		if isArticleLDType(ldText(o["@type"])) {
+			n++
+		}
+	}
+	if n == 1 {
+		return true
+	}
+	if n > 1 {
+		return false
+	}
+	if a.meta["article:published_time"] != "" {
+		return true
+	}
+	og := strings.ToLower(a.meta["og:type"])
+	if og != "article" && !strings.HasPrefix(og, "article:") && og != "blog" && og != "news" {
+		return false
+	}
+	// og:type is set site-wide by some templates: the title must be the
+	// page's own, a heading over no list of links, or og:title itself and
+	// no link to another page.
+	if x.titleElem >= 0 {
+		return !x.linksUnderHeading()
+	}
+	og = a.meta["og:title"]
+	return x.rec.Title != "" && og != "" && !x.titleLinksElsewhere() &&
+		(normTitle(x.rec.Title) == normTitle(og) || normTitle(x.rec.Title) == normTitle(titleParts(og)[0]))
+}
+
+// isArticleLDType reports a schema.org type of one piece of writing.
+func isArticleLDType(t string) bool {
+	t = strings.ToLower(t)
+	return strings.HasSuffix(t, "article") || strings.HasSuffix(t, "posting") || t == "report" || t == "review"
+}
+
+// proseUnderHeading reports whether the title heading is followed by a run
+// of prose: lines of sentences (200 runes and two sentence ends in all, on
+// two lines or more, or one paragraph of 250 runes and three sentence ends)
+// before any line that is mostly a link (the next item of a
+// list, whose summaries are one line each between their headlines). It
+// reads the page's lines whatever block the scorer picked.
+func (x *extractor) proseUnderHeading() bool {
+	a := x.a
+	if x.titleLine < 0 || x.titleElem < 0 {
+		return false
+	}
+	start := max(x.titleLine, x.titleEnd) + 1
+	runes, lines, stops := 0, 0, 0
+	for i := start; i < len(a.lines) && i < start+40; i++ {
+		l := &a.lines[i]
+		if l.runes == 0 {
+			continue
+		}
+		if l.link*2 > l.runes && l.runes >= 6 {
+			if lines > 0 {
+				return false
+			}
+			continue
+		}
+		if l.runes < 30 {
+			continue
+		}
+		r, st := proseStats(l.text, 1<<30)
+		if r == 0 {
+			continue
+		}
+		runes += int(l.runes - l.link)
+		lines++
+		stops += st
+		if runes >= 200 && stops >= 2 && (lines >= 2 || runes >= 250 && stops >= 3) {
+			return true
+		}
+	}
+	return false
+}
+
+// linksUnderHeading reports whether the first line of some length after the
+// title heading is mostly a link: the heading of a list.
+func (x *extractor) linksUnderHeading() bool {
+	a := x.a
+	if x.titleLine < 0 {
+		return false
+	}
+	for i := max(x.titleLine, x.titleEnd) + 1; i < len(a.lines); i++ {
+		if l := &a.lines[i]; l.runes >= 6 {
+			return l.link*2 > l.runes
+		}
+	}
+	return false
 }
