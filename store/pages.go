@@ -200,6 +200,7 @@ type pageRow struct {
 	site       string
 	titleIdx   string // bigram forms for the search index
 	bodyIdx    string
+	bodyHTML   string // rec.BodyHTML through extract's allow-list
 	charsIdx   string // distinct characters of title and body
 	titleChars string // of the title
 
@@ -238,6 +239,7 @@ func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.T
 	}
 	p.titleIdx = indexText(rec.Title)
 	p.bodyIdx = indexText(rec.Body)
+	p.bodyHTML = extract.SanitizeBodyHTML(rec.BodyHTML)
 	p.charsIdx = charsText(rec.Title, rec.Body)
 	p.titleChars = charsText(rec.Title)
 	return p, nil
@@ -318,11 +320,11 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	case finarchive.SaveNew:
 		err = tx.QueryRowContext(ctx, `INSERT INTO pages (url, site, title, body, published, published_utc, published_raw,
 			author, source, category, breadcrumb, keywords, content_hash, etag, last_modified,
-			first_seen_at, fetched_at, changed_at, revisit_interval_s, next_revisit_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			first_seen_at, fetched_at, changed_at, revisit_interval_s, next_revisit_at, body_html)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.url, p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
 			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, p.etag, p.lastModified,
-			fetchedAt, fetchedAt, fetchedAt, ivS, next).Scan(&id)
+			fetchedAt, fetchedAt, fetchedAt, ivS, next, p.bodyHTML).Scan(&id)
 		if err != nil {
 			return result, fmt.Errorf("insert page: %w", err)
 		}
@@ -335,9 +337,9 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, fmt.Errorf("keep old body: %w", err)
 		}
 		q := `UPDATE pages SET site = ?, title = ?, body = ?, published = ?, published_utc = ?, published_raw = ?,
-			author = ?, source = ?, category = ?, breadcrumb = ?, keywords = ?, content_hash = ?, changed_at = ?`
+			author = ?, source = ?, category = ?, breadcrumb = ?, keywords = ?, content_hash = ?, changed_at = ?, body_html = ?`
 		args := []any{p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
-			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, changedAt}
+			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, changedAt, p.bodyHTML}
 		if fetched {
 			q += `, etag = ?, last_modified = ?, fetched_at = ?, revisit_interval_s = ?, next_revisit_at = ?`
 			args = append(args, p.etag, p.lastModified, fetchedAt, ivS, next)
@@ -346,12 +348,18 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			return result, fmt.Errorf("update page: %w", err)
 		}
 	case finarchive.SaveUnchanged:
+		// The same content: body_html still follows the extractor (it is
+		// no part of the hash), so a page archived before it had the
+		// field, or rendered by an older extractor, catches up.
 		if fetched {
 			if _, err := tx.ExecContext(ctx, `UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ?,
-				revisit_interval_s = ?, next_revisit_at = ? WHERE id = ?`,
-				p.etag, p.lastModified, fetchedAt, ivS, next, id); err != nil {
+				revisit_interval_s = ?, next_revisit_at = ?, body_html = ? WHERE id = ?`,
+				p.etag, p.lastModified, fetchedAt, ivS, next, p.bodyHTML, id); err != nil {
 				return result, fmt.Errorf("update page: %w", err)
 			}
+		} else if _, err := tx.ExecContext(ctx, `UPDATE pages SET body_html = ?1 WHERE id = ?2 AND body_html <> ?1`,
+			p.bodyHTML, id); err != nil {
+			return result, fmt.Errorf("update page: %w", err)
 		}
 	}
 	if result != finarchive.SaveUnchanged {

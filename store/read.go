@@ -14,7 +14,7 @@ import (
 
 // pageColumns are read by scanPage, in this order.
 const pageColumns = `p.id, p.url, p.site, p.title, p.body, p.published, p.published_raw, p.author, p.source,
-	p.category, p.breadcrumb, p.keywords, p.content_hash, p.fetched_at`
+	p.category, p.breadcrumb, p.keywords, p.content_hash, p.fetched_at, p.body_html`
 
 // scanPage reads pageColumns into a record (without cards) and returns the
 // page id.
@@ -26,7 +26,7 @@ func scanPage(s scanner, rec *extract.Record) (int64, error) {
 		fetchedAt            string
 	)
 	err := s.Scan(&id, &rec.URL, &rec.Site, &rec.Title, &rec.Body, &published, &rec.PublishedRaw, &rec.Author,
-		&rec.Source, &rec.Category, &breadcrumb, &keywords, &rec.ContentHash, &fetchedAt)
+		&rec.Source, &rec.Category, &breadcrumb, &keywords, &rec.ContentHash, &fetchedAt, &rec.BodyHTML)
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,8 +20,8 @@ import (
 )
 
 type exportFlags struct {
-	db, format, out, since, site string
-	history                      bool
+	db, format, out, since, site, body string
+	history                            bool
 }
 
 func newExportCmd(a *app) *cobra.Command {
@@ -38,7 +39,8 @@ memory. With -o the file is written atomically: a temporary file, then a rename.
 		Example: `  finarchive export --db finarchive.db --format jsonl -o articles.jsonl
   finarchive export --db finarchive.db --format json --since 2024-01-01 --history
   finarchive export --db finarchive.db --format warc -o archive.warc.gz
-  finarchive export --db finarchive.db --format wacz --site www.example.com -o example.wacz`,
+  finarchive export --db finarchive.db --format wacz --site www.example.com -o example.wacz
+  finarchive export --db finarchive.db --body html,markdown -o articles.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
 	}
@@ -49,6 +51,7 @@ memory. With -o the file is written atomically: a temporary file, then a rename.
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
 	fl.StringVar(&f.site, "site", "", "only records of this host")
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
+	fl.StringVar(&f.body, "body", "html", bodyFlagHelp+" (json and jsonl)")
 	return cmd
 }
 
@@ -84,6 +87,10 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc or wacz", f.format)}
 	}
+	forms, err := parseBodyForms(f.body)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
 	since, err := parseSince(f.since, time.Now())
 	if err != nil {
 		return &usageError{msg: "--since: " + err.Error()}
@@ -102,12 +109,12 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	}
 	if f.out == "" {
 		w := bufio.NewWriterSize(a.stdout, 64<<10)
-		if _, err := writeExport(ctx, db, opts, f.format, w); err != nil {
+		if _, err := writeExport(ctx, db, opts, f.format, forms, w); err != nil {
 			return err
 		}
 		return w.Flush()
 	}
-	n, err := writeFileAtomic(f.out, func(w io.Writer) (int, error) { return writeExport(ctx, db, opts, f.format, w) })
+	n, err := writeFileAtomic(f.out, func(w io.Writer) (int, error) { return writeExport(ctx, db, opts, f.format, forms, w) })
 	if err != nil {
 		return err
 	}
@@ -115,19 +122,29 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	return nil
 }
 
-// writeExport streams records as a JSON array or JSON Lines.
-func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, format string, w io.Writer) (int, error) {
+// writeExport streams records as a JSON array or JSON Lines, with the
+// body forms asked for.
+func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, format string, forms bodyForms, w io.Writer) (int, error) {
 	n := 0
+	md := newMarkdowner()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // body_html and URLs as they are, not \u003c…
 	if format == "json" {
 		if _, err := io.WriteString(w, "["); err != nil {
 			return 0, err
 		}
 	}
 	err := db.Export(ctx, opts, func(r *store.ExportRecord) error {
-		b, err := json.Marshal(r)
+		extra, err := bodies(r.BodyHTML, forms, md)
 		if err != nil {
+			return fmt.Errorf("export %q: %w", r.URL, err)
+		}
+		buf.Reset()
+		if err := enc.Encode(exportRow{r, extra}); err != nil {
 			return fmt.Errorf("export: encode %q: %w", r.URL, err)
 		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		if format == "json" {
 			sep := ",\n"
 			if n == 0 {

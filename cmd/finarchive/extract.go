@@ -14,8 +14,8 @@ import (
 )
 
 type extractFlags struct {
-	url, profile, contentType, fetchedAt string
-	maxBodySize                          crawler.ByteSize
+	url, profile, contentType, fetchedAt, body string
+	maxBodySize                                crawler.ByteSize
 }
 
 func newExtractCmd(a *app) *cobra.Command {
@@ -27,6 +27,7 @@ func newExtractCmd(a *app) *cobra.Command {
 finarchive would archive for it, so a page can be checked by hand. The page's
 charset is found like a browser does (BOM, --content-type, <meta>, detection).`,
 		Example: `  finarchive extract --url https://www.example.com/zixun/123.html page.html
+  finarchive extract --body markdown --url https://www.example.com/zixun/123.html page.html
   curl -s https://www.example.com/a.html | finarchive extract --url https://www.example.com/a.html -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(cmd.Context(), f, args[0]) },
@@ -37,6 +38,7 @@ charset is found like a browser does (BOM, --content-type, <meta>, detection).`,
 	fl.StringVar(&f.contentType, "content-type", "", "the Content-Type header the page was served with")
 	fl.StringVar(&f.fetchedAt, "fetched-at", "", "when the page was fetched, for relative dates like 3天前 (RFC 3339; default now)")
 	fl.Var(&f.maxBodySize, "max-body-size", "a larger page is an error, as in a crawl (e.g. 10MiB, 512KiB)")
+	fl.StringVar(&f.body, "body", "html", bodyFlagHelp)
 	return cmd
 }
 
@@ -51,6 +53,10 @@ func (e *errTooLarge) Error() string {
 }
 
 func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
+	forms, err := parseBodyForms(f.body)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
 	in := a.stdin
 	if path != "-" {
 		file, err := os.Open(path)
@@ -63,7 +69,7 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	// Read at most one byte over the limit, and stop on a signal even when
 	// the input blocks (a terminal, a pipe nobody writes to).
 	var raw []byte
-	err := untilDone(ctx, func() error {
+	err = untilDone(ctx, func() error {
 		var err error
 		raw, err = io.ReadAll(io.LimitReader(in, int64(f.maxBodySize)+1))
 		return err
@@ -103,10 +109,16 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", path, err)
 	}
+	// What leaves the program passes the allow-list (see SanitizeBodyHTML).
+	rec.BodyHTML = extract.SanitizeBodyHTML(rec.BodyHTML)
+	extra, err := bodies(rec.BodyHTML, forms, newMarkdowner())
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", path, err)
+	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(rec)
+	return enc.Encode(extractRow{rec, extra})
 }
 
 // untilDone runs fn and returns its error, or ctx's as soon as ctx is

@@ -1,0 +1,11 @@
+-- finarchive archive schema, migration 8: the article's structure.
+--
+-- pages.body_html: the main text as HTML — headings, paragraphs, lists,
+-- tables, block quotes, images — in the small subset that
+-- extract.NewBodyPolicy allows (sanitised with it before it is written),
+-- beside the plain pages.body, made from the same lines. It is '' for the
+-- pages archived before this schema until `finarchive reextract` fills it
+-- from their raw responses (or a re-crawl does). Only the current version
+-- has it: revisions keep the plain body. It is not part of content_hash, so
+-- a better rendering of the same text is no new revision.
+ALTER TABLE pages ADD COLUMN body_html TEXT NOT NULL DEFAULT '';
