@@ -43,7 +43,7 @@ func NewBodyPolicy() *bluemonday.Policy {
 	p.AllowAttrs("scope").Matching(reScope).OnElements("th")
 	p.AllowURLSchemes("http", "https")
 	p.RequireParseableURLs(true)
-	p.AllowAttrs("src", "alt").OnElements("img") // an img without a valid src is dropped
+	p.AllowAttrs("src", "alt").OnElements("img") // a src that is not http(s) is dropped (the alt stays)
 	return p
 }
 
