@@ -16,7 +16,8 @@ import (
 var zhAppPromo = []string{"下载客户端", "客户端下载", "下载APP", "下载App", "下载app", "APP下载", "App下载",
 	"打开APP", "打开App", "打开app", "APP内打开", "APP精彩推荐", "APP阅读", "APP查看", "扫码下载", "扫码阅读",
 	"扫码关注", "扫码查看", "扫码收听", "扫码观看", "扫二维码", "扫描二维码", "扫描下方二维码", "扫描上方二维码",
-	"长按识别二维码", "长按二维码", "识别二维码", "关注微信公众号", "关注公众号"}
+	"长按识别二维码", "长按二维码", "识别二维码", "关注微信公众号", "关注公众号", "点击上方蓝字", "蓝字关注", "点个在看",
+	"点亮在看", "阅读原文", "关注我们"}
 
 // zhPromoOpeners start a promotion line even when it reads like a
 // sentence: "（本文来自××，更多原创资讯请下载…）", "点击下载…".
@@ -40,7 +41,8 @@ var zhDisclaimerOpeners = []string{"声明：", "声明:", "免责声明", "特�
 var zhDisclaimerPhrases = []string{"仅代表作者", "仅代表该作者", "观点仅代表", "仅代表个人观点", "仅代表原作者",
 	"不代表本网", "不代表本站", "不代表本平台", "不代表本报", "不代表网站", "并不表明", "不构成投资建议",
 	"不构成任何投资建议", "不构成实质性投资建议", "据此操作", "风险自担", "仅提供信息存储空间", "与本网无关", "与本站无关",
-	"仅供其表达个人看法"}
+	"仅供其表达个人看法", "出于传递更多信息", "不意味着赞同", "并不意味着赞同", "如有侵权", "侵权请联系", "版权归原作者",
+	"联系删除", "请联系我们删除"}
 
 // zhCreditLabels are the production credits closing an article: the
 // editor, the proof-reader, the reviewer. They belong to the byline, not
@@ -50,7 +52,7 @@ var zhCreditLabels = []string{"责任编辑", "值班编辑", "编辑", "责编"
 
 // zhBylineLabels label the other byline fields a credit line may carry:
 // "作者：未知 责任编辑：某某", "摄影/某某 编辑/某某".
-var zhBylineLabels = []string{"作者", "来源", "记者", "通讯员", "实习生", "摄影", "摄像", "图片", "采写", "撰文", "文字",
+var zhBylineLabels = []string{"作者", "来源", "本文来源", "文章来源", "稿件来源", "信息来源", "记者", "通讯员", "实习生", "摄影", "摄像", "图片", "采写", "撰文", "文字",
 	"策划", "统筹", "制作", "出品", "供稿"}
 
 // zhPagerPhrases are pager and "read the rest" controls: "1 2 下一页 余下全文".
@@ -60,7 +62,7 @@ var zhPagerPhrases = []string{"下一页", "上一页", "余下全文", "展开�
 // zhMetaPrefixes open lines about the article, not of it: the original
 // title of a reprint, a keyword list.
 var zhMetaPrefixes = []string{"原标题：", "原标题:", "（原标题", "(原标题", "本文原标题", "（原题为", "(原题为", "原题：",
-	"关键词 >>", "关键词>>", "关键词 》", "关键字 >>"}
+	"关键词 >>", "关键词>>", "关键词 》", "关键字 >>", "【纠错】", "[纠错]", "【我要纠错】", "[我要纠错]", "【字体", "字体：", "字体:"}
 
 // zhCounterWords are like and view counters that stand alone on a line
 // with a number: "推荐 70", "点赞 3".
@@ -203,6 +205,13 @@ func hasAnySuffix(s string, ss ...string) bool {
 func isZhCreditLine(s string, runes int32) bool {
 	if runes > 50 || runes < 3 {
 		return false
+	}
+	// A correction link may lead the credit: "【纠错】 [责任编辑：某某]".
+	for _, p := range []string{"【纠错】", "[纠错]", "【我要纠错】", "[我要纠错]"} {
+		if strings.HasPrefix(s, p) {
+			s = strings.TrimLeft(s[len(p):], " ")
+			break
+		}
 	}
 	// A bracketed credit may lead a line of other links: "【编辑：某某】 返回首页，查看更多".
 	for _, br := range [][2]string{{"【", "】"}, {"[", "]"}, {"（", "）"}, {"(", ")"}} {
