@@ -277,11 +277,11 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 		if l.runes <= 300 {
 			zm = zhPhrases(s)
 		}
-		if isZhDisclaimer(s, l.runes, zm) || isZhCreditLine(s, l.runes) {
+		if isZhDisclaimer(s, l.runes, zm) || isZhCreditLine(s, l.runes, zm) {
 			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}
-		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) || isZhShareOrCount(s, l.runes) {
+		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) || isZhShareOrCount(s, l.runes, zm) {
 			continue
 		}
 		if len(out) > 0 && s == out[len(out)-1] && l.runes <= 60 && !isProse(s, l.runes) {

@@ -77,6 +77,8 @@ const (
 	zpDisclaimer
 	zpPager
 	zpDownload // "下载", checked further by downloadApp
+	zpCredit   // an editor credit label: checked further by isZhCreditLine
+	zpShare    // a share prompt or a reader count
 )
 
 // zhPhrase is a phrase of one or more sets.
@@ -86,7 +88,7 @@ type zhPhrase struct {
 }
 
 // zhPhraseIdx indexes the phrases by a hash of their first three bytes.
-var zhPhraseIdx = func() (idx [512][]zhPhrase) {
+var zhPhraseIdx = func() (idx [4096][]zhPhrase) {
 	sets := map[string]uint8{}
 	add := func(set uint8, ps ...string) {
 		for _, p := range ps {
@@ -99,6 +101,9 @@ var zhPhraseIdx = func() (idx [512][]zhPhrase) {
 	add(zpDisclaimer, zhDisclaimerPhrases...)
 	add(zpPager, zhPagerPhrases...)
 	add(zpDownload, "下载")
+	add(zpCredit, zhCreditLabels...)
+	add(zpShare, zhShareWords...)
+	add(zpShare, zhCountWords...)
 	for p, set := range sets {
 		k := zhKey(p)
 		idx[k] = append(idx[k], zhPhrase{p, set})
@@ -111,7 +116,7 @@ func zhKey(s string) int {
 	if len(s) < 3 {
 		return 0
 	}
-	return (int(s[0])*31*31 + int(s[1])*31 + int(s[2])) & 511
+	return (int(s[0])*31*31 + int(s[1])*31 + int(s[2])) & 4095
 }
 
 // zhPhrases returns the sets with a phrase in s: one pass, a bucket
@@ -202,8 +207,8 @@ func hasAnySuffix(s string, ss ...string) bool {
 // made of labelled fields of which one is an editor, proof-reader or
 // reviewer credit: "【编辑：某某】", "编辑|某某", "作者：未知 责任编辑：某某",
 // "编辑 某某 校对 某某", "（责任编辑：某某）".
-func isZhCreditLine(s string, runes int32) bool {
-	if runes > 50 || runes < 3 {
+func isZhCreditLine(s string, runes int32, m uint8) bool {
+	if runes > 50 || runes < 3 || m&zpCredit == 0 {
 		return false
 	}
 	// A correction link may lead the credit: "【纠错】 [责任编辑：某某]".
@@ -342,7 +347,7 @@ func floorNumber(s string) (n int, ok bool) {
 // isReplyFloor reports the label of a forum reply's floor (the second or a
 // later one): the thread's first post has ended.
 func isReplyFloor(s string, runes int32) bool {
-	if runes > 40 || strings.ContainsAny(s, "，。") {
+	if runes > 40 || !strings.Contains(s, "楼") || strings.ContainsAny(s, "，。") {
 		return false
 	}
 	n, ok := floorNumber(s)
@@ -355,15 +360,15 @@ var zhShareWords = []string{"分享到", "分享至", "一键分享", "扫一扫
 
 // isZhShareOrCount reports a share prompt, or a comment or reader count
 // standing alone: "23条评论", "已有 3 人参与", "共有12条评论".
-func isZhShareOrCount(s string, runes int32) bool {
-	if runes > 25 || strings.ContainsAny(s, "。") {
+func isZhShareOrCount(s string, runes int32, m uint8) bool {
+	if runes > 25 || m&zpShare == 0 || strings.Contains(s, "。") {
 		return false
 	}
 	if containsAny(s, zhShareWords...) {
 		return true
 	}
-	if !hasDigit(s) || runes > 16 {
-		return false
-	}
-	return containsAny(s, "条评论", "人参与", "条回复", "人评论", "人跟帖", "条跟帖")
+	return runes <= 16 && hasDigit(s) && containsAny(s, zhCountWords...)
 }
+
+// zhCountWords follow the number of a reader count: "23条评论".
+var zhCountWords = []string{"条评论", "人参与", "条回复", "人评论", "人跟帖", "条跟帖"}

@@ -68,7 +68,7 @@ func TestIsZhDisclaimer(t *testing.T) {
 // TestIsZhCreditLine: editor credits in their many shapes; byline lines
 // without an editor, and sentences naming editors, are no credit.
 func TestIsZhCreditLine(t *testing.T) {
-	checkLines(t, "isZhCreditLine", isZhCreditLine, map[string]bool{
+	checkLines(t, "isZhCreditLine", withPhrases(isZhCreditLine), map[string]bool{
 		"【编辑：张三】":                 true,
 		"【编辑:李四】 返回首页，查看更多":       true,
 		"（责任编辑：王五）":               true,
@@ -157,7 +157,7 @@ func TestIsReplyFloor(t *testing.T) {
 
 // TestIsZhShareOrCount: share prompts and reader counts alone on a line.
 func TestIsZhShareOrCount(t *testing.T) {
-	checkLines(t, "isZhShareOrCount", isZhShareOrCount, map[string]bool{
+	checkLines(t, "isZhShareOrCount", withPhrases(isZhShareOrCount), map[string]bool{
 		"分享到：":     true,
 		"微信扫一扫分享":  true,
 		"23条评论":    true,
