@@ -27,6 +27,11 @@ var metaDateKeys = []string{"article:published_time", "og:article:published_time
 	"ptime", "weibo: article:create_at", "og:release_date", "release_date", "video:release_date",
 	"datecreated", "date_created", "content_create_date", "displaydate", "date", "created"}
 
+// weakMetaDateKeys is where the names that may mean another date (a
+// creation date, a bare "date") start in metaDateKeys: JSON-LD's
+// datePublished is trusted before them.
+var weakMetaDateKeys = len(metaDateKeys) - 6
+
 // ldDateKeys are the JSON-LD keys of a publication date, most trusted
 // first: an upload or a creation date serves when no publication date is
 // given.
@@ -146,10 +151,12 @@ func (x *extractor) machineDate() (dateHit, bool) {
 		return h, ok && x.notFuture(h)
 	}
 	objs := a.ldObjs()
-	if h, ok := try(ldString(objs, ldDateKeys[0])); ok {
-		return h, true
-	}
-	for _, k := range metaDateKeys {
+	for i, k := range metaDateKeys {
+		if i == weakMetaDateKeys {
+			if h, ok := try(ldString(objs, ldDateKeys[0])); ok {
+				return h, true
+			}
+		}
 		if h, ok := try(a.meta[k]); ok {
 			return h, true
 		}
@@ -571,6 +578,37 @@ func scanScriptDates(s string, f func(dateHit, int) bool) {
 	}
 }
 
+// zonedStamps returns up to max ISO 8601 times with an explicit offset
+// written anywhere in the scripts ("2020-02-24T21:25:54-05:00"), whatever
+// names them: evidence of the page's zone for localZone, never a date of
+// its own.
+func zonedStamps(scripts []string, max int) []dateHit {
+	var out []dateHit
+	for _, s := range scripts {
+		for i := strings.IndexByte(s, 'T'); i >= 0 && len(out) < max; {
+			// s[i-10:i] is YYYY-MM-DD and s[i+1:] starts hh:mm.
+			if i >= 10 && s[i-3] == '-' && s[i-6] == '-' && isYearAt(s, i-10) && i+6 <= len(s) && s[i+3] == ':' {
+				v := s[i-10 : min(len(s), i+30)]
+				if e := strings.IndexAny(v, "\"' ,;}]<\\"); e >= 0 {
+					v = v[:e]
+				}
+				if h, ok := parseMetaDate(v); ok && h.zoned && h.prec >= precMinute {
+					out = append(out, h)
+				}
+			}
+			j := strings.IndexByte(s[i+1:], 'T')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
 // localZone moves a machine date given in UTC into the page's own zone
 // when the page states that zone for the same instant elsewhere: another
 // machine date with its offset (2020-02-24T21:25:54-05:00), or the local
@@ -609,9 +647,11 @@ func (x *extractor) localZone(h dateHit) dateHit {
 		}
 	}
 	hs = append(hs, scriptDates(a.scripts, 8)...)
+	hs = append(hs, zonedStamps(a.scripts, 32)...)
 	utc := h.t.Truncate(time.Minute)
 	for _, g := range hs {
-		if g.prec < precMinute {
+		// A Unix time has no zone of its own (parseMetaDate gives it +08:00).
+		if g.prec < precMinute || reUnix.MatchString(g.raw) {
 			continue
 		}
 		if g.zoned {
