@@ -503,7 +503,11 @@ func parseLayout(s, layout string, ref time.Time) (dateHit, bool) {
 
 // dateLabels introduce a publish date.
 var dateLabels = []string{"发布时间", "发表时间", "发布日期", "发表日期", "发稿时间", "发文日期", "成文日期", "上传时间",
-	"日期", "时间", "发表于", "发布于", "更新时间", "更新日期", "出版日期", "Published", "Posted", "Date", "发布:", "发布：", "发表:", "发表："}
+	"日期", "时间", "发表于", "发布于", "更新时间", "更新日期", "出版日期", "Published", "Posted", "Date", "发布:", "发布：", "发表:", "发表：",
+	// European languages: published, appeared, date, as of.
+	"published", "Veröffentlicht", "veröffentlicht", "Erschienen", "erschienen", "Datum", "Stand:", "Publié", "publié",
+	"Publicado", "publicado", "Pubblicato", "pubblicato", "Opublikowano", "Gepubliceerd", "Publicerad", "Julkaistu",
+	"Publikováno", "Опубликовано", "Дата"}
 
 // labelledDate finds a date introduced by a date label in s.
 func labelledDate(s string, ref time.Time) (dateHit, bool) {

@@ -106,6 +106,18 @@ func (x *extractor) findDate() {
 		return
 	}
 	ok := func(l *line) bool { return l.inh&(fLinkItem|fComment|fBadStrong) == 0 || l.inh&fCrumb != 0 }
+	// A labelled date anywhere outside comments, cards and link lists
+	// (Erschienen am 01.11.2023, Published: …), a page footer's included.
+	for i := range a.lines {
+		l := &a.lines[i]
+		if l.inh&(fLinkItem|fComment|fRelated) != 0 || l.runes > 120 || !hasDigit(l.text) {
+			continue
+		}
+		if h, found := labelledDateIn(l.text, now, yref); found && x.notFuture(h) && !h.relative && !isSentenceLine(l) {
+			x.setDate(h)
+			return
+		}
+	}
 	for i := x.bodyStart; i < x.bodyEnd; i++ {
 		l := &a.lines[i]
 		if !ok(l) || !a.inRegion(a.reg, l) {

@@ -89,6 +89,10 @@ func TestPageDate(t *testing.T) {
 		{"a date-class element outside the heading zone", "", `<html><head><title>Parken in Paris</title></head><body><div id="sidebar"><p>Archiv</p></div>` +
 			`<div class="post"><h2>Parken in Paris</h2><div class="entry"><p>` + strings.Repeat("Wer in Paris parkt, braucht Geduld und ein kleines Auto, sagt man. ", 8) +
 			`</p></div><p class="postmetadata">Veröffentlicht am 11.05.2012 in Reisen</p></div></body></html>`, fetched, "2012-05-11"},
+		{"a labelled date in the footer", "", `<html><head><title>Vom Boden aus gedacht</title></head><body><div class="content"><h1>Vom Boden aus gedacht</h1><p>` +
+			strings.Repeat("Die Gedichte sprechen vom Boden aus, sie denken die Landschaft von unten her und nicht vom Himmel. ", 8) +
+			`</p></div><div class="footer">Letzte Änderung: 31.10.2023 - 14:49<br>Erschienen am: 01.11.2023<br>Lesungen: 61</div></body></html>`, fetched, "2023-11-01"},
+		{"a German label under the headline", "", datePage("", `<p>Veröffentlicht am 16.08.2019, 10:20</p>`, ""), fetched, "2019-08-16T10:20"},
 		{"a card's <time> after the byline's date", "", datePage("", `<p>2019-09-05 11:10 Example News</p>`,
 			`<ul class="more"><li><h5>Another story</h5><p><time>2019-09-06</time></p></li><li><h5>A third story</h5><p><time>2019-09-06</time></p></li></ul>`), fetched,
 			"2019-09-05T11:10"},
