@@ -242,6 +242,34 @@ func TestBrowser_Reader(t *testing.T) {
 	}
 	ev.check(t, "article")
 
+	// An article with structure: its table is a table (cells side by side,
+	// header cells, caption), its nested list a list, its image a link
+	// (the CSP loads no image from the site, and none is asked for).
+	do("table article", desktop, chromedp.Navigate(srv.URL+a(tableURL)), chromedp.WaitVisible(chromedp.CSS(".body table")))
+	var tbl struct {
+		Rows, Heads, Nested, Imgs, ImgLinks int
+		Caption, Cell                       string
+		SideBySide                          bool
+	}
+	eval(`(() => {
+		const t = document.querySelector(".body table");
+		const r = t.querySelectorAll("tbody tr")[0].children;
+		return {Rows: t.querySelectorAll("tbody tr").length, Heads: t.querySelectorAll("thead th").length,
+			Nested: document.querySelectorAll(".body ol > li > ul > li").length,
+			Imgs: document.querySelectorAll("img").length, ImgLinks: document.querySelectorAll(".body a.img").length,
+			Caption: t.querySelector("caption").textContent, Cell: getComputedStyle(r[1]).display,
+			SideBySide: r[0].getBoundingClientRect().top === r[1].getBoundingClientRect().top &&
+				r[0].getBoundingClientRect().right <= r[1].getBoundingClientRect().left};
+	})()`, &tbl)
+	if tbl.Rows != 2 || tbl.Heads != 2 || tbl.Caption != "逾期多久有什么影响" || tbl.Cell != "table-cell" || !tbl.SideBySide {
+		t.Errorf("the table does not show as a table: %+v", tbl)
+	}
+	if tbl.Nested != 1 || tbl.Imgs != 0 || tbl.ImgLinks != 1 {
+		t.Errorf("nested list items %d (want 1), images %d (want 0), image links %d (want 1)", tbl.Nested, tbl.Imgs, tbl.ImgLinks)
+	}
+	shot("article-table-desktop")
+	ev.check(t, "table article")
+
 	// The hostile article: its payloads are text, nothing runs.
 	do("xss article", chromedp.Navigate(srv.URL+a(xssURL)), chromedp.WaitVisible(chromedp.CSS("article.doc h1")),
 		chromedp.Sleep(300*time.Millisecond)) // time for an onerror handler to fire, if one got in
@@ -282,6 +310,7 @@ func TestBrowser_Reader(t *testing.T) {
 		{"list", "/"},
 		{"search", "/search?q=U%E7%9B%BE"},
 		{"article", a(changedURL)},
+		{"table article", a(tableURL)},
 		{"runs", "/runs"},
 	} {
 		do("phone "+p.name, phone, chromedp.Navigate(srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main")))
@@ -290,7 +319,7 @@ func TestBrowser_Reader(t *testing.T) {
 		if width > 390 {
 			t.Errorf("phone %s: the page is %dpx wide, wider than the 390px screen", p.name, width)
 		}
-		shot(p.name + "-phone")
+		shot(strings.ReplaceAll(p.name, " ", "-") + "-phone")
 	}
 	ev.check(t, "phone")
 }

@@ -43,6 +43,18 @@ var fixtureTopics = []struct{ cat, title, body string }{
 	{"保险", "车险到期了怎么续保？ETC卡要不要换", "车险到期前一个月可以续保。\nETC卡绑定的车辆信息不用变更，ETC卡照常使用。\n续保时注意比较各家保险公司的报价。"},
 }
 
+// tableURL is the article whose body_html has structure: tableBodyHTML,
+// a table with header cells and a caption, a nested list and an image,
+// around the body's lines.
+var tableURL = siteB + "/zixun/6.html"
+
+const tableBodyHTML = `<p>信用卡逾期后要尽快还款，并联系银行说明情况。</p>` +
+	`<table><caption>逾期多久有什么影响</caption><thead><tr><th>逾期时长</th><th>影响</th></tr></thead>` +
+	`<tbody><tr><td>30天以内</td><td>逾期记录会上报征信，影响以后的贷款审批。</td></tr>` +
+	`<tr><td>90天以上</td><td>银行可能起诉，并收取罚息和违约金，额度也会被冻结。</td></tr></tbody></table>` +
+	`<ol><li>联系银行<ul><li>可以申请停息挂账或者分期还款。</li></ul></li><li>尽快还清欠款</li></ol>` +
+	`<p><img src="https://www.kaquan.test/pic/yuqi.png" alt="逾期处理流程图"></p><p>本文为第6篇。</p>`
+
 // fixtureArticles returns the records of the fixture, newest first.
 func fixtureArticles() []*extract.Record {
 	cst := time.FixedZone("CST", 8*3600)
@@ -75,6 +87,9 @@ func fixtureArticles() []*extract.Record {
 			// host, default port, a tracking parameter and a fragment.
 			{Title: "同一篇文章的另一种链接", URL: "https://" + strings.ToUpper(strings.TrimPrefix(fixtureSite(i%27+1), "https://")) + ":443" +
 				fmt.Sprintf("/zixun/%d.html?utm_source=feed#comments", i%27+1)},
+		}
+		if u == tableURL {
+			r.BodyHTML = tableBodyHTML
 		}
 		recs = append(recs, r)
 	}

@@ -3,8 +3,9 @@
 // crawl runs, from a store.DB opened read-only. It never writes.
 //
 // Everything archived is untrusted: text goes through html/template, the
-// only HTML produced from archive data (search highlights) goes through a
-// bluemonday policy that allows <mark> alone, links are only made for http
+// HTML produced from archive data goes through bluemonday (search
+// highlights: a policy that allows <mark> alone; an article's body_html:
+// extract's allow-list, its images turned into links), links are only made for http
 // and https URLs, and every response carries a Content-Security-Policy that
 // forbids script altogether, as a second line of defence. The pages use no
 // script and no external asset: the stylesheet is embedded.
@@ -473,6 +474,7 @@ type docView struct {
 	OriginalHref                                         string
 	Breadcrumb                                           []crumb
 	Keywords, Paragraphs                                 []string
+	BodyHTML                                             template.HTML // the body's structure (current version), else Paragraphs
 }
 
 // crumb is one breadcrumb entry; Href is set for the article's category.
@@ -542,7 +544,8 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Doc = docView{Title: orUntitled(rec.Title), Site: rec.Site, Category: rec.Category, Date: publishedText(rec.Published, rec.PublishedRaw),
 		Source: rec.Source, Author: rec.Author, Fetched: fmtLocal(rec.FetchedAt), OriginalHref: externalHref(rec.URL),
-		Breadcrumb: crumbs(rec.Breadcrumb, rec.Category), Keywords: rec.Keywords, Paragraphs: paragraphs(rec.Body)}
+		Breadcrumb: crumbs(rec.Breadcrumb, rec.Category), Keywords: rec.Keywords, Paragraphs: paragraphs(rec.Body),
+		BodyHTML: bodyHTML(rec.BodyHTML)}
 	if rv := r.URL.Query().Get("rev"); rv != "" {
 		n, err := strconv.Atoi(rv)
 		revs, rerr := s.db.Revisions(ctx, u)
