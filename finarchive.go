@@ -33,8 +33,8 @@ type Fetched struct {
 	FinalURL     string // canonical URL after redirects ("" = Item.URL)
 	StatusCode   int
 	NotModified  bool            // 304: nothing changes but the check time
-	Record       *extract.Record // extracted page; nil when not HTML or failed
-	Raw          []byte          // raw response body as received (articles only)
+	Record       *extract.Record // extracted page (any type but blocked); nil when not HTML or failed
+	Raw          []byte          // raw response body as received (with Record)
 	ContentType  string
 	ETag         string
 	LastModified string

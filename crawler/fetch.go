@@ -288,6 +288,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	default:
 		c.skip(string(rec.PageType) + "-page")
 		f.Skipped = string(rec.PageType) + "-page"
+		// Not archived, but kept: reextract may find an article in it
+		// after an extractor or profile change.
+		f.Record = rec
+		f.Raw = resp.Body
 	}
 	res, err := c.completeRes(bg, runID, f)
 	c.saved(res, false)

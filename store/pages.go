@@ -22,7 +22,9 @@ import (
 //
 // An article is saved when f.Record is not nil and its PageType is
 // "article" (or empty); PageType "blocked" is SaveRejected and leaves the
-// stored page untouched; f.NotModified updates the fetch time and revisit
+// stored page untouched; another type (list, home, search, error) keeps
+// f.Raw in the unarchived table for reextract, unless the URL is an
+// archived article; f.NotModified updates the fetch time and revisit
 // schedule of the stored page only.
 func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) (finarchive.SaveResult, error) {
 	if db.w == nil {
@@ -46,13 +48,20 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	}
 
 	// Work done outside the transaction: hashing, JSON, bigrams, compression.
-	var page *pageRow
+	var (
+		page  *pageRow
+		other *unarchivedRow // the raw response of a page typed other than article
+	)
 	result, rejected := finarchive.SaveNone, finarchive.SaveNone
 	switch {
 	case f.NotModified:
 	case f.Record == nil:
 	case f.Record.PageType == extract.PageBlocked:
 		rejected = finarchive.SaveRejected
+	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
+		// Kept so that reextract can type it again: nothing is lost by a
+		// wrong guess.
+		other = newUnarchivedRow(canonical, f)
 	case f.Record.PageType == extract.PageArticle || f.Record.PageType == "":
 		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
 		if err != nil {
@@ -108,6 +117,13 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		case page != nil:
 			var err error
 			if result, err = db.savePage(ctx, tx, page, cfg, runID, true); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM unarchived WHERE url = ?", canonical); err != nil {
+				return fmt.Errorf("drop unarchived page: %w", err)
+			}
+		case other != nil:
+			if err := keepUnarchived(ctx, tx, other, runID, fmtTime(fetchedAt)); err != nil {
 				return err
 			}
 		case f.Gone:

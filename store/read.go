@@ -352,35 +352,43 @@ type RawPage struct {
 	ContentType string
 	Charset     string // from ContentType, lower case; "" = unknown
 	FetchedAt   time.Time
+	PageType    extract.PageType // the type it was stored as: article (RawPages), or list, home … (UnarchivedPages)
 }
 
 // RawPages calls fn with the raw response of each page that has one, in
 // page order, one at a time (memory stays constant). An error from fn stops
 // the walk and is returned as is.
 func (db *DB) RawPages(ctx context.Context, fn func(RawPage) error) error {
-	rows, err := db.r.QueryContext(ctx, `SELECT p.url, r.content_type, r.charset, r.encoding, r.size, r.fetched_at, r.data, r.content_encoding
-		FROM raw r JOIN pages p ON p.id = r.page_id ORDER BY r.page_id`)
+	return db.walkRaw(ctx, "raw pages", `SELECT p.url, 'article', r.content_type, r.charset, r.encoding, r.size, r.fetched_at, r.data, r.content_encoding
+		FROM raw r JOIN pages p ON p.id = r.page_id ORDER BY r.page_id`, fn)
+}
+
+// walkRaw calls fn with each row of query, whose columns are a RawPage's:
+// url, page type, content type, charset, compression, size, fetch time,
+// compressed data and HTTP content encoding.
+func (db *DB) walkRaw(ctx context.Context, what, query string, fn func(RawPage) error) error {
+	rows, err := db.r.QueryContext(ctx, query)
 	if err != nil {
-		return fmt.Errorf("store: raw pages: %w", err)
+		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			rp        RawPage
-			size      int
-			encoding  string
-			fetchedAt string
-			data      []byte
-			ce        string
+			rp                        RawPage
+			size                      int
+			kind, encoding, fetchedAt string
+			data                      []byte
+			ce                        string
 		)
-		if err := rows.Scan(&rp.URL, &rp.ContentType, &rp.Charset, &encoding, &size, &fetchedAt, &data, &ce); err != nil {
-			return fmt.Errorf("store: raw pages: %w", err)
+		if err := rows.Scan(&rp.URL, &kind, &rp.ContentType, &rp.Charset, &encoding, &size, &fetchedAt, &data, &ce); err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
 		}
+		rp.PageType = extract.PageType(kind)
 		if rp.Raw, err = decompress(data, size, encoding); err != nil {
-			return fmt.Errorf("store: raw page %q: %w", rp.URL, err)
+			return fmt.Errorf("store: %s: %q: %w", what, rp.URL, err)
 		}
 		if rp.Raw, err = decodeContent(rp.Raw, ce); err != nil {
-			return fmt.Errorf("store: raw page %q: %w", rp.URL, err)
+			return fmt.Errorf("store: %s: %q: %w", what, rp.URL, err)
 		}
 		rp.FetchedAt = parseTime(fetchedAt)
 		if err := fn(rp); err != nil {
@@ -388,7 +396,7 @@ func (db *DB) RawPages(ctx context.Context, fn func(RawPage) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: raw pages: %w", err)
+		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -57,6 +58,66 @@ func TestReextract_Profile(t *testing.T) {
 		if r.Author == "" || len(r.History) != 1 {
 			t.Errorf("%s: author %q, %d earlier versions; want the profile's author and 1", r.URL, r.Author, len(r.History))
 		}
+	}
+}
+
+// TestReextract_WrongType: nothing is lost by a wrong guess. A crawl with a
+// profile that types every page of the site a list archives nothing but
+// keeps every page's raw response; reextract without the profile finds the
+// articles in them, archives them (the site sees no request) and says how
+// many pages changed type; the records are the site's truth.
+func TestReextract_WrongType(t *testing.T) {
+	site, base := MustStartSite(t, testsite.Options{Articles: 10})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	u, _ := url.Parse(base)
+	profile := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(profile, []byte("profiles:\n  - name: lists\n    hosts: [\""+u.Hostname()+"\"]\n    page_type: list\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, code := runCLI(t, append(fastCrawl(db), "--profile", profile, "--exclude", "/calendar/|/refer/", base+"/")...); code != 0 && code != exitPartial {
+		t.Fatalf("crawl: exit %d: %s", code, e)
+	}
+	if recs := exportAll(t, db); len(recs) != 0 {
+		t.Fatalf("crawl typed every page a list but archived %d", len(recs))
+	}
+	site.ResetRequests()
+	out, e, code := runCLI(t, "reextract", "--db", db)
+	if code != 0 {
+		t.Fatalf("reextract: exit %d: %s", code, e)
+	}
+	if n := site.Stats().Requests; n != 0 {
+		t.Errorf("reextract sent %d requests; it must fetch nothing", n)
+	}
+	truth := site.Truth(base)
+	if want := fmt.Sprintf("list→article %d", len(truth)); !strings.Contains(out, want) {
+		t.Errorf("reextract summary: %q, want %q", out, want)
+	}
+	if want := fmt.Sprintf("%d newly archived", len(truth)); !strings.Contains(out, want) {
+		t.Errorf("reextract summary: %q, want %q", out, want)
+	}
+	recs := exportAll(t, db)
+	byURL := map[string]extract.Record{}
+	for _, r := range recs {
+		byURL[r.URL] = r
+	}
+	if len(recs) != len(truth) {
+		t.Errorf("after reextract: %d articles, want %d", len(recs), len(truth))
+	}
+	for _, w := range truth {
+		g, ok := byURL[w.URL]
+		if !ok {
+			t.Errorf("article %s not archived by reextract", w.URL)
+			continue
+		}
+		if d := compareRecord(g, w); len(d) > 0 {
+			t.Errorf("%s:\n  %s", w.URL, strings.Join(d, "\n  "))
+		}
+	}
+	// Again: nothing left to recover, no type changes.
+	out, _, _ = runCLI(t, "reextract", "--db", db)
+	if !strings.Contains(out, "0 newly archived") || !strings.Contains(out, "type changes: none") {
+		t.Errorf("second reextract: %q, want nothing new and no type changes", out)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
 )
 
 // MemSink is a crawler.Sink in memory. Its zero value is ready to use.
@@ -144,7 +145,7 @@ func (m *MemSink) Complete(ctx context.Context, runID int64, f *finarchive.Fetch
 	delete(m.inflight, f.Item.URL)
 	m.done[f.Item.URL] = f
 	m.mu.Unlock()
-	if f.Record != nil {
+	if f.Record != nil && (f.Record.PageType == extract.PageArticle || f.Record.PageType == "") {
 		return finarchive.SaveNew, nil
 	}
 	return finarchive.SaveNone, nil

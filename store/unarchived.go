@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+)
+
+// unarchivedRow is the raw response of a page that is not archived as an
+// article, prepared for the unarchived table (see 0009_unarchived.sql).
+type unarchivedRow struct {
+	url, pageType, title string
+	contentType          string
+	data                 []byte // compressed (rawEncoding)
+	size                 int
+	contentEncoding      string
+	fetch                *fetchRow
+}
+
+// newUnarchivedRow prepares the raw response of f, a page typed other than
+// article, for the unarchived table; nil when there is nothing to keep.
+func newUnarchivedRow(canonical string, f *finarchive.Fetched) *unarchivedRow {
+	if f.Record == nil || len(f.Raw) == 0 {
+		return nil
+	}
+	body, ce := f.Raw, ""
+	if f.Capture != nil && f.Capture.Body != nil {
+		body, ce = f.Capture.Body, f.Capture.ContentEncoding
+	}
+	return &unarchivedRow{url: canonical, pageType: string(f.Record.PageType), title: f.Record.Title,
+		contentType: f.ContentType, data: compress(body), size: len(body), contentEncoding: ce,
+		fetch: newFetchRow(http200, body, f.Capture)}
+}
+
+// keepUnarchived stores u as the latest raw response of its URL, unless the
+// URL is an archived article (which keeps its own raw).
+func keepUnarchived(ctx context.Context, tx *wtx, u *unarchivedRow, runID int64, fetchedAt string) error {
+	var run any
+	if runID != 0 {
+		run = runID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO unarchived (url, page_type, title, run_id, fetched_at, content_type, charset,
+		encoding, size, data, content_encoding, payload_digest, remote_ip, request, response)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15
+		WHERE NOT EXISTS (SELECT 1 FROM pages WHERE url = ?1)
+		ON CONFLICT (url) DO UPDATE SET page_type = excluded.page_type, title = excluded.title, run_id = excluded.run_id,
+			fetched_at = excluded.fetched_at, content_type = excluded.content_type, charset = excluded.charset,
+			encoding = excluded.encoding, size = excluded.size, data = excluded.data,
+			content_encoding = excluded.content_encoding, payload_digest = excluded.payload_digest,
+			remote_ip = excluded.remote_ip, request = excluded.request, response = excluded.response`,
+		u.url, u.pageType, u.title, run, fetchedAt, u.contentType, charsetOf(u.contentType), rawEncoding, u.size, u.data,
+		u.contentEncoding, u.fetch.digest, u.fetch.ip, u.fetch.request, u.fetch.response)
+	if err != nil {
+		return fmt.Errorf("keep raw of unarchived page: %w", err)
+	}
+	return nil
+}
+
+// UnarchivedPages calls fn with the raw response of each page fetched but
+// not archived as an article, in the order they were first kept, one at a
+// time (memory stays constant); RawPage.PageType is the type it was given.
+// An error from fn stops the walk and is returned as is.
+func (db *DB) UnarchivedPages(ctx context.Context, fn func(RawPage) error) error {
+	return db.walkRaw(ctx, "unarchived pages", `SELECT url, page_type, content_type, charset, encoding, size, fetched_at, data, content_encoding
+		FROM unarchived ORDER BY id`, fn)
+}
+
+// ReextractedUnarchived stores rec, extracted anew from the raw response
+// of an unarchived page, for `finarchive reextract`. An article now is
+// archived (SaveNew): a page with its first revision, search entry, cards,
+// the raw response and its fetch (fetch time and run as first kept), and
+// the URL leaves the unarchived table. Any other type is noted on the row
+// (SaveNone); a blocked page changes nothing (SaveRejected).
+func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *extract.Record) (finarchive.SaveResult, error) {
+	if db.w == nil {
+		return finarchive.SaveNone, ErrReadOnly
+	}
+	if rec.PageType == extract.PageBlocked {
+		return finarchive.SaveRejected, nil
+	}
+	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+		err := db.write(ctx, func(tx *wtx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE unarchived SET page_type = ?, title = ? WHERE url = ?", string(rec.PageType), rec.Title, pageURL)
+			return err
+		})
+		if err != nil {
+			return finarchive.SaveNone, fmt.Errorf("store: reextracted %q: %w", pageURL, err)
+		}
+		return finarchive.SaveNone, nil
+	}
+	page, err := db.newPageRow(pageURL, rec, rec.FetchedAt)
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: reextracted %q: %w", pageURL, err)
+	}
+	result := finarchive.SaveNone
+	err = db.write(ctx, func(tx *wtx) error {
+		var (
+			run                          sql.NullInt64
+			fetchedAt                    string
+			fr                           fetchRow
+			request, response            []byte
+			encoding, ce, ct, digest, ip string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT run_id, fetched_at, content_type, encoding, size, data, content_encoding,
+			payload_digest, remote_ip, request, response FROM unarchived WHERE url = ?`, pageURL).
+			Scan(&run, &fetchedAt, &ct, &encoding, &page.rawSize, &page.raw, &ce, &digest, &ip, &request, &response)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("look up unarchived page: %w", err)
+		}
+		if encoding != rawEncoding {
+			// Written by this version only in rawEncoding; be safe.
+			return fmt.Errorf("unarchived page: raw in %q", encoding)
+		}
+		fr = fetchRow{status: http200, digest: digest, ip: ip, request: request, response: response}
+		page.rawType, page.rawEncoding, page.fetch = ct, ce, &fr
+		if t := parseTime(fetchedAt); !t.IsZero() {
+			page.fetchedAt = t
+		}
+		cfg := runConfig{min: DefaultMinRevisit, max: DefaultMaxRevisit}
+		if result, err = db.savePage(ctx, tx, page, cfg, run.Int64, true); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM unarchived WHERE url = ?", pageURL); err != nil {
+			return fmt.Errorf("drop unarchived page: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return finarchive.SaveNone, fmt.Errorf("store: reextracted %q: %w", pageURL, err)
+	}
+	return result, nil
+}
