@@ -21,16 +21,17 @@ var metaDateKeys = []string{"article:published_time", "og:article:published_time
 	"published_date", "publisheddate", "publication_date", "pubdate", "og:pubdate", "og:publish_date",
 	"datepublished", "og:datepublished", "rnews:datepublished", "firstpublishedtime", "originalpublicationdate",
 	"article_date_original", "article.published", "article:post_date", "dc.date.issued", "dcterms.issued",
-	"dc.date.publication", "dc.date.created", "dc.created", "dc.date", "dc:date", "dc:created", "dcterms.created",
-	"dcterms.date", "citation_publication_date", "citation_date", "sailthru.date", "parsely-pub-date",
+	"dc.date.publication", "dc.date.created", "dc.created", "dc:created", "dcterms.created",
+	"citation_publication_date", "citation_date", "sailthru.date", "parsely-pub-date",
 	"shareaholic:article_published_time", "cxenseparse:recs:publishtime", "bt:pubdate", "rbpubdate", "pdate",
 	"ptime", "weibo: article:create_at", "og:release_date", "release_date", "video:release_date",
-	"datecreated", "date_created", "content_create_date", "displaydate", "date", "created"}
+	"dc.date", "dc:date", "dcterms.date", "datecreated", "date_created", "content_create_date", "displaydate", "date", "created"}
 
 // weakMetaDateKeys is where the names that may mean another date (a
-// creation date, a bare "date") start in metaDateKeys: JSON-LD's
-// datePublished is trusted before them.
-var weakMetaDateKeys = len(metaDateKeys) - 6
+// creation date, a bare "date", which CMSs also set on an update) start in
+// metaDateKeys: JSON-LD's datePublished and microdata are trusted before
+// them, and a labelled date under the headline over them.
+var weakMetaDateKeys = len(metaDateKeys) - 9
 
 // ldDateKeys are the JSON-LD keys of a publication date, most trusted
 // first: an upload or a creation date serves when no publication date is
@@ -69,7 +70,7 @@ func (x *extractor) findDate() {
 	a := x.a
 	// 1. A machine date (JSON-LD, <meta>, microdata, <time pubdate>),
 	// refined by the byline when it shows the time or the page's zone.
-	meta, haveMeta := x.machineDate()
+	meta, weak, haveMeta := x.machineDate()
 	// A date without a year takes it from the page's own dates.
 	now, yref := x.opt.FetchedAt, x.opt.FetchedAt
 	var fb dateHit
@@ -82,6 +83,12 @@ func (x *extractor) findDate() {
 	vis, labelled, haveVis := x.visibleDate(now, yref)
 	if haveMeta {
 		if haveVis && labelled {
+			// A weak machine date (a bare "date", a creation date) of
+			// another day than the one the page shows under its headline.
+			if weak && !vis.relative && !vis.short && !sameDay(meta.t, vis.t) {
+				x.setDate(vis)
+				return
+			}
 			meta = refineDate(meta, vis)
 		}
 		x.setDate(x.localZone(meta))
@@ -153,7 +160,7 @@ func (x *extractor) findDate() {
 // machineDate returns the page's machine-readable publication date, in
 // trust order: JSON-LD datePublished, the <meta> keys, microdata and
 // <time pubdate> in the page, then a JSON-LD creation or upload date.
-func (x *extractor) machineDate() (dateHit, bool) {
+func (x *extractor) machineDate() (h dateHit, weak, ok bool) {
 	a := x.a
 	try := func(s string) (dateHit, bool) {
 		if s == "" {
@@ -163,25 +170,28 @@ func (x *extractor) machineDate() (dateHit, bool) {
 		return h, ok && x.notFuture(h)
 	}
 	objs := a.ldObjs()
-	for i, k := range metaDateKeys {
-		if i == weakMetaDateKeys {
-			if h, ok := try(ldString(objs, ldDateKeys[0])); ok {
-				return h, true
-			}
-		}
+	for _, k := range metaDateKeys[:weakMetaDateKeys] {
 		if h, ok := try(a.meta[k]); ok {
-			return h, true
+			return h, false, true
 		}
 	}
+	if h, ok := try(ldString(objs, ldDateKeys[0])); ok {
+		return h, false, true
+	}
 	if h, ok := x.markedDate(); ok {
-		return h, true
+		return h, false, true
+	}
+	for _, k := range metaDateKeys[weakMetaDateKeys:] {
+		if h, ok := try(a.meta[k]); ok {
+			return h, true, true
+		}
 	}
 	for _, k := range ldDateKeys[1:] {
 		if h, ok := try(ldString(objs, k)); ok {
-			return h, true
+			return h, true, true
 		}
 	}
-	return dateHit{}, false
+	return dateHit{}, false, false
 }
 
 // isDateMark reports attributes that mark a date: itemprop or property
@@ -352,6 +362,14 @@ func (x *extractor) fallbackDate() (dateHit, bool) {
 		}
 	}
 	return dateHit{}, false
+}
+
+// sameDay reports whether a and b fall on the same calendar day, each in
+// its own zone.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }
 
 func absDays(a, b time.Time) float64 {
