@@ -277,7 +277,7 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 		if l.runes <= 300 {
 			zm = zhPhrases(s)
 		}
-		if isZhDisclaimer(s, l.runes, zm) || isZhCreditLine(s, l.runes, zm) {
+		if isZhDisclaimer(s, l.runes, zm) || isZhCreditLine(s, l.runes, zm) || isZhCommentHead(s, l.runes) {
 			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}

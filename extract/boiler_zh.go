@@ -372,3 +372,27 @@ func isZhShareOrCount(s string, runes int32, m uint8) bool {
 
 // zhCountWords follow the number of a reader count: "23条评论".
 var zhCountWords = []string{"条评论", "人参与", "条回复", "人评论", "人跟帖", "条跟帖"}
+
+// zhCommentHeads head a comment section when they stand alone, with or
+// without a count: "评论（3）", "跟帖 12", "全部回复".
+var zhCommentHeads = []string{"评论", "留言", "回复", "跟帖", "评论区", "全部评论", "全部回复", "全部留言", "网友评论", "热门评论",
+	"最新评论", "精彩评论", "条评论", "条留言", "条回复", "读者留言", "精选留言"}
+
+// isZhCommentHead reports a comment section's heading: the text may end
+// there (bodyLines cuts at it when most of the text is above).
+func isZhCommentHead(s string, runes int32) bool {
+	if runes > 14 {
+		return false
+	}
+	trim := func(r rune) bool {
+		return r == '(' || r == ')' || r == '（' || r == '）' || r == '[' || r == ']' || r == '【' || r == '】' ||
+			r == ' ' || r == ':' || r == '：' || r >= '0' && r <= '9'
+	}
+	core := strings.TrimFunc(strings.TrimPrefix(strings.TrimFunc(s, trim), "共"), trim)
+	for _, h := range zhCommentHeads {
+		if core == h {
+			return true
+		}
+	}
+	return false
+}

@@ -22,5 +22,8 @@ func init() {
 		// count, then the next article under a heading set like the title
 		// and its own dated byline.
 		goldenCase{"zh-next-article", "https://finance.example.com/bank/20230608/1.html", "text/html; charset=utf-8"},
+		// Reader comments under a bare "评论（2）" heading, their posters
+		// and times on lines of their own.
+		goldenCase{"zh-comments-tail", "https://www.ribao.example/house/20230901/2.html", "text/html; charset=utf-8"},
 	)
 }

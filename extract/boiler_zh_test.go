@@ -177,3 +177,12 @@ func TestLabelValue_Brackets(t *testing.T) {
 		}
 	}
 }
+
+// TestIsZhCommentHead: a comment section's heading alone, with or without
+// its count; sentences about comments are text.
+func TestIsZhCommentHead(t *testing.T) {
+	checkLines(t, "isZhCommentHead", isZhCommentHead, map[string]bool{
+		"评论（3）": true, "评论": true, "跟帖 12": true, "全部回复": true, "共23条评论": true, "【精选留言】": true,
+		"评论员文章": false, "网友的评论很有道理": false, "回复函": false,
+	})
+}
