@@ -37,5 +37,13 @@ func FuzzExtract(f *testing.F) {
 		if r1.PageType == "" {
 			t.Error("no page type")
 		}
+		// body_html: there with a body (a fault in its builder leaves it
+		// empty), and within its allow-list.
+		if r1.Body != "" && r1.BodyHTML == "" {
+			t.Errorf("a body and no body_html: %q", r1.Body)
+		}
+		if s := extract.SanitizeBodyHTML(r1.BodyHTML); s != r1.BodyHTML {
+			t.Errorf("body_html outside its allow-list:\n%s\nsanitised: %s", r1.BodyHTML, s)
+		}
 	})
 }
