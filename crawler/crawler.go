@@ -52,7 +52,8 @@ type Crawler struct {
 	scopeMu   sync.Mutex
 	linkCache *linkCache // guarded by scopeMu; see resolveLink
 
-	fr *frontier // the running crawl's frontier
+	fr    *frontier      // the running crawl's frontier
+	slots *slotTransport // starts colly requests' slots
 
 	guard *netGuard // where connections may go (SSRF)
 
@@ -238,8 +239,7 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 		c.fr.robotsRead(j.host, "")
 		return
 	}
-	j.slot.Start()
-	st := c.robots.state(ctx, u)
+	st := c.robots.state(withSlot(ctx, j.slot), u) // the slot starts if it is fetched
 	j.slot.Release()
 	if ctx.Err() != nil {
 		return // stopping: asked again on resume
@@ -297,8 +297,7 @@ func (c *Crawler) sitemapJobs(host, origin string, maps []string) []job {
 // of their own.
 func (c *Crawler) readSitemapJob(ctx context.Context, runID int64, j job) {
 	defer j.slot.Release()
-	j.slot.Start()
-	children, n := c.readSitemap(ctx, runID, j.url)
+	children, n := c.readSitemap(ctx, runID, j.url, j.slot)
 	j.slot.Release()
 	if n > 0 {
 		c.log.Info("sitemap", "url", j.url, "enqueued", n)

@@ -61,8 +61,11 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	c.capture = newCaptureTransport(rt, int64(c.cfg.MaxBodySize)+1)
 	// gzip files (.xml.gz, a gzip Content-Type) are unpacked above the
 	// capture, which keeps the bytes as received, under the body limit.
-	col.WithTransport(&inflateTransport{rt: c.capture})
-	c.client = &http.Client{Transport: rt, Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
+	// The slot transport goes first: it strips its header before the
+	// capture records the request.
+	c.slots = newSlotTransport(c.capture)
+	col.WithTransport(&inflateTransport{rt: c.slots})
+	c.client = &http.Client{Transport: newSlotTransport(rt), Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
 	c.robots = newRobots(c.client, c.cfg.UserAgent, c.log, c.now, c.backoff)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
@@ -142,8 +145,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	capID := c.capture.start()
 	hdr.Set(captureHeader, capID)
 	fetchedAt := c.now()
-	slot.Start()
+	slotID := c.slots.header(slot) // the slot starts when the request has its connection
+	hdr.Set(slotHeader, slotID)
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+	c.slots.forget(slotID)
 	capt := c.capture.take(capID)
 	slot.Release()
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)

@@ -3,6 +3,9 @@ package crawler
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -254,4 +257,70 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// slotHeader carries a colly request's slot id down to slotTransport,
+// which removes it before the request goes anywhere.
+const slotHeader = "X-Finarchive-Slot"
+
+// slotTransport starts a request's slot when the request has its
+// connection (httptrace GotConn), just before it is written: the moment
+// the server sees, not counting a dial or the client's own work, so two
+// starts the gate keeps a gap apart reach the host that far apart. The
+// slot comes with the request's context (withSlot) or, for colly's
+// requests, whose context is the collector's, by its id in slotHeader.
+type slotTransport struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	ids   map[string]*Slot
+	count uint64
+}
+
+func newSlotTransport(next http.RoundTripper) *slotTransport {
+	return &slotTransport{next: next, ids: map[string]*Slot{}}
+}
+
+// header returns the slotHeader value that starts s through this
+// transport.
+func (t *slotTransport) header(s *Slot) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.count++
+	id := strconv.FormatUint(t.count, 10)
+	t.ids[id] = s
+	return id
+}
+
+// forget drops a slot id whose request was never sent.
+func (t *slotTransport) forget(id string) {
+	t.mu.Lock()
+	delete(t.ids, id)
+	t.mu.Unlock()
+}
+
+type slotKey struct{}
+
+// withSlot returns ctx carrying s, for requests made with it.
+func withSlot(ctx context.Context, s *Slot) context.Context {
+	return context.WithValue(ctx, slotKey{}, s)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *slotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	s, _ := req.Context().Value(slotKey{}).(*Slot)
+	if id := req.Header.Get(slotHeader); id != "" {
+		t.mu.Lock()
+		if s == nil {
+			s = t.ids[id]
+		}
+		delete(t.ids, id)
+		t.mu.Unlock()
+		req = req.Clone(req.Context())
+		req.Header.Del(slotHeader)
+	}
+	if s != nil {
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { s.Start() }}
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	}
+	return t.next.RoundTrip(req)
 }

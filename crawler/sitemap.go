@@ -25,16 +25,19 @@ const (
 	sitemapBatch   = 1000
 )
 
-// get fetches a sitemap through the collector (in a job of the frontier,
-// so the host's gap and parallelism hold for it as for pages). The body is
+// get fetches a sitemap through the collector with the slot of its job of
+// the frontier, so the host's gap and parallelism hold for it as for pages. The body is
 // returned unpacked (see inflateTransport) and at most MaxBodySize+1 bytes
 // long; over reports whether it was longer than MaxBodySize, cut there.
-func (c *Crawler) get(u string) (body []byte, over bool, err error) {
+func (c *Crawler) get(u string, slot *Slot) (body []byte, over bool, err error) {
 	cctx := colly.NewContext()
 	cctx.Put(ctxRaw, "1")
 	hdr := http.Header{}
 	hdr.Set("User-Agent", c.cfg.UserAgent)
+	id := c.slots.header(slot)
+	hdr.Set(slotHeader, id)
 	err = c.collector.Request(http.MethodGet, u, nil, cctx, hdr)
+	c.slots.forget(id)
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
 	if resp == nil {
 		if err == nil {
@@ -56,7 +59,7 @@ func (c *Crawler) get(u string) (body []byte, over bool, err error) {
 // many URLs were new. Every entry, page or child sitemap, must be on the
 // sitemap's own host (sitemaps.org), and a page must be in the crawl's
 // scope. Failures are logged, never fatal: sitemaps are a bonus.
-func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string) (children []string, total int) {
+func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string, slot *Slot) (children []string, total int) {
 	var batch []finarchive.QueueItem
 	flush := func() {
 		if len(batch) == 0 {
@@ -74,7 +77,7 @@ func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string) (chil
 	if err != nil {
 		return nil, 0
 	}
-	body, over, err := c.get(sm)
+	body, over, err := c.get(sm, slot)
 	if err != nil {
 		c.log.Debug("sitemap", "url", sm, "err", err)
 		return nil, 0
