@@ -39,6 +39,7 @@ type gateHost struct {
 	inflight   int
 	unstarted  int       // slots handed out whose request has not started yet
 	next       time.Time // earliest start of the next request
+	lastStart  time.Time // of the latest request
 	parked     time.Time // no request before this (backoff, Retry-After)
 }
 
@@ -69,12 +70,16 @@ func (g *HostGate) SetLimit(host string, limit int, gap, random time.Duration) {
 }
 
 // SetCrawlDelay raises the gap of host to a robots.txt Crawl-delay (the
-// caller caps it). A shorter Crawl-delay than the gap changes nothing.
+// caller caps it), counted from the latest start (the robots.txt request
+// itself). A shorter Crawl-delay than the gap changes nothing.
 func (g *HostGate) SetCrawlDelay(host string, d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	h := g.host(host)
 	h.crawlDelay = max(h.crawlDelay, d)
+	if !h.lastStart.IsZero() {
+		h.next = later(h.next, h.lastStart.Add(h.effectiveGap()))
+	}
 }
 
 // Gap returns the gap between request starts in force for host.
@@ -197,7 +202,9 @@ func (s *Slot) Start() {
 	s.started = true
 	h := g.host(s.host)
 	h.unstarted--
-	if next := time.Now().Add(h.effectiveGap() + s.extra); next.After(h.next) {
+	now := time.Now()
+	h.lastStart = now
+	if next := now.Add(h.effectiveGap() + s.extra); next.After(h.next) {
 		h.next = next
 	}
 	g.mu.Unlock()
