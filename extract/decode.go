@@ -43,7 +43,9 @@ func Decode(raw []byte, contentType string) (text []byte, charsetName string, er
 	if contentType != "" {
 		if _, params, perr := mime.ParseMediaType(contentType); perr == nil {
 			label = params["charset"]
-		} else if i := strings.Index(strings.ToLower(contentType), "charset="); i >= 0 {
+		} else if i := indexFoldString(contentType, "charset="); i >= 0 {
+			// indexFoldString, not strings.ToLower: lower-casing invalid
+			// UTF-8 changes the length, and the index would not fit.
 			label = strings.Trim(contentType[i+len("charset="):], `"' ;`)
 		}
 	}
