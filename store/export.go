@@ -42,20 +42,27 @@ func (db *DB) Export(ctx context.Context, opt ExportOptions, fn func(*ExportReco
 	return db.exportPages(ctx, opt, func(_ int64, er *ExportRecord) error { return fn(er) })
 }
 
-// exportPages is Export, giving fn each page's id too.
-func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
-	q := "SELECT " + pageColumns + ", p.removed_at FROM pages p WHERE 1"
+// exportFilter is the condition on pages p (and its arguments) that selects
+// the pages opt exports.
+func exportFilter(opt ExportOptions) (string, []any) {
+	where := "1"
 	var args []any
 	if !opt.Since.IsZero() {
 		// changed_at >= first_seen_at always, so this covers both.
-		q += " AND p.changed_at >= ?"
+		where += " AND p.changed_at >= ?"
 		args = append(args, fmtTime(opt.Since))
 	}
 	if opt.Site != "" {
-		q += " AND p.site = ?"
+		where += " AND p.site = ?"
 		args = append(args, opt.Site)
 	}
-	rows, err := db.r.QueryContext(ctx, q+" ORDER BY p.id", args...)
+	return where, args
+}
+
+// exportPages is Export, giving fn each page's id too.
+func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
+	where, args := exportFilter(opt)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+pageColumns+", p.removed_at FROM pages p WHERE "+where+" ORDER BY p.id", args...)
 	if err != nil {
 		return fmt.Errorf("store: export: %w", err)
 	}

@@ -113,68 +113,101 @@ type Fetch struct {
 
 // ExportFetches is Export with each page's fetches, oldest first: fn gets
 // the record and the fetches (bodies decompressed) of one page at a time.
+// The fetches come from one query, read alongside the pages' (both in page
+// id order), not from a query per page; fetches f is the outer loop (CROSS
+// JOIN) so SQLite reads it in index order and sorts nothing. The slice is
+// reused once fn returns.
 func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*ExportRecord, []Fetch) error) error {
-	return db.exportPages(ctx, opt, func(id int64, er *ExportRecord) error {
-		fs, err := db.fetches(ctx, id)
-		if err != nil {
-			return fmt.Errorf("store: export %q: fetches: %w", er.URL, err)
-		}
-		return fn(er, fs)
-	})
-}
-
-func (db *DB) fetches(ctx context.Context, pageID int64) ([]Fetch, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT f.fetched_at, f.status, f.payload_digest, f.remote_ip, f.reconstructed,
+	where, args := exportFilter(opt)
+	rows, err := db.r.QueryContext(ctx, `SELECT f.page_id, f.fetched_at, f.status, f.payload_digest, f.remote_ip, f.reconstructed,
 		f.head_encoding, f.request, f.response,
 		f.body, f.body_encoding, f.body_size, f.body_type, f.content_encoding,
 		CASE WHEN r.fetch_id = f.id THEN r.data END, coalesce(r.encoding, ''), coalesce(r.size, 0),
 		coalesce(r.content_type, ''), coalesce(r.content_encoding, '')
-		FROM fetches f LEFT JOIN raw r ON r.page_id = f.page_id WHERE f.page_id = ? ORDER BY f.id`, pageID)
+		FROM fetches f CROSS JOIN pages p ON p.id = f.page_id LEFT JOIN raw r ON r.page_id = f.page_id
+		WHERE `+where+` ORDER BY f.page_id, f.id`, args...)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("store: export: fetches: %w", err)
 	}
 	defer rows.Close()
-	var out []Fetch
-	for rows.Next() {
-		var (
-			f                         Fetch
-			at, headEnc               string
-			req, resp, body, rawData  []byte
-			bodyEnc, rawEnc           string
-			bodySize, rawSize         int
-			bodyType, rawType, bodyCE string
-			rawCE                     string
-		)
-		if err := rows.Scan(&at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &headEnc, &req, &resp,
-			&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE); err != nil {
-			return nil, err
-		}
-		f.FetchedAt = parseTime(at)
-		if req != nil {
-			if f.Request, err = decompressHead(req, headEnc); err != nil {
-				return nil, fmt.Errorf("request head: %w", err)
+	var (
+		fs      []Fetch
+		pending Fetch // read ahead: the first fetch of a later page
+		pendID  int64 // its page; 0 = none read
+		done    bool
+	)
+	err = db.exportPages(ctx, opt, func(id int64, er *ExportRecord) error {
+		fs = fs[:0]
+		for !done {
+			if pendID == 0 {
+				if !rows.Next() {
+					if err := rows.Err(); err != nil {
+						return fmt.Errorf("store: export %q: fetches: %w", er.URL, err)
+					}
+					done = true
+					break
+				}
+				var err error
+				if pendID, pending, err = scanFetch(rows); err != nil {
+					return fmt.Errorf("store: export %q: fetches: %w", er.URL, err)
+				}
 			}
-		}
-		if resp != nil {
-			if f.Response, err = decompressHead(resp, headEnc); err != nil {
-				return nil, fmt.Errorf("response head: %w", err)
+			if pendID > id {
+				break
 			}
-		}
-		switch {
-		case body != nil:
-			if f.Body, err = decompress(body, bodySize, bodyEnc); err != nil {
-				return nil, fmt.Errorf("body: %w", err)
+			if pendID == id {
+				fs = append(fs, pending)
 			}
-			f.ContentType, f.ContentEncoding = bodyType, bodyCE
-		case rawData != nil:
-			if f.Body, err = decompress(rawData, rawSize, rawEnc); err != nil {
-				return nil, fmt.Errorf("body: %w", err)
-			}
-			f.ContentType, f.ContentEncoding = rawType, rawCE
+			// (A fetch of a page the pages query does not show, written
+			// between the two queries, is passed over.)
+			pendID = 0
 		}
-		out = append(out, f)
+		return fn(er, fs)
+	})
+	return err
+}
+
+// scanFetch reads a row of ExportFetches' query.
+func scanFetch(rows *sql.Rows) (int64, Fetch, error) {
+	var (
+		pageID                    int64
+		f                         Fetch
+		at, headEnc               string
+		req, resp, body, rawData  []byte
+		bodyEnc, rawEnc           string
+		bodySize, rawSize         int
+		bodyType, rawType, bodyCE string
+		rawCE                     string
+	)
+	if err := rows.Scan(&pageID, &at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &headEnc, &req, &resp,
+		&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE); err != nil {
+		return 0, f, err
 	}
-	return out, rows.Err()
+	f.FetchedAt = parseTime(at)
+	var err error
+	if req != nil {
+		if f.Request, err = decompressHead(req, headEnc); err != nil {
+			return 0, f, fmt.Errorf("request head: %w", err)
+		}
+	}
+	if resp != nil {
+		if f.Response, err = decompressHead(resp, headEnc); err != nil {
+			return 0, f, fmt.Errorf("response head: %w", err)
+		}
+	}
+	switch {
+	case body != nil:
+		if f.Body, err = decompress(body, bodySize, bodyEnc); err != nil {
+			return 0, f, fmt.Errorf("body: %w", err)
+		}
+		f.ContentType, f.ContentEncoding = bodyType, bodyCE
+	case rawData != nil:
+		if f.Body, err = decompress(rawData, rawSize, rawEnc); err != nil {
+			return 0, f, fmt.Errorf("body: %w", err)
+		}
+		f.ContentType, f.ContentEncoding = rawType, rawCE
+	}
+	return pageID, f, nil
 }
 
 // decompressHead returns a head block stored in encoding.

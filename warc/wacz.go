@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"io"
 	"net/url"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive/store"
+	"github.com/klauspost/compress/flate"
 )
 
 // WACZ paths (WACZ 1.2.0).
@@ -55,15 +55,10 @@ type DataPackage struct {
 // SURT and time, pages/pages.jsonl (url, ts, title, text), and
 // datapackage.json with each file's SHA-256 and size. The WARC, already
 // compressed, is stored in the zip without compression, as the spec asks.
-// Memory stays constant: the WARC and the index runs go through temporary
-// files in tmpDir ("" = the system's).
+// It streams with constant memory: the WARC is written once, straight into
+// its zip entry, while the index lines and pages.jsonl are collected (the
+// index in sorted runs) in temporary files in tmpDir ("" = the system's).
 func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpDir string) (Stats, error) {
-	warcFile, err := os.CreateTemp(tmpDir, "finarchive-*.warc.gz")
-	if err != nil {
-		return Stats{}, fmt.Errorf("wacz: %w", err)
-	}
-	defer os.Remove(warcFile.Name())
-	defer warcFile.Close()
 	pagesFile, err := os.CreateTemp(tmpDir, "finarchive-*.pages.jsonl")
 	if err != nil {
 		return Stats{}, fmt.Errorf("wacz: %w", err)
@@ -80,6 +75,9 @@ func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpD
 	var first *store.ExportRecord
 	o := opt
 	o.Filename = "data.warc.gz"
+	if o.TmpDir == "" {
+		o.TmpDir = tmpDir
+	}
 	o.OnPage = func(er *store.ExportRecord) error {
 		if first == nil {
 			c := *er
@@ -94,9 +92,24 @@ func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpD
 		}
 		return nil
 	}
-	crc := crc32.NewIEEE()
+
+	zw := zip.NewWriter(w)
+	// The other members are deflated at the fastest level: they are
+	// small beside the WARC, and the standard library's default level
+	// costs most of their time.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
+	var res []Resource
+	// The WARC goes straight into its zip entry, stored (it is gzip
+	// already), its CRC and size in the data descriptor after it; the
+	// CDXJ offsets are counted as it is written, from the entry's start.
+	zf, err := zw.CreateHeader(&zip.FileHeader{Name: waczWARC, Method: zip.Store, Modified: time.Now()})
+	if err != nil {
+		return Stats{}, fmt.Errorf("wacz: %w", err)
+	}
 	sum := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(warcFile, crc, sum), 256<<10)
+	bw := bufio.NewWriterSize(io.MultiWriter(zf, sum), 256<<10)
 	st, err := Write(ctx, db, bw, o, func(e IndexEntry) error { return sorter.add(cdxjLine(e, "data.warc.gz")) })
 	if err != nil {
 		return st, err
@@ -106,22 +119,6 @@ func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpD
 	}
 	if err := pw.Flush(); err != nil {
 		return st, fmt.Errorf("wacz: pages: %w", err)
-	}
-
-	zw := zip.NewWriter(w)
-	var res []Resource
-	// The WARC: stored, with its CRC and sizes known in the local header.
-	if _, err := warcFile.Seek(0, io.SeekStart); err != nil {
-		return st, fmt.Errorf("wacz: %w", err)
-	}
-	hdr := &zip.FileHeader{Name: waczWARC, Method: zip.Store, CRC32: crc.Sum32(),
-		CompressedSize64: uint64(st.Bytes), UncompressedSize64: uint64(st.Bytes), Modified: time.Now()}
-	zf, err := zw.CreateRaw(hdr)
-	if err != nil {
-		return st, fmt.Errorf("wacz: %w", err)
-	}
-	if _, err := io.Copy(zf, warcFile); err != nil {
-		return st, fmt.Errorf("wacz: %w", err)
 	}
 	res = append(res, Resource{Name: "data.warc.gz", Path: waczWARC, Hash: "sha256:" + hex.EncodeToString(sum.Sum(nil)), Bytes: st.Bytes})
 

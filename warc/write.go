@@ -7,10 +7,14 @@
 package warc
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/url"
@@ -42,6 +46,7 @@ type Options struct {
 	store.ExportOptions
 	Software string // the warcinfo record's "software" (finarchive and its version)
 	Filename string // WARC-Filename of the warcinfo record ("" = none)
+	TmpDir   string // where a record larger than 1 MiB is spooled ("" = the system's)
 	// OnPage, when set, is called with each exported article after its
 	// records are written (WACZ uses it for pages.jsonl).
 	OnPage func(*store.ExportRecord) error
@@ -82,7 +87,8 @@ type IndexEntry struct {
 // left out. It streams: one page's fetches in memory at a time. index, when
 // not nil, is told of each response and revisit record.
 func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
-	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger}
+	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger,
+		bw: bufio.NewWriterSize(nil, 32<<10), marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
@@ -112,6 +118,10 @@ func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index fu
 type writer struct {
 	cw         *countWriter
 	gz         *gzip.Writer
+	bw         *bufio.Writer // between a record and gz
+	marshaler  gowarc.Marshaler
+	sha        hash.Hash
+	sum        []byte
 	opt        Options
 	index      func(IndexEntry) error
 	log        *slog.Logger
@@ -148,16 +158,32 @@ func (ww *writer) warcinfo() error {
 // Content-Length and digests.
 type header map[string]string
 
+// maxMemBody is the size of a record's content above which gowarc's
+// builder spools it to a temporary file instead of holding a copy in memory.
+const maxMemBody = 1 << 20
+
 // record builds one record and writes it as its own gzip member, returning
 // the member's offset and length.
+//
+// The header fields are this package's own, so gowarc is told not to
+// re-validate them (parsing every URI again was most of an export's time)
+// and not to parse the block; the digests, which gowarc would otherwise
+// compute as it validates, are computed here and set: WARC-Block-Digest
+// over head and body, and for a response or request WARC-Payload-Digest
+// over body, the payload that follows the HTTP head. (A revisit keeps the
+// payload digest it refers to, or none for a 304.) gowarc still builds the
+// record and writes it.
 func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, body []byte) (int64, int64, error) {
-	// (Validation stays on: with it off, gowarc computes the digests before
-	// the content is read.)
-	rb := gowarc.NewRecordBuilder(typ, gowarc.WithAddMissingDigest(true), gowarc.WithBufferMaxMemBytes(4<<20))
+	size := len(head) + len(body)
+	rb := gowarc.NewRecordBuilder(typ, gowarc.WithSpecViolationPolicy(gowarc.ErrIgnore), gowarc.WithSkipParseBlock(),
+		gowarc.WithBufferMaxMemBytes(int64(min(max(size, 1), maxMemBody))), gowarc.WithBufferTmpDir(ww.opt.TmpDir))
 	rb.AddWarcHeaderTime(gowarc.WarcDate, date)
+	if typ == gowarc.Response || typ == gowarc.Request {
+		h[gowarc.WarcPayloadDigest] = ww.digest(body)
+	}
 	for _, k := range []string{gowarc.WarcRecordID, gowarc.WarcTargetURI, gowarc.ContentType, gowarc.WarcConcurrentTo,
 		gowarc.WarcRefersTo, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI, gowarc.WarcRefersToDate,
-		gowarc.WarcPayloadDigest, gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField} {
+		gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField} {
 		if v, ok := h[k]; ok && v != "" {
 			if k == gowarc.WarcRecordID {
 				v = angle(v)
@@ -167,6 +193,11 @@ func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, 
 	}
 	if ww.warcinfoID != "" && typ != gowarc.Warcinfo {
 		rb.AddWarcHeader(gowarc.WarcWarcinfoID, angle(ww.warcinfoID))
+	}
+	rb.AddWarcHeaderInt(gowarc.ContentLength, size)
+	rb.AddWarcHeader(gowarc.WarcBlockDigest, ww.digest(head, body))
+	if v := h[gowarc.WarcPayloadDigest]; v != "" {
+		rb.AddWarcHeader(gowarc.WarcPayloadDigest, v)
 	}
 	if _, err := rb.Write(head); err != nil {
 		rb.Close()
@@ -183,18 +214,30 @@ func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, 
 	defer rec.Close()
 	off := ww.cw.n
 	ww.gz.Reset(ww.cw)
-	if _, _, err := gowarc.NewMarshaler().Marshal(ww.gz, rec, 0); err != nil {
+	// Through a buffer that is kept: io.Copy into the gzip writer
+	// would allocate a 32 KB buffer for every record.
+	ww.bw.Reset(ww.gz)
+	if _, _, err := ww.marshaler.Marshal(ww.bw, rec, 0); err != nil {
+		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
+	}
+	if err := ww.bw.Flush(); err != nil {
 		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
 	}
 	if err := ww.gz.Close(); err != nil {
 		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
 	}
-	if typ == gowarc.Response || typ == gowarc.Revisit {
-		if h[gowarc.WarcPayloadDigest] == "" {
-			h[gowarc.WarcPayloadDigest] = rec.WarcHeader().Get(gowarc.WarcPayloadDigest)
-		}
-	}
 	return off, ww.cw.n - off, nil
+}
+
+// digest is the WARC digest ("sha256:<hex>", as gowarc writes it) of the
+// concatenation of parts.
+func (ww *writer) digest(parts ...[]byte) string {
+	ww.sha.Reset()
+	for _, p := range parts {
+		ww.sha.Write(p)
+	}
+	ww.sum = ww.sha.Sum(ww.sum[:0])
+	return "sha256:" + hex.EncodeToString(ww.sum)
 }
 
 // page writes the records of one article.
