@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/finarchive/finarchive/testsite"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// replayApp is where .ci/run unpacks the replaywebpage npm package (2.5.3,
+// `npm pack`ed: its prebuilt index.html, ui.js and sw.js).
+func replayApp(t *testing.T) string {
+	return filepath.Join(testTools(t), "replaywebpage", "package")
+}
+
+// replayedJS finds, through ReplayWeb.page's shadow roots, the iframe that
+// shows the archived page (its src is the replay URL, …/<ts>mp_/<url>) and
+// returns what the page shows: the iframe's src, its document's title and
+// visible text; null while it is not there yet.
+const replayedJS = `(() => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      if (el.tagName === "IFRAME" && (el.getAttribute("src") || "").includes("mp_/")) return el;
+      if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+    }
+    return null;
+  };
+  const frame = find(document);
+  if (!frame) return null;
+  let doc = null;
+  try { doc = frame.contentDocument; } catch (e) { return {src: frame.src, title: "", text: "", error: String(e)}; }
+  if (!doc || !doc.body) return {src: frame.src, title: "", text: ""};
+  return {src: frame.src, title: doc.title, text: doc.body.innerText};
+})()`
+
+type replayed struct {
+	Src   string `json:"src"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+	Error string `json:"error"`
+}
+
+// TestReplay_WACZ replays an exported WACZ in ReplayWeb.page (the prebuilt
+// app of npm package replaywebpage 2.5.3) in headless Chromium: the app and
+// the WACZ come from one loopback origin (its service worker needs that),
+// index.html?source=<the WACZ> loads it, and an archived article opened in
+// it shows its title and first paragraph. The test site is stopped first,
+// so what shows can only come from the WACZ. A screenshot is kept in
+// $FINARCHIVE_ARTIFACTS/replay.
+func TestReplay_WACZ(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Skipf("SKIP: no Chromium at %s (apt-get install chromium): the ReplayWeb.page test did not run", chromiumPath)
+	}
+	app := replayApp(t)
+	for _, f := range []string{"index.html", "ui.js", "sw.js"} {
+		if _, err := os.Stat(filepath.Join(app, f)); err != nil {
+			t.Skipf("SKIP: ReplayWeb.page not unpacked in %s (.ci/run: npm pack replaywebpage@2.5.3, then tar -xzf it there): %v", app, err)
+		}
+	}
+
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	site, base := MustStartSite(t, testsite.Options{Articles: 6})
+	if _, e, code := runCLI(t, append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")...); code != 0 && code != exitPartial {
+		t.Fatalf("crawl: exit %d: %s", code, e)
+	}
+	wacz, jsonl := filepath.Join(dir, "a.wacz"), filepath.Join(dir, "a.jsonl")
+	for _, args := range [][]string{{"--format", "wacz", "-o", wacz}, {"--format", "jsonl", "-o", jsonl}} {
+		if _, e, code := runCLI(t, append([]string{"export", "--db", db, "-q"}, args...)...); code != 0 {
+			t.Fatalf("export %v: exit %d: %s", args, code, e)
+		}
+	}
+	site.Close()
+	recs := readJSONL(t, jsonl)
+	if len(recs) == 0 {
+		t.Fatal("crawl archived no article")
+	}
+	rec := recs[len(recs)/2]
+	firstPara, _, _ := strings.Cut(rec.Body, "\n")
+	if rec.Title == "" || firstPara == "" {
+		t.Fatalf("article %s has no title or body: %+v", rec.URL, rec)
+	}
+
+	// One loopback origin: the app's three files and the WACZ; anything
+	// else the app asks for is answered 404 (and logged).
+	var (
+		mu     sync.Mutex
+		missed []string
+	)
+	files := map[string]string{"/index.html": filepath.Join(app, "index.html"), "/ui.js": filepath.Join(app, "ui.js"),
+		"/sw.js": filepath.Join(app, "sw.js"), "/a.wacz": wacz}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path, ok := files[r.URL.Path]; ok {
+			// ServeContent, not ServeFile, which would redirect
+			// /index.html to /; both answer the Range requests the
+			// app reads the WACZ with.
+			f, err := os.Open(path)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			http.ServeContent(w, r, filepath.Base(path), fi.ModTime(), f)
+			return
+		}
+		mu.Lock()
+		missed = append(missed, r.URL.Path)
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+
+	ts := rec.FetchedAt.UTC().Format("20060102150405")
+	appURL := srv.URL + "/index.html?source=" + url.QueryEscape(srv.URL+"/a.wacz") +
+		"#view=replay&url=" + url.QueryEscape(rec.URL) + "&ts=" + ts
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancelAlloc() // stops Chromium and waits for it
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+
+	shots := t.TempDir()
+	if env := os.Getenv("FINARCHIVE_ARTIFACTS"); env != "" {
+		shots = filepath.Join(env, "replay")
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shot := func(name string) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 10*time.Second) // (100: PNG)
+		defer cancel()
+		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		path := filepath.Join(shots, name+".png")
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(appURL)); err != nil {
+		t.Fatalf("open %s: %v", appURL, err)
+	}
+	want := strings.Join(strings.Fields(firstPara), " ")
+	var got replayed
+	deadline := time.Now().Add(40 * time.Second) // leaves time to show what went wrong
+	for {
+		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](replayedJS))
+		if err == nil && string(raw) != "null" {
+			got = replayed{}
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("replayed page: %v: %s", err, raw)
+			}
+			text := strings.Join(strings.Fields(got.Text), " ")
+			if strings.Contains(text, rec.Title) && strings.Contains(text, want) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			shot("replaywebpage-failed")
+			app, _ := chromedp.Run(bctx, chromedp.Evaluate[string](deepTextJS))
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("ReplayWeb.page did not show %s (%q, first paragraph %q) in time: last seen %+v (evaluate error: %v); the app shows %q; not served: %q",
+				rec.URL, rec.Title, want, got, err, app, missed)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !strings.Contains(got.Src, ts+"mp_/"+rec.URL) {
+		t.Errorf("replay frame src %q, want the replay URL of %s at %s", got.Src, rec.URL, ts)
+	}
+	t.Logf("ReplayWeb.page replayed %s from the WACZ: title %q, first paragraph %.60q…", got.Src, got.Title, want)
+
+	shot("replaywebpage-article")
+}
+
+// deepTextJS is the text of the app, shadow roots included (what a
+// failing test shows).
+const deepTextJS = `(() => {
+  const walk = (root) => {
+    let s = "";
+    for (const el of root.childNodes) {
+      if (el.nodeType === 3) s += el.textContent;
+      else if (el.nodeType === 1) {
+        if (el.tagName === "SCRIPT" || el.tagName === "STYLE") continue;
+        if (el.shadowRoot) s += " " + walk(el.shadowRoot);
+        s += walk(el);
+      }
+    }
+    return s;
+  };
+  return walk(document).replace(/\s+/g, " ").trim().slice(0, 2000);
+})()`
