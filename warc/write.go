@@ -7,7 +7,6 @@
 package warc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -18,7 +17,9 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/finarchive/finarchive/store"
@@ -88,37 +89,38 @@ type IndexEntry struct {
 // not nil, is told of each response and revisit record.
 func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
 	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger,
-		bw: bufio.NewWriterSize(nil, 32<<10), marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
+		marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
-	// The fastest level: a page is a few KB of HTML and every record is
-	// its own gzip member, so higher levels buy little and cost the most.
-	gz, err := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	if err != nil {
-		return Stats{}, fmt.Errorf("warc: %w", err)
+	ww.start(runtime.GOMAXPROCS(0))
+	err := ww.warcinfo()
+	if err == nil {
+		err = db.ExportFetches(ctx, opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
+			if err := ww.page(er, fs); err != nil {
+				return err
+			}
+			if opt.OnPage != nil {
+				return opt.OnPage(er)
+			}
+			return nil
+		})
 	}
-	ww.gz = gz
-	if err := ww.warcinfo(); err != nil {
-		return ww.st, err
+	if ferr := ww.finish(); err == nil {
+		err = ferr
 	}
-	err = db.ExportFetches(ctx, opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
-		if err := ww.page(er, fs); err != nil {
-			return err
-		}
-		if opt.OnPage != nil {
-			return opt.OnPage(er)
-		}
-		return nil
-	})
 	ww.st.Bytes = ww.cw.n
 	return ww.st, err
 }
 
+// writer writes the records of an export. Each record is built and
+// marshalled by gowarc in the caller's goroutine, gzipped (its own member)
+// by one of a few workers, and written in order by one goroutine, which
+// also counts offsets and tells index of each entry, so the cost of gzip,
+// most of what is left, is spread over the machine's cores while the
+// output stays as a serial writer would make it.
 type writer struct {
 	cw         *countWriter
-	gz         *gzip.Writer
-	bw         *bufio.Writer // between a record and gz
 	marshaler  gowarc.Marshaler
 	sha        hash.Hash
 	sum        []byte
@@ -127,6 +129,98 @@ type writer struct {
 	log        *slog.Logger
 	st         Stats
 	warcinfoID string
+
+	work, order chan *job     // to the workers; to the writer, in record order
+	written     chan struct{} // closed when the writer is done
+	mu          sync.Mutex
+	err         error // the first error writing or indexing
+}
+
+// job is one record on its way out.
+type job struct {
+	raw, out *bytes.Buffer // the record; its gzip member
+	entry    *IndexEntry   // for index, offset and length filled in when written; nil = none
+	done     chan struct{} // closed when out is ready
+}
+
+// bufs holds the buffers records and their gzip members pass through.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 4<<20 { // a rare large record's buffer is let go
+		b.Reset()
+		bufs.Put(b)
+	}
+}
+
+// start starts n gzip workers and the writer. A few records per worker
+// wait at most, so memory stays bounded.
+func (ww *writer) start(n int) {
+	n = max(n, 1)
+	ww.work, ww.order = make(chan *job, 2*n), make(chan *job, 2*n)
+	ww.written = make(chan struct{})
+	for range n {
+		go ww.compress()
+	}
+	go ww.write()
+}
+
+func (ww *writer) compress() {
+	// The fastest level: a page is a few KB of HTML and every record is
+	// its own gzip member, so higher levels buy little and cost the most.
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	for j := range ww.work {
+		j.out = bufs.Get().(*bytes.Buffer)
+		gz.Reset(j.out)
+		gz.Write(j.raw.Bytes()) // into a bytes.Buffer: no error
+		gz.Close()
+		putBuf(j.raw)
+		j.raw = nil
+		close(j.done)
+	}
+}
+
+func (ww *writer) write() {
+	defer close(ww.written)
+	for j := range ww.order {
+		<-j.done
+		if ww.failed() == nil {
+			off := ww.cw.n
+			_, err := ww.cw.Write(j.out.Bytes())
+			if err != nil {
+				ww.fail(fmt.Errorf("warc: write: %w", err))
+			} else if j.entry != nil && ww.index != nil {
+				j.entry.Offset, j.entry.Length = off, ww.cw.n-off
+				if err := ww.index(*j.entry); err != nil {
+					ww.fail(err)
+				}
+			}
+		}
+		putBuf(j.out)
+	}
+}
+
+func (ww *writer) fail(err error) {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	if ww.err == nil {
+		ww.err = err
+	}
+}
+
+func (ww *writer) failed() error {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	return ww.err
+}
+
+// finish waits until every record is written and returns the first error
+// writing or indexing.
+func (ww *writer) finish() error {
+	close(ww.work)
+	close(ww.order)
+	<-ww.written
+	return ww.failed()
 }
 
 // ref is a response a revisit can refer to.
@@ -150,8 +244,7 @@ func (ww *writer) warcinfo() error {
 	if ww.opt.Filename != "" {
 		h[gowarc.WarcFilename] = ww.opt.Filename
 	}
-	_, _, err := ww.record(gowarc.Warcinfo, time.Now(), h, block.Bytes(), nil)
-	return err
+	return ww.record(gowarc.Warcinfo, time.Now(), h, block.Bytes(), nil, nil)
 }
 
 // header is the WARC header fields of a record besides type, date,
@@ -162,23 +255,27 @@ type header map[string]string
 // builder spools it to a temporary file instead of holding a copy in memory.
 const maxMemBody = 1 << 20
 
-// record builds one record and writes it as its own gzip member, returning
-// the member's offset and length.
+// record builds one record and sends it on to be gzipped, its own member,
+// and written; entry, when not nil, goes to index once the member's offset
+// and length are known.
 //
 // The header fields are this package's own, so gowarc is told not to
 // re-validate them (parsing every URI again was most of an export's time)
 // and not to parse the block; the digests, which gowarc would otherwise
 // compute as it validates, are computed here and set: WARC-Block-Digest
-// over head and body, and for a response or request WARC-Payload-Digest
-// over body, the payload that follows the HTTP head. (A revisit keeps the
-// payload digest it refers to, or none for a 304.) gowarc still builds the
-// record and writes it.
-func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, body []byte) (int64, int64, error) {
+// over head and body, and for a request WARC-Payload-Digest over body, the
+// payload that follows the HTTP head (a response's comes set by page; a
+// revisit keeps the payload digest it refers to, or none for a 304).
+// gowarc still builds the record and writes it.
+func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, body []byte, entry *IndexEntry) error {
+	if err := ww.failed(); err != nil {
+		return err
+	}
 	size := len(head) + len(body)
 	rb := gowarc.NewRecordBuilder(typ, gowarc.WithSpecViolationPolicy(gowarc.ErrIgnore), gowarc.WithSkipParseBlock(),
 		gowarc.WithBufferMaxMemBytes(int64(min(max(size, 1), maxMemBody))), gowarc.WithBufferTmpDir(ww.opt.TmpDir))
 	rb.AddWarcHeaderTime(gowarc.WarcDate, date)
-	if typ == gowarc.Response || typ == gowarc.Request {
+	if typ == gowarc.Request {
 		h[gowarc.WarcPayloadDigest] = ww.digest(body)
 	}
 	for _, k := range []string{gowarc.WarcRecordID, gowarc.WarcTargetURI, gowarc.ContentType, gowarc.WarcConcurrentTo,
@@ -201,32 +298,27 @@ func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, 
 	}
 	if _, err := rb.Write(head); err != nil {
 		rb.Close()
-		return 0, 0, fmt.Errorf("warc: build %s record: %w", typ, err)
+		return fmt.Errorf("warc: build %s record: %w", typ, err)
 	}
 	if _, err := rb.Write(body); err != nil {
 		rb.Close()
-		return 0, 0, fmt.Errorf("warc: build %s record: %w", typ, err)
+		return fmt.Errorf("warc: build %s record: %w", typ, err)
 	}
 	rec, _, err := rb.Build()
 	if err != nil {
-		return 0, 0, fmt.Errorf("warc: build %s record for %s: %w", typ, h[gowarc.WarcTargetURI], err)
+		return fmt.Errorf("warc: build %s record for %s: %w", typ, h[gowarc.WarcTargetURI], err)
 	}
-	defer rec.Close()
-	off := ww.cw.n
-	ww.gz.Reset(ww.cw)
-	// Through a buffer that is kept: io.Copy into the gzip writer
-	// would allocate a 32 KB buffer for every record.
-	ww.bw.Reset(ww.gz)
-	if _, _, err := ww.marshaler.Marshal(ww.bw, rec, 0); err != nil {
-		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
+	j := &job{raw: bufs.Get().(*bytes.Buffer), entry: entry, done: make(chan struct{})}
+	j.raw.Grow(size + 1024)
+	_, _, err = ww.marshaler.Marshal(j.raw, rec, 0)
+	rec.Close()
+	if err != nil {
+		putBuf(j.raw)
+		return fmt.Errorf("warc: write %s record: %w", typ, err)
 	}
-	if err := ww.bw.Flush(); err != nil {
-		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
-	}
-	if err := ww.gz.Close(); err != nil {
-		return 0, 0, fmt.Errorf("warc: write %s record: %w", typ, err)
-	}
-	return off, ww.cw.n - off, nil
+	ww.order <- j
+	ww.work <- j
+	return nil
 }
 
 // digest is the WARC digest ("sha256:<hex>", as gowarc writes it) of the
@@ -312,21 +404,29 @@ func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
 			reqHead = synthRequest(u)
 			reqHeader[CaptureField] = "synthesised: request line and Host only"
 		}
-		if _, _, err := ww.record(gowarc.Request, f.FetchedAt, reqHeader, reqHead, nil); err != nil {
+		if err := ww.record(gowarc.Request, f.FetchedAt, reqHeader, reqHead, nil, nil); err != nil {
 			return err
 		}
 		ww.st.Requests++
-		off, n, err := ww.record(typ, f.FetchedAt, h, head, body)
-		if err != nil {
-			return err
+		if typ == gowarc.Response {
+			h[gowarc.WarcPayloadDigest] = ww.digest(body)
 		}
-		entry := IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h[gowarc.WarcPayloadDigest], Offset: off, Length: n}
+		entry := &IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h[gowarc.WarcPayloadDigest]}
 		if typ == gowarc.Revisit {
-			ww.st.Revisits++
 			entry.Mime = "warc/revisit"
 		} else {
-			ww.st.Responses++
 			entry.Mime = mimeOf(head, f.ContentType)
+		}
+		if ww.index == nil {
+			entry = nil
+		}
+		if err := ww.record(typ, f.FetchedAt, h, head, body, entry); err != nil {
+			return err
+		}
+		if typ == gowarc.Revisit {
+			ww.st.Revisits++
+		} else {
+			ww.st.Responses++
 			last = ref{id: respID, date: f.FetchedAt}
 			byDigest[h[gowarc.WarcPayloadDigest]] = last
 			if f.PayloadDigest != "" {
@@ -337,11 +437,6 @@ func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
 		if f.Status == 200 && typ == gowarc.Revisit {
 			last = ref{id: byDigest[f.PayloadDigest].id, date: byDigest[f.PayloadDigest].date}
 		}
-		if ww.index != nil {
-			if err := ww.index(entry); err != nil {
-				return err
-			}
-		}
 	}
 	js, err := json.Marshal(er)
 	if err != nil {
@@ -349,7 +444,7 @@ func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
 	}
 	mh := header{gowarc.WarcRecordID: newID(), gowarc.WarcTargetURI: u, gowarc.ContentType: typeMetadata,
 		gowarc.WarcRefersTo: angle(lastResp)}
-	if _, _, err := ww.record(gowarc.Metadata, er.FetchedAt, mh, js, nil); err != nil {
+	if err := ww.record(gowarc.Metadata, er.FetchedAt, mh, js, nil, nil); err != nil {
 		return err
 	}
 	ww.st.Metadata++
