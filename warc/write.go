@@ -85,8 +85,10 @@ type IndexEntry struct {
 // 304, identical-payload-digest for a body seen before), with
 // WARC-Block-Digest and WARC-Payload-Digest; and a metadata record holding
 // the article's extracted record as JSON. With Since, fetches before it are
-// left out. It streams: one page's fetches in memory at a time. index, when
-// not nil, is told of each response and revisit record.
+// left out. It streams: one page's fetches in memory at a time, and a few
+// records on their way through gzip. index, when not nil, is told of each
+// response and revisit record as it is written: from another goroutine,
+// one entry at a time in file order, all before Write returns.
 func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
 	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger,
 		marshaler: gowarc.NewMarshaler(), sha: sha256.New()}

@@ -17,25 +17,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/finarchive/finarchive/internal/browsertest"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
-
-// artifactsDir is where screenshots go: $FINARCHIVE_ARTIFACTS/web when set
-// (CI keeps it), else a temporary directory.
-func artifactsDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if env := os.Getenv("FINARCHIVE_ARTIFACTS"); env != "" {
-		dir = filepath.Join(env, "web")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("screenshots in %s", dir)
-	return dir
-}
 
 // browserEvents records what the page did that a reader must never do:
 // open a dialog, call the console, or trip the Content-Security-Policy
@@ -100,31 +83,15 @@ func (e *browserEvents) check(t *testing.T, where string) {
 // copy, the hostile article (nothing runs), history and runs; at desktop
 // and phone widths, with screenshots.
 func TestBrowser_Reader(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Skipf("SKIP: no Chromium at %s (apt-get install chromium chromium-driver): the browser test did not run", chromiumPath)
+	if _, err := exec.LookPath(browsertest.ChromiumPath); err != nil {
+		t.Skipf("SKIP: no Chromium at %s (apt-get install chromium chromium-driver): the browser test did not run", browsertest.ChromiumPath)
 	}
 	srv := mustServe(t, mustFillArchive(t))
-	shots := artifactsDir(t)
+	shots := browsertest.ArtifactsDir(t, "web")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(t)...)
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	defer cancelBrowser()

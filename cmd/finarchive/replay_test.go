@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,11 +15,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/internal/browsertest"
 	"github.com/finarchive/finarchive/testsite"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
 
 // replayApp is where .ci/run unpacks the replaywebpage npm package (2.5.3,
 // `npm pack`ed: its prebuilt index.html, ui.js and sw.js).
@@ -63,8 +61,8 @@ type replayed struct {
 // so what shows can only come from the WACZ. A screenshot is kept in
 // $FINARCHIVE_ARTIFACTS/replay.
 func TestReplay_WACZ(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Skipf("SKIP: no Chromium at %s (apt-get install chromium): the ReplayWeb.page test did not run", chromiumPath)
+	if _, err := exec.LookPath(browsertest.ChromiumPath); err != nil {
+		t.Skipf("SKIP: no Chromium at %s (apt-get install chromium): the ReplayWeb.page test did not run", browsertest.ChromiumPath)
 	}
 	app := replayApp(t)
 	for _, f := range []string{"index.html", "ui.js", "sw.js"} {
@@ -86,25 +84,31 @@ func TestReplay_WACZ(t *testing.T) {
 		}
 	}
 	site.Close()
-	recs := readJSONL(t, jsonl)
-	if len(recs) == 0 {
+	// The article: the first by URL, so every run opens the same one.
+	var rec *extract.Record
+	for _, r := range readJSONL(t, jsonl) {
+		if r.PageType == extract.PageArticle && (rec == nil || r.URL < rec.URL) {
+			rec = &r
+		}
+	}
+	if rec == nil {
 		t.Fatal("crawl archived no article")
 	}
-	rec := recs[len(recs)/2]
 	firstPara, _, _ := strings.Cut(rec.Body, "\n")
 	if rec.Title == "" || firstPara == "" {
 		t.Fatalf("article %s has no title or body: %+v", rec.URL, rec)
 	}
 
-	// One loopback origin: the app's three files and the WACZ; anything
-	// else the app asks for is answered 404 (and logged).
+	// One loopback origin (httptest listens on 127.0.0.1): the app's three
+	// files and the WACZ; anything else the app asks for is answered 404
+	// (and logged).
 	var (
 		mu     sync.Mutex
 		missed []string
 	)
 	files := map[string]string{"/index.html": filepath.Join(app, "index.html"), "/ui.js": filepath.Join(app, "ui.js"),
 		"/sw.js": filepath.Join(app, "sw.js"), "/a.wacz": wacz}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if path, ok := files[r.URL.Path]; ok {
 			// ServeContent, not ServeFile, which would redirect
 			// /index.html to /; both answer the Range requests the
@@ -128,12 +132,6 @@ func TestReplay_WACZ(t *testing.T) {
 		mu.Unlock()
 		http.NotFound(w, r)
 	}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Listener = ln
-	srv.Start()
 	defer srv.Close()
 
 	ts := rec.FetchedAt.UTC().Format("20060102150405")
@@ -142,38 +140,17 @@ func TestReplay_WACZ(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(t)...)
 	defer cancelAlloc() // stops Chromium and waits for it
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	defer cancelBrowser()
 
-	shots := t.TempDir()
-	if env := os.Getenv("FINARCHIVE_ARTIFACTS"); env != "" {
-		shots = filepath.Join(env, "replay")
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shots := browsertest.ArtifactsDir(t, "replay")
 	shot := func(name string) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 10*time.Second) // (100: PNG)
+		sctx, cancel := context.WithTimeout(bctx, 10*time.Second)
 		defer cancel()
-		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // 100: PNG
 		if err != nil {
 			t.Errorf("screenshot: %v", err)
 			return
@@ -190,7 +167,10 @@ func TestReplay_WACZ(t *testing.T) {
 	}
 	want := strings.Join(strings.Fields(firstPara), " ")
 	var got replayed
-	deadline := time.Now().Add(40 * time.Second) // leaves time to show what went wrong
+	// Until 15 s before the context's end, which leaves time to show what
+	// went wrong.
+	deadline, _ := ctx.Deadline()
+	deadline = deadline.Add(-15 * time.Second)
 	for {
 		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](replayedJS))
 		if err == nil && string(raw) != "null" {
