@@ -37,24 +37,23 @@ func parseBodyForms(s string) (bodyForms, error) {
 // bodyFlagHelp is the --body flag's help line.
 const bodyFlagHelp = "forms of the body beside the plain \"body\": html (body_html), markdown (body_markdown), both (html,markdown), or text (none)"
 
-// extraBodies are the body forms asked for. Embedded beside a record,
-// its BodyHTML hides the record's body_html (a shallower JSON field wins);
-// a nil field is left out.
-type extraBodies struct {
+// extraBodies are the body forms asked for; a nil one is left out.
+type extraBodies struct{ html, markdown *string }
+
+// exportRow is an exported record with the body forms asked for. Its
+// BodyHTML hides the record's own body_html: a shallower JSON field wins.
+type exportRow struct {
+	*store.ExportRecord
 	BodyHTML     *string `json:"body_html,omitempty"`
 	BodyMarkdown *string `json:"body_markdown,omitempty"`
 }
 
-// exportRow is an exported record with the body forms asked for.
-type exportRow struct {
-	*store.ExportRecord
-	extraBodies
-}
-
-// extractRow is an extracted record with the body forms asked for.
+// extractRow is an extracted record with the body forms asked for, as
+// exportRow.
 type extractRow struct {
 	*extract.Record
-	extraBodies
+	BodyHTML     *string `json:"body_html,omitempty"`
+	BodyMarkdown *string `json:"body_markdown,omitempty"`
 }
 
 // markdowner converts body_html to Markdown (CommonMark, with GitHub
@@ -92,14 +91,14 @@ func (m *markdowner) markdown(bodyHTML string) (string, error) {
 func bodies(bodyHTML string, f bodyForms, m *markdowner) (extraBodies, error) {
 	var out extraBodies
 	if f.html {
-		out.BodyHTML = &bodyHTML
+		out.html = &bodyHTML
 	}
 	if f.markdown {
 		md, err := m.markdown(bodyHTML)
 		if err != nil {
 			return out, err
 		}
-		out.BodyMarkdown = &md
+		out.markdown = &md
 	}
 	return out, nil
 }

@@ -117,3 +117,37 @@ func TestExport_body(t *testing.T) {
 		t.Errorf("--body pdf: exit %d, want 2", code)
 	}
 }
+
+// TestExtract_body: the extract command prints body_html by default, and
+// body_markdown with --body markdown.
+func TestExtract_body(t *testing.T) {
+	page := filepath.Join("..", "..", "extract", "testdata", "structure-fees.html")
+	for _, tc := range []struct {
+		body           string
+		html, markdown string // wanted in each field; "" = no such field
+	}{
+		{"", "<tbody><tr><td>甲银行</td>", ""},
+		{"markdown", "", "| 甲银行 | 100元，刷卡6次免次年年费 | 1%，最低10元 |"},
+		{"html,markdown", "<tbody><tr><td>甲银行</td>", "1. 拨打信用卡背面的客服电话。"},
+		{"text", "", ""},
+	} {
+		args := []string{"extract", "--url", "https://www.kabao.example/zixun/20240110.html"}
+		if tc.body != "" {
+			args = append(args, "--body", tc.body)
+		}
+		out, e, code := runCLI(t, append(args, page)...)
+		if code != 0 {
+			t.Fatalf("extract --body %q: exit %d: %s", tc.body, code, e)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(out), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for field, want := range map[string]string{"body_html": tc.html, "body_markdown": tc.markdown} {
+			got, ok := rec[field].(string)
+			if want == "" && ok || want != "" && !strings.Contains(got, want) {
+				t.Errorf("extract --body %q: %s = %q (present %v), want it to hold %q", tc.body, field, got, ok, want)
+			}
+		}
+	}
+}

@@ -141,7 +141,7 @@ func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, fo
 			return fmt.Errorf("export %q: %w", r.URL, err)
 		}
 		buf.Reset()
-		if err := enc.Encode(exportRow{r, extra}); err != nil {
+		if err := enc.Encode(exportRow{r, extra.html, extra.markdown}); err != nil {
 			return fmt.Errorf("export: encode %q: %w", r.URL, err)
 		}
 		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))

@@ -118,7 +118,7 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(extractRow{rec, extra})
+	return enc.Encode(extractRow{rec, extra.html, extra.markdown})
 }
 
 // untilDone runs fn and returns its error, or ctx's as soon as ctx is
