@@ -192,6 +192,17 @@ func (h *htmlOut) markImages(r region, kept []int) {
 	if next := last + 1; next < len(a.lines) && a.inRegion(r, &a.lines[next]) {
 		hiOrd = min(hiOrd, a.lines[next].tord)
 	}
+	// Images after the last line only within the container of its block
+	// (the article's last figure, not the icons of what follows it).
+	b := a.lines[last].last
+	for b >= 0 && a.elems[b].own&fBlock == 0 {
+		b = a.elems[b].parent
+	}
+	if b >= 0 {
+		if p := a.elems[b].parent; p > r.root {
+			hiOrd = min(hiOrd, 2*a.elems[p].end)
+		}
+	}
 	above := flags(0)
 	if p := r.root; p >= 0 {
 		if !r.run {

@@ -112,7 +112,7 @@ func TestBodyHTML_DevSets(t *testing.T) {
 		}
 		files = sample
 	}
-	bad := 0
+	bad, bodyBytes, htmlBytes, tables, lists, images := 0, 0, 0, 0, 0, 0
 	for _, p := range files {
 		raw, err := os.ReadFile(p)
 		if err == nil && strings.HasSuffix(p, ".gz") {
@@ -128,9 +128,15 @@ func TestBodyHTML_DevSets(t *testing.T) {
 		if err != nil {
 			continue
 		}
+		bodyBytes += len(rec.Body)
+		htmlBytes += len(rec.BodyHTML)
+		tables += strings.Count(rec.BodyHTML, "<table>")
+		lists += strings.Count(rec.BodyHTML, "<ul>") + strings.Count(rec.BodyHTML, "<ol")
+		images += strings.Count(rec.BodyHTML, "<img ")
 		if !t.Run(filepath.Base(filepath.Dir(filepath.Dir(p)))+"/"+filepath.Base(p), func(t *testing.T) { checkBodyHTML(t, p, rec) }) {
 			bad++
 		}
 	}
-	t.Logf("%d pages, %d with body_html differing from body", len(files), bad)
+	t.Logf("%d pages, %d with body_html differing from body; body_html %.2f× the bytes of body, %d tables, %d lists, %d images",
+		len(files), bad, float64(htmlBytes)/float64(max(bodyBytes, 1)), tables, lists, images)
 }

@@ -8,8 +8,9 @@ func init() {
 		// A fee table with a caption and header cells, a numbered procedure
 		// with a nested list, a block quote, a <br> inside a paragraph, an
 		// image relative to <base href>, a lazy-loaded image (data-src over
-		// a data: placeholder) and a tracking pixel; share icons, the logo,
-		// tags, related links and the footer stay out.
+		// a data: placeholder, kept after the last line inside its section)
+		// and a tracking pixel; share icons, the logo, a banner after that
+		// section, tags, related links and the footer stay out.
 		goldenCase{"structure-fees", "https://www.kabao.example/zixun/20240110.html", "text/html; charset=utf-8"},
 		// An old layout-table page: the article's lines are loose text with
 		// <br> in a cell of a layout table (rendered as paragraphs, not as a
