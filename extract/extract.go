@@ -92,6 +92,9 @@ func Extract(doc *goquery.Document, pageURL *url.URL, opt Options) (rec *Record)
 	}
 	rec.BodyHTML = x.bodyHTML()
 	x.pageType()
+	if x.recoverBody() {
+		rec.BodyHTML = x.bodyHTML()
+	}
 	x.a.release()
 	return rec
 }

@@ -312,12 +312,19 @@ func isArticleLDType(t string) bool {
 // list, whose summaries are one line each between their headlines). It
 // reads the page's lines whatever block the scorer picked.
 func (x *extractor) proseUnderHeading() bool {
+	_, ok := x.proseRun()
+	return ok
+}
+
+// proseRun is proseUnderHeading, and the first line of the run.
+func (x *extractor) proseRun() (first int, ok bool) {
 	a := x.a
 	if x.titleLine < 0 || x.titleElem < 0 {
-		return false
+		return -1, false
 	}
 	start := max(x.titleLine, x.titleEnd) + 1
 	runes, lines, stops := 0, 0, 0
+	first = -1
 	for i := start; i < len(a.lines) && i < start+40; i++ {
 		l := &a.lines[i]
 		if l.runes == 0 {
@@ -325,7 +332,7 @@ func (x *extractor) proseUnderHeading() bool {
 		}
 		if l.link*2 > l.runes && l.runes >= 6 {
 			if lines > 0 {
-				return false
+				return -1, false
 			}
 			continue
 		}
@@ -336,14 +343,70 @@ func (x *extractor) proseUnderHeading() bool {
 		if r == 0 {
 			continue
 		}
+		if first < 0 {
+			first = i
+		}
 		runes += int(l.runes - l.link)
 		lines++
 		stops += st
 		if runes >= 200 && stops >= 2 && (lines >= 2 || runes >= 250 && stops >= 3) {
-			return true
+			return first, true
 		}
 	}
-	return false
+	return -1, false
+}
+
+// recoverBody gives an article whose main text the scorer missed (a body
+// of a sentence or less) the run of prose under its heading: its lines
+// from the first sentence until a line that is mostly a link, a comment
+// label or the site's footer, without boilerplate lines. It reports
+// whether it did.
+func (x *extractor) recoverBody() bool {
+	a := x.a
+	rec := x.rec
+	if rec.PageType != PageArticle || runeLen(rec.Body) >= 100 || x.prof != nil && x.prof.Body != "" {
+		return false // a profile's body selector is the site owner's word
+	}
+	first, ok := x.proseRun()
+	if !ok {
+		return false
+	}
+	var (
+		out  []string
+		kept []int
+	)
+	n := 0
+	for i := first; i < len(a.lines) && i < first+400; i++ {
+		l := &a.lines[i]
+		s := strings.TrimSpace(l.text)
+		if s == "" {
+			continue
+		}
+		if l.link*2 > l.runes && l.runes >= 6 || isFooterLine(s, l.runes) ||
+			l.runes <= 20 && hasAnyPrefix(strings.TrimLeft(s, " 【[『"), commentLabels...) {
+			break
+		}
+		if isBoilerLine(s, l.runes) || l.inh&fCaption != 0 {
+			continue
+		}
+		out, kept = append(out, s), append(kept, i)
+		n += int(l.runes)
+	}
+	if n <= 2*runeLen(rec.Body) {
+		return false
+	}
+	// The region: the smallest element holding the first and last lines.
+	root := a.lines[kept[0]].elem
+	last := a.lines[kept[len(kept)-1]].last
+	for root >= 0 && a.elems[root].end <= last {
+		root = a.elems[root].parent
+	}
+	if root < 0 {
+		return false
+	}
+	rec.Body = strings.Join(out, "\n")
+	x.bodyRegs, x.kept = []region{{root: root, lo: root, hi: a.elems[root].end}}, kept
+	return true
 }
 
 // linksUnderHeading reports whether the first line of some length after the

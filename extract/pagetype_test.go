@@ -74,6 +74,14 @@ func TestExtractor_PageType(t *testing.T) {
 			if rec.PageType != tt.want {
 				t.Errorf("type %q, want %q (title %q, body %d runes)", rec.PageType, tt.want, rec.Title, runeLen(rec.Body))
 			}
+			if tt.name == "a heading over a run of prose" {
+				// The text the scorer missed is the body (recoverBody),
+				// without the links after it.
+				if n := strings.Count(rec.Body, "The council approved the new budget"); n != 3 || strings.Contains(rec.Body, "item 1") ||
+					strings.Count(rec.BodyHTML, "<p>") != 3 {
+					t.Errorf("recovered body %q, html %q: want the 3 paragraphs", rec.Body, rec.BodyHTML)
+				}
+			}
 		})
 	}
 }
