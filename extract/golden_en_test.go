@@ -29,5 +29,15 @@ func init() {
 		// page's text outside links; nothing else comes near it: the fallback
 		// takes it.
 		goldenCase{"en-fallback", "https://www.screenbiz.example/people/spokeswoman-leaves", "text/html; charset=utf-8"},
+		// A page wrapper whose class names say caption and newsletter (feature
+		// switches): a block of prose that long is no caption.
+		goldenCase{"en-caption-wrapper", "https://www.courier.example/arts/museum-wing", "text/html; charset=utf-8"},
+		// A story block among many link-led teasers of one list: it is no
+		// item of the list, so it is not excluded with it.
+		goldenCase{"en-list-prose", "https://www.courier.example/city/museum-wing", "text/html; charset=utf-8"},
+		// The story inside a layout wrapper named "sidebar_right", beside a
+		// link widget, with more prose in the footer and an about box: the
+		// fallback finds the story block inside the wrapper.
+		goldenCase{"en-sidebar-layout", "https://www.courier.example/culture/museum-wing", "text/html; charset=utf-8"},
 	)
 }

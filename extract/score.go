@@ -43,6 +43,9 @@ func (a *analysis) score() {
 				e.own &^= fBad | fRelated
 			}
 		}
+		if e.own&fCaption != 0 && e.own&fHasBlock != 0 && e.text-e.link > 400 {
+			e.own &^= fCaption // paragraphs of prose, whatever the name says
+		}
 		w := e.ownW
 		for c := e.child; c >= 0; c = a.elems[c].next {
 			w += a.itemWeight(c)
@@ -65,15 +68,14 @@ func (a *analysis) score() {
 	alt, altW := int32(-1), 0.0
 	for i := range a.elems {
 		e := &a.elems[i]
-		e.inh = e.own
-		if e.parent >= 0 {
-			e.inh |= a.elems[e.parent].inh &^ (fBlock | fHasBlock)
-		}
-		if e.own&fBad != 0 && e.inh&(fComment|fLinkItem|fLinkList) == 0 && e.parent >= 0 &&
-			a.elems[e.parent].inh&fBad == 0 && e.runW > altW && e.link*3 < e.text {
+		a.inherit(int32(i))
+		if e.inh&(fComment|fLinkItem|fLinkList|fCaption) == 0 && e.tag != atom.A && e.runW > altW && e.link*3 < e.text &&
+			(e.own&fBad != 0 && (e.parent < 0 || a.elems[e.parent].inh&fBad == 0) || e.own&fBad == 0 && e.inh&fBad != 0) {
+			// The best block if the class names were wrong: a
+			// boilerplate-named block as text, or a block inside one.
 			alt, altW = int32(i), e.runW
 		}
-		if e.inh&(fBad|fLinkItem|fLinkList) != 0 || e.tag == atom.A {
+		if e.inh&(fBad|fLinkItem|fLinkList|fCaption) != 0 || e.tag == atom.A {
 			continue
 		}
 		if e.runW >= bestW && e.runW > 0 {
@@ -82,18 +84,18 @@ func (a *analysis) score() {
 	}
 	if alt >= 0 && bestW*3 < altW && altW >= 250 {
 		// Fallback: what the names allow weighs less than a third of a
-		// boilerplate-named block of prose ("entry-content-read-more"),
-		// 250 runes or more: the names were wrong.
-		e := &a.elems[alt]
-		e.own &^= fBad | fRelated
-		for i := alt; i < e.end; i++ {
-			d := &a.elems[i]
-			d.inh = d.own
-			if d.parent >= 0 {
-				d.inh |= a.elems[d.parent].inh &^ (fBlock | fHasBlock)
-			}
+		// block of prose (250 runes or more) they call boilerplate
+		// ("entry-content-read-more", "container sidebar_right"): the
+		// names were wrong.
+		for i := alt; i >= 0; i = a.elems[i].parent {
+			a.elems[i].own &^= fBad | fRelated
 		}
-		e.weight = e.runW
+		for i := range a.elems {
+			a.inherit(int32(i))
+		}
+		if e := &a.elems[alt]; e.weight < 0 {
+			e.weight = e.runW
+		}
 		best = alt
 	}
 	a.best = best
@@ -118,6 +120,34 @@ func (a *analysis) score() {
 		}
 		a.reg = r
 	}
+}
+
+// inherit sets the inherited flags of element i from its parent's: all
+// but the block ones, and a link list's only to its items and what looks
+// like them (a block of prose beside the links is no part of the list).
+func (a *analysis) inherit(i int32) {
+	e := &a.elems[i]
+	e.inh = e.own
+	if e.parent >= 0 {
+		p := &a.elems[e.parent]
+		up := p.inh &^ (fBlock | fHasBlock)
+		if p.own&fLinkList != 0 && e.own&fLinkItem == 0 && !a.likeItem(e.parent, i) {
+			up &^= fLinkList
+		}
+		e.inh |= up
+	}
+}
+
+// likeItem reports whether child c of the link list l has the tag and
+// class of its items (a long card among short ones is still a card).
+func (a *analysis) likeItem(l, c int32) bool {
+	ce := &a.elems[c]
+	for k := a.elems[l].child; k >= 0; k = a.elems[k].next {
+		if ke := &a.elems[k]; ke.own&fLinkItem != 0 {
+			return ke.tag == ce.tag && attr(ke.n, "class") == attr(ce.n, "class")
+		}
+	}
+	return false
 }
 
 // itemWeight is what child c adds to its parent.
