@@ -86,7 +86,7 @@ type analysis struct {
 	total     int32    // non-space runes of the document
 	nH1       int
 	sigs      map[sigKey]int
-	classes   map[string]flags // classifyName results by class and id
+	classes   map[[2]string]flags // classifyName results by class and id
 	ld        []map[string]any
 	ldDone    bool
 	baseHref  string
@@ -200,7 +200,7 @@ var (
 )
 
 // classify derives flags from an element's tag, role, class and id.
-func classify(n *html.Node, cache map[string]flags) flags {
+func classify(n *html.Node, cache map[[2]string]flags) flags {
 	var f flags
 	switch n.DataAtom {
 	case atom.Nav:
@@ -230,14 +230,15 @@ func classify(n *html.Node, cache map[string]flags) flags {
 	if cl == "" && id == "" {
 		return f
 	}
-	name := cl
-	if id != "" {
-		name = cl + " " + id
-	}
-	nf, ok := cache[name]
+	key := [2]string{cl, id}
+	nf, ok := cache[key]
 	if !ok {
+		name := cl
+		if id != "" {
+			name = cl + " " + id
+		}
 		nf = classifyName(strings.ToLower(name))
-		cache[name] = nf
+		cache[key] = nf
 	}
 	return f | nf
 }
@@ -257,14 +258,8 @@ const (
 	wDate
 )
 
-// nameWord is a word of one or more sets.
-type nameWord struct {
-	w   string
-	set uint16
-}
-
-// nameWords indexes the words of every set by their first byte.
-var nameWords = func() (idx [256][]nameWord) {
+// nameSets maps every word of the sets to the sets it belongs to.
+var nameSets = func() map[string]uint16 {
 	sets := map[string]uint16{}
 	add := func(set uint16, words ...string) {
 		for _, w := range words {
@@ -282,20 +277,86 @@ var nameWords = func() (idx [256][]nameWord) {
 	add(wNav, navWords...)
 	add(wHot, hotWords...)
 	add(wDate, dateWords...)
-	for w, set := range sets {
-		idx[w[0]] = append(idx[w[0]], nameWord{w, set})
-	}
-	return idx
+	return sets
 }()
+
+// nameAutomaton is an Aho-Corasick automaton over the words of nameSets:
+// one table step per byte of a name finds every word the name contains.
+type nameAutomaton struct {
+	class  [256]uint8 // byte -> column; 0 for bytes in no word
+	cols   int
+	next   []uint16 // state*cols + column -> state
+	output []uint16 // state -> sets of the words ending there
+}
+
+var nameDFA = buildNameAutomaton(nameSets)
+
+func buildNameAutomaton(sets map[string]uint16) *nameAutomaton {
+	a := &nameAutomaton{cols: 1}
+	for w := range sets {
+		for i := 0; i < len(w); i++ {
+			if a.class[w[i]] == 0 {
+				a.class[w[i]] = uint8(a.cols)
+				a.cols++
+			}
+		}
+	}
+	// The trie: goto[state][column], 0 = none (the root is never a target).
+	var trie [][]uint16
+	newState := func() uint16 {
+		trie = append(trie, make([]uint16, a.cols))
+		a.output = append(a.output, 0)
+		return uint16(len(trie) - 1)
+	}
+	newState()
+	for w, set := range sets {
+		s := uint16(0)
+		for i := 0; i < len(w); i++ {
+			c := a.class[w[i]]
+			if trie[s][c] == 0 {
+				t := newState()
+				trie[s][c] = t
+			}
+			s = trie[s][c]
+		}
+		a.output[s] |= set
+	}
+	// Breadth first: failure links fill the missing transitions, and each
+	// state's output takes in its failure state's.
+	a.next = make([]uint16, len(trie)*a.cols)
+	fail := make([]uint16, len(trie))
+	var queue []uint16
+	for c := 1; c < a.cols; c++ {
+		if t := trie[0][c]; t != 0 {
+			a.next[c] = t
+			queue = append(queue, t)
+		}
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		a.output[s] |= a.output[fail[s]]
+		for c := 0; c < a.cols; c++ {
+			f := a.next[int(fail[s])*a.cols+c]
+			if t := trie[s][c]; t != 0 && c != 0 {
+				fail[t] = f
+				a.next[int(s)*a.cols+c] = t
+				queue = append(queue, t)
+			} else {
+				a.next[int(s)*a.cols+c] = f
+			}
+		}
+	}
+	return a
+}
 
 // nameMatches returns the sets with a word contained in name.
 func nameMatches(name string) (m uint16) {
+	a := nameDFA
+	s := 0
 	for i := 0; i < len(name); i++ {
-		for _, nw := range nameWords[name[i]] {
-			if m&nw.set != nw.set && strings.HasPrefix(name[i:], nw.w) {
-				m |= nw.set
-			}
-		}
+		s = int(a.next[s*a.cols+int(a.class[name[i]])])
+		m |= a.output[s]
 	}
 	return m
 }
@@ -373,7 +434,7 @@ func (a *analysis) release() {
 // analyse walks the document once to build the element table, scores the
 // elements and renders the text lines.
 func analyse(root *html.Node) *analysis {
-	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}, classes: map[string]flags{}}
+	a := &analysis{root: root, best: -1, meta: map[string]string{}, sigs: map[sigKey]int{}, classes: map[[2]string]flags{}}
 	n := countElems(root)
 	if p, _ := elemPool.Get().(*[]elem); p != nil && cap(*p) >= n {
 		a.elems = (*p)[:0]

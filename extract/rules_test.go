@@ -73,6 +73,13 @@ func TestClassifyName(t *testing.T) {
 			}
 		}
 	}
+	// Overlapping and nested words: each word after a cut-off copy of
+	// itself and of its neighbour (the automaton's failure links).
+	var prev string
+	for w := range nameSets {
+		names = append(names, w[:len(w)-1]+w, prev[:len(prev)/2]+w[:len(w)/2]+prev+w, "x"+w[1:]+"-"+w[:len(w)-1])
+		prev = w
+	}
 	names = append(names, classAndIDNames(t, "testdata/*.html", "testdata/testsite/*.html")...)
 	if len(names) < 400 {
 		t.Fatalf("only %d names to check in the fixtures", len(names))
