@@ -108,7 +108,7 @@ func headingAgreement(n *nethtml.Node, refs []titleRef, sites map[string]bool) (
 		return "", 0
 	}
 	tn := normTitle(t)
-	if tn == "" || sites[tn] || looksLikeDomain(tn) || isSiteHeading(n) {
+	if tn == "" || sites[tn] || looksLikeDomain(tn) {
 		return "", 0
 	}
 	best, bestText, agree := 0, t, 0
@@ -139,7 +139,7 @@ func headingAgreement(n *nethtml.Node, refs []titleRef, sites map[string]bool) (
 			best, bestText = score, text
 		}
 	}
-	if best == 0 {
+	if best == 0 || isSiteHeading(n) {
 		return "", 0
 	}
 	return bestText, best + agree - 1
