@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -26,8 +27,13 @@ type HostGate struct {
 
 	mu       sync.Mutex
 	hosts    map[string]*gateHost
-	watchers map[int]func(host string)
+	watchers []watcher // replaced, never changed in place: notify reads it without copying
 	nextW    int
+}
+
+type watcher struct {
+	id int
+	fn func(host string)
 }
 
 type gateHost struct {
@@ -48,7 +54,7 @@ type gateHost struct {
 // random), unless SetLimit says otherwise for a host.
 func NewHostGate(limit int, gap, random time.Duration) *HostGate {
 	return &HostGate{limit: max(limit, 1), gap: max(gap, 0), random: max(random, 0),
-		hosts: map[string]*gateHost{}, watchers: map[int]func(string){}}
+		hosts: map[string]*gateHost{}}
 }
 
 // SetLimit sets the limits of one host. Called again for the same host, the
@@ -238,24 +244,21 @@ func (g *HostGate) Watch(fn func(host string)) (stop func()) {
 	g.mu.Lock()
 	id := g.nextW
 	g.nextW++
-	g.watchers[id] = fn
+	g.watchers = append(slices.Clone(g.watchers), watcher{id, fn})
 	g.mu.Unlock()
 	return func() {
 		g.mu.Lock()
-		delete(g.watchers, id)
+		g.watchers = slices.DeleteFunc(slices.Clone(g.watchers), func(w watcher) bool { return w.id == id })
 		g.mu.Unlock()
 	}
 }
 
 func (g *HostGate) notify(host string) {
 	g.mu.Lock()
-	fns := make([]func(string), 0, len(g.watchers))
-	for _, fn := range g.watchers {
-		fns = append(fns, fn)
-	}
+	ws := g.watchers
 	g.mu.Unlock()
-	for _, fn := range fns {
-		fn(host)
+	for _, w := range ws {
+		w.fn(host)
 	}
 }
 

@@ -137,12 +137,6 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 				result = finarchive.SaveRemoved
 			}
 		}
-		if result == finarchive.SaveNew || result == finarchive.SaveChanged || result == finarchive.SaveUnchanged {
-			// It is back.
-			if _, err := tx.ExecContext(ctx, "UPDATE pages SET removed_at = NULL WHERE url = ? AND removed_at IS NOT NULL", canonical); err != nil {
-				return fmt.Errorf("clear removed: %w", err)
-			}
-		}
 		tx.saved(runID, result, f.NotModified)
 		if links != nil {
 			if _, err := db.enqueue(ctx, tx, runID, cfg, links, now); err != nil {
@@ -357,7 +351,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		args := []any{p.site, rec.Title, rec.Body, p.published, p.publUTC, rec.PublishedRaw,
 			rec.Author, rec.Source, rec.Category, p.breadcrumb, p.keywords, p.hash, changedAt, p.bodyHTML}
 		if fetched {
-			q += `, etag = ?, last_modified = ?, fetched_at = ?, revisit_interval_s = ?, next_revisit_at = ?`
+			q += `, etag = ?, last_modified = ?, fetched_at = ?, revisit_interval_s = ?, next_revisit_at = ?, removed_at = NULL`
 			args = append(args, p.etag, p.lastModified, fetchedAt, ivS, next)
 		}
 		if _, err := tx.ExecContext(ctx, q+" WHERE id = ?", append(args, id)...); err != nil {
@@ -369,7 +363,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 		// field, or rendered by an older extractor, catches up.
 		if fetched {
 			if _, err := tx.ExecContext(ctx, `UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ?,
-				revisit_interval_s = ?, next_revisit_at = ?, body_html = ? WHERE id = ?`,
+				revisit_interval_s = ?, next_revisit_at = ?, body_html = ?, removed_at = NULL WHERE id = ?`,
 				p.etag, p.lastModified, fetchedAt, ivS, next, p.bodyHTML, id); err != nil {
 				return result, fmt.Errorf("update page: %w", err)
 			}
@@ -472,7 +466,7 @@ func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt 
 	}
 	iv := nextInterval(time.Duration(interval)*time.Second, finarchive.SaveUnchanged, cfg)
 	_, err = tx.ExecContext(ctx, `UPDATE pages SET fetched_at = ?, etag = coalesce(nullif(?, ''), etag),
-		last_modified = coalesce(nullif(?, ''), last_modified), revisit_interval_s = ?, next_revisit_at = ? WHERE id = ?`,
+		last_modified = coalesce(nullif(?, ''), last_modified), revisit_interval_s = ?, next_revisit_at = ?, removed_at = NULL WHERE id = ?`,
 		fmtTime(fetchedAt), etag, lastModified, int64(iv/time.Second), fmtTime(fetchedAt.Add(iv)), id)
 	if err != nil {
 		return false, fmt.Errorf("touch page: %w", err)

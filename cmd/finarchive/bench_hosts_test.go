@@ -75,7 +75,12 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 	requests := farm.Requests()
 	limit := float64(hosts) / delay.Seconds()
 	rate := float64(requests) / elapsed.Seconds()
-	gapViolations, inflightViolations := 0, 0
+	// A start can look early only because the one before it reached the
+	// site late (the sites share this process: a stall of the process or
+	// the machine delays their reading). Such a start is still at least
+	// two gaps after the one before that; lateOnly counts the violations
+	// explained that way.
+	gapViolations, lateOnly, inflightViolations := 0, 0, 0
 	var worst time.Duration
 	for _, h := range farm.Hosts {
 		starts := h.Starts()
@@ -87,6 +92,9 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 				if d := s.At.Sub(starts[i-1].At); d < delay-2*time.Millisecond {
 					gapViolations++
 					worst = max(worst, delay-d)
+					if i > 1 && s.At.Sub(starts[i-2].At) >= 2*delay-2*time.Millisecond {
+						lateOnly++
+					}
 				}
 			}
 		}
@@ -98,12 +106,13 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 	if archived != hosts*articles {
 		b.Errorf("%d articles archived, want %d", archived, hosts*articles)
 	}
-	b.Logf("%d hosts, delay %s, parallelism %d: %d requests in %s (%.1f/s of %.1f/s allowed): efficiency %.3f; gap violations %d of %d (worst %s early), in-flight violations %d; %d of %d articles archived (new %d, failed %d); CPU %s for %s wall",
+	b.Logf("%d hosts, delay %s, parallelism %d: %d requests in %s (%.1f/s of %.1f/s allowed): efficiency %.3f; gap violations %d of %d (worst %s early; %d of them after a start that reached the site late, two gaps kept), in-flight violations %d; %d of %d articles archived (new %d, failed %d); CPU %s for %s wall",
 		hosts, delay, parallelism, requests, elapsed.Round(time.Millisecond), rate, limit, rate/limit,
-		gapViolations, requests, worst.Round(100*time.Microsecond), inflightViolations, archived, hosts*articles,
+		gapViolations, requests, worst.Round(100*time.Microsecond), lateOnly, inflightViolations, archived, hosts*articles,
 		counts.New, counts.Failed, cpu.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	b.ReportMetric(rate/limit, "efficiency")
 	b.ReportMetric(float64(gapViolations), "gap-violations")
+	b.ReportMetric(float64(gapViolations-lateOnly), "gap-violations-unexplained")
 	b.ReportMetric(float64(inflightViolations), "inflight-violations")
 	b.ReportMetric(cpu.Seconds(), "cpu-s")
 }
