@@ -116,7 +116,8 @@ func (q *hostHeap) Pop() any {
 
 // Bounds of the frontier.
 const (
-	maxClaimHosts = 256 // hosts claimed for in one transaction
+	maxClaimHosts = 256  // hosts claimed for in one transaction
+	claimBudget   = 1024 // items held ahead for hosts without a gap, in all
 	maxWorkers    = 512
 )
 
@@ -153,11 +154,15 @@ func newFrontier(ctx context.Context, c *Crawler, runID int64, gate *HostGate) *
 }
 
 // claimAhead is how many items of a host are held in memory: enough to
-// keep its parallelism busy between two claims.
+// keep its parallelism busy between two claims. A host with a gap takes
+// one request per gap: a few items do. One without goes as fast as it
+// answers, and a claim waits its turn behind the pages being saved (tens
+// of ms in a fast crawl): it holds a share of claimBudget, at least 8 per
+// request in flight.
 func (f *frontier) claimAhead(key string) int {
 	p := f.c.cfg.Parallelism
 	if f.gate.Gap(key) == 0 {
-		return min(8*p, 256)
+		return max(8*p, claimBudget/max(len(f.hosts), 1))
 	}
 	return p + 2
 }
