@@ -281,7 +281,7 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 			cuts = append(cuts, len(out)) // the text may end here (see cutTail)
 			continue
 		}
-		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) || isZhShareOrCount(s, l.runes, zm) {
+		if isBoilerLine(s, l.runes) || isTeaserLine(s, l.runes, l.link) || isCTALine(s, l.runes) || isZhPromoLine(s, l.runes, zm) || isZhRelatedLead(s, l.runes) || isZhCounter(s, l.runes) || isZhShareOrCount(s, l.runes, zm) {
 			continue
 		}
 		if len(out) > 0 && s == out[len(out)-1] && l.runes <= 60 && !isProse(s, l.runes) {

@@ -40,6 +40,7 @@ var teaserLabels = []string{
 	"advertisement", "sponsored", "sponsored content", "sponsored links", "promoted", "print this article",
 	"share this article", "share this story", "share this", "share", "about the author", "about the authors",
 	"comments", "leave a comment", "leave a reply", "more", "watch", "listen", "highlights", "read later",
+	"no comments", "print recipe", "contact", "contact us", "tel", "phone", "external content",
 	// German
 	"das könnte sie auch interessieren", "das könnte dich auch interessieren", "das könnte ihnen auch gefallen",
 	"lesen sie auch", "lies auch", "auch interessant", "mehr zum thema", "zum thema", "zum weiterlesen",
@@ -48,12 +49,13 @@ var teaserLabels = []string{
 	"neueste beiträge", "meistgelesen", "meistgelesene artikel", "beliebte beiträge", "empfehlungen",
 	"noch mehr infos für dich", "anzeige", "- anzeige -", "werbung", "artikel teilen", "teilen",
 	"kommentare", "kommentieren", "gefällt mir", "mehr dazu",
+	"keine kommentare", "rezept drucken", "kontakt", "autoren", "autor", "weiterführender link", "externer inhalt",
 	// French
 	"à lire aussi", "a lire aussi", "lire aussi", "à lire également", "sur le même sujet", "dans la même rubrique",
 	"articles similaires", "articles liés", "voir aussi", "publicité", "partager", "les plus lus",
 	// Spanish and Portuguese
 	"vea también", "lea también", "te puede interesar", "le puede interesar", "también te puede interesar",
-	"noticias relacionadas", "artículos relacionados", "lo más leído", "publicidad", "compartir",
+	"noticias relacionadas", "artículos relacionados", "lo más leído", "publicidad", "compartir", "temas relacionados",
 	"leia também", "veja também", "saiba mais", "notícias relacionadas", "publicidade", "leia mais",
 	// Italian and Dutch
 	"leggi anche", "articoli correlati", "potrebbe interessarti", "pubblicità", "lees ook", "gerelateerde artikelen",
@@ -97,6 +99,45 @@ func isTeaserLine(s string, runes, link int32) bool {
 			if len(t) <= maxTeaserLabel && teaserLabelSet[lowerASCIIFirst(t)] {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// ctaPhrases are the calls to action and the notices of a site that end
+// or break its articles, in lower case: follow us, get our app, subscribe,
+// support us, affiliate and reprint notices. A short line holding one is
+// not the article's.
+var ctaPhrases = []string{
+	// English
+	"follow us on", "download our app", "download the app", "apps for ios and android", "subscribe to our newsletter",
+	"sign up for our newsletter", "support our work", "if you enjoyed reading this", "copyrighted property of",
+	"written permission must be obtained", "affiliate links", "subscribe now", "read the rest of",
+	"on twitter and instagram", "on twitter and facebook", "on facebook and twitter",
+	"is a senior writer", "is a staff writer", "is a contributing writer", "is a freelance writer",
+	"we use cookies", "this website uses cookies", "this site uses cookies",
+	// German
+	"folgen sie uns auf", "folge uns auf", "jede kleine spende",
+	"direkt in dein postfach", "direkt in ihr postfach", "enthält affiliate", "enthält werbung",
+	"mit unserem newsletter", "bitte registrieren sie sich", "bitte geben sie die zahlenfolge",
+	"respektieren deine privatsphäre", "respektieren ihre privatsphäre", "verwendet cookies", "verwenden cookies",
+	// Spanish, Portuguese, French, Italian
+	"síguenos en", "canal de telegram", "canal de youtube", "siga-nos", "nos siga no", "suivez-nous sur",
+	"seguici su", "utilizamos cookies", "nous utilisons des cookies", "utilizziamo i cookie",
+	// Polish
+	"korzystamy z cookies", "korzysta z plików cookie",
+}
+
+// isCTALine reports a short line with a call to action or a site notice
+// (ctaPhrases).
+func isCTALine(s string, runes int32) bool {
+	if runes > 200 || runes < 8 {
+		return false
+	}
+	l := lowerASCIIFirst(s)
+	for _, p := range ctaPhrases {
+		if strings.Contains(l, p) {
+			return true
 		}
 	}
 	return false

@@ -19,6 +19,13 @@ func TestTeaserLine(t *testing.T) {
 		{"Lesen Sie auch: Wie die Stadt ihre Brücken saniert", 40, true},
 		{"Foto: Max Muster / Stadtarchiv", 0, true},
 		{"Image caption The bridge was closed for two years", 0, true},
+		{"Kontakt:", 0, true},
+		{"Keine Kommentare", 0, true},
+		{"Temas relacionados", 0, true},
+		{"Externer Inhalt", 0, true},
+		{"Print recipe", 0, true},
+		{"Autoren:", 0, true},
+		{"Contact details of the council are on its website.", 0, false},
 		// A label then text that is no link is the article's.
 		{"Read more: the council will publish its plan in May, and residents can comment until June.", 0, false},
 		{"Related work by the same team was published last year.", 0, false},
@@ -74,6 +81,40 @@ func TestBylineLine(t *testing.T) {
 	} {
 		if got := isBylineLine(c.s, int32(runeLen(c.s))); got != c.byline {
 			t.Errorf("isBylineLine(%q) = %v, want %v", c.s, got, c.byline)
+		}
+	}
+}
+
+// TestCTALine checks calls to action and site notices in several
+// languages, and prose that shares a word with them.
+func TestCTALine(t *testing.T) {
+	for _, c := range []struct {
+		s   string
+		cta bool
+	}{
+		{"Follow us on Twitter for the latest news.", true},
+		{"Download the app for iOS and Android.", true},
+		{"Get our news apps for iOS and Android today!", true},
+		{"Subscribe now to read every story from the print edition.", true},
+		{"Jane Doe is a staff writer covering city hall.", true},
+		{"If you enjoyed reading this article, share it with a friend.", true},
+		{"Dieser Beitrag enthält Affiliate-Links.", true},
+		{"Anzeige: dieser Beitrag enthält Werbung.", true},
+		{"Jede kleine Spende hilft uns weiter.", true},
+		{"Die wichtigsten Nachrichten direkt in dein Postfach!", true},
+		{"Wir respektieren deine Privatsphäre und verwenden Cookies.", true},
+		{"¡Únete a nuestro canal de Telegram!", true},
+		{"Siga-nos no Instagram.", true},
+		{"Ta strona korzysta z plików cookie.", true},
+		{"We use cookies to give you the best experience.", true},
+		// Prose that shares words with the phrases.
+		{"The mayor said residents would follow the plan closely.", false},
+		{"Cookies from the bakery sold out by noon on Saturday.", false},
+		{"Registrieren Sie sich jetzt und bewerten Sie Ihre Lieblingsprodukte.", false},
+		{"The club's new app was downloaded by thousands of fans.", false},
+	} {
+		if got := isCTALine(c.s, int32(runeLen(c.s))); got != c.cta {
+			t.Errorf("isCTALine(%q) = %v, want %v", c.s, got, c.cta)
 		}
 	}
 }
