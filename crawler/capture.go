@@ -129,7 +129,7 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if cp != nil {
 		cp.mu.Lock()
 		cp.c.Request = requestHead(req, resp.Proto, cp.request)
-		cp.c.Response = responseHead(resp)
+		cp.c.Response = ResponseHead(resp)
 		cp.c.RemoteIP = cp.remoteIP
 		if gz {
 			cp.c.ContentEncoding = "gzip"
@@ -165,10 +165,11 @@ func requestHead(req *http.Request, proto string, fields []string) []byte {
 	return b.Bytes()
 }
 
-// responseHead is the status line and the header fields as received, in
-// name order (net/http keeps no order). Transfer-Encoding is left out: the
-// body is kept without its chunked framing.
-func responseHead(resp *http.Response) []byte {
+// ResponseHead is resp's status line and header fields as a WARC response
+// record holds them: in name order (Go keeps no order), ending in a blank
+// line; Transfer-Encoding is not among them (net/http moves it out), as the
+// body is kept unchunked. The crawler's capture and the WARC import both use it.
+func ResponseHead(resp *http.Response) []byte {
 	var b bytes.Buffer
 	status := resp.Status
 	if status == "" {

@@ -375,7 +375,7 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		return fmt.Errorf("http body: %w", err)
 	}
 	if len(resp.TransferEncoding) > 0 {
-		head = headOf(resp) // the body is kept without its chunked framing
+		head = crawler.ResponseHead(resp) // the body is kept without its chunked framing
 	}
 	capture := &finarchive.Capture{Request: reqHead, Response: head, RemoteIP: h.Get(gowarc.WarcIPAddress)}
 	switch resp.StatusCode {
@@ -585,25 +585,6 @@ func skipZlibHeader(b []byte) []byte {
 		return b[2:]
 	}
 	return b
-}
-
-// headOf is a response's status line and header fields, in name order,
-// without Transfer-Encoding.
-func headOf(resp *http.Response) []byte {
-	var b bytes.Buffer
-	b.WriteString(resp.Proto + " " + resp.Status + "\r\n")
-	keys := make([]string, 0, len(resp.Header))
-	for k := range resp.Header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range resp.Header[k] {
-			b.WriteString(k + ": " + v + "\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	return b.Bytes()
 }
 
 type countReader struct {
