@@ -188,29 +188,35 @@ func allocated(fn func()) uint64 {
 func TestCrawler_GzipBomb(t *testing.T) {
 	const limit, bombMiB = 1 << 20, 256
 	const budget = 64 << 20 // what the crawl may allocate in all, far below the bomb
-	t.Run("page", func(t *testing.T) {
-		site := newHostileSite(t, map[string]http.HandlerFunc{
-			"/robots.txt":       text("User-agent: *\nAllow: /\n"),
-			"/":                 html(homeHTML(`<a href="/feed/bomb.xml.gz">x</a>`)),
-			"/feed/bomb.xml.gz": serveBytes("text/html", gzipBomb(t, "<html><body><p>"+strings.Repeat("信用卡", 100), bombMiB)),
-		})
+	// crawlBombs crawls seed under the limit and checks what it allocated
+	// and that its bombs were skipped as oversize.
+	crawlBombs := func(t *testing.T, seed string, bombs int) {
+		t.Helper()
 		cfg := fastConfig()
 		cfg.Sitemaps = false
 		cfg.MaxBodySize = limit
 		var c *crawler.Crawler
 		n := allocated(func() {
 			var err error
-			if c, err = mustRun(t, mustStore(t), cfg, site.URL+"/"); err != nil {
+			if c, err = mustRun(t, mustStore(t), cfg, seed); err != nil {
 				t.Fatal(err)
 			}
 		})
-		t.Logf("allocated %d MiB in all for a %d MiB page", n>>20, bombMiB)
+		t.Logf("allocated %d MiB in all for %d pages of %d MiB", n>>20, bombs, bombMiB)
 		if n > budget {
-			t.Errorf("the crawl allocated %d MiB for a %d MiB bomb under a %d MiB limit", n>>20, bombMiB, limit>>20)
+			t.Errorf("the crawl allocated %d MiB for %d bombs of %d MiB under a %d MiB limit", n>>20, bombs, bombMiB, limit>>20)
 		}
-		if got := c.Counts().SkippedBy["oversize"]; got != 1 {
-			t.Errorf("skipped as oversize (a definitive answer, not a failure): %d, want 1 (counts %+v)", got, c.Counts())
+		if got := c.Counts().SkippedBy["oversize"]; got != bombs {
+			t.Errorf("skipped as oversize (a definitive answer, not a failure): %d, want %d (counts %+v)", got, bombs, c.Counts())
 		}
+	}
+	t.Run("page", func(t *testing.T) {
+		site := newHostileSite(t, map[string]http.HandlerFunc{
+			"/robots.txt":       text("User-agent: *\nAllow: /\n"),
+			"/":                 html(homeHTML(`<a href="/feed/bomb.xml.gz">x</a>`)),
+			"/feed/bomb.xml.gz": serveBytes("text/html", gzipBomb(t, "<html><body><p>"+strings.Repeat("信用卡", 100), bombMiB)),
+		})
+		crawlBombs(t, site.URL+"/", 1)
 	})
 	t.Run("content-encoding", func(t *testing.T) {
 		bomb := gzipBomb(t, "<html><body><p>"+strings.Repeat("信用卡", 100), bombMiB)
@@ -231,23 +237,7 @@ func TestCrawler_GzipBomb(t *testing.T) {
 			"/x-gzip.html":  encoded("x-gzip", bomb),
 			"/twice.xml.gz": encoded("gzip", twice.Bytes()),
 		})
-		cfg := fastConfig()
-		cfg.Sitemaps = false
-		cfg.MaxBodySize = limit
-		var c *crawler.Crawler
-		n := allocated(func() {
-			var err error
-			if c, err = mustRun(t, mustStore(t), cfg, site.URL+"/"); err != nil {
-				t.Fatal(err)
-			}
-		})
-		t.Logf("allocated %d MiB in all for two %d MiB pages", n>>20, bombMiB)
-		if n > budget {
-			t.Errorf("the crawl allocated %d MiB for two %d MiB bombs under a %d MiB limit", n>>20, bombMiB, limit>>20)
-		}
-		if got := c.Counts().SkippedBy["oversize"]; got != 2 {
-			t.Errorf("skipped as oversize (a definitive answer, not a failure): %d, want 2 (counts %+v)", got, c.Counts())
-		}
+		crawlBombs(t, site.URL+"/", 2)
 	})
 	t.Run("sitemap", func(t *testing.T) {
 		routes := map[string]http.HandlerFunc{"/": html(homeHTML(""))}
