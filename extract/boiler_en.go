@@ -131,16 +131,39 @@ var ctaPhrases = []string{
 // isCTALine reports a short line with a call to action or a site notice
 // (ctaPhrases).
 func isCTALine(s string, runes int32) bool {
-	if runes > 200 || runes < 8 {
+	if runes > 500 || runes < 8 {
 		return false
 	}
 	l := lowerASCIIFirst(s)
+	// A rights notice or a blog's entry footer runs to several sentences:
+	// its phrases count on a long line too, a call to action's only on a
+	// short one.
+	for _, p := range longNoticePhrases {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
+	if runes > 200 {
+		return false
+	}
 	for _, p := range ctaPhrases {
 		if strings.Contains(l, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// longNoticePhrases mark a notice however long its line: a reprint ban or
+// an ownership claim, which no article's own text makes, and the entry
+// footer of blog themes ("This entry was posted on … Both comments and pings
+// are currently closed.").
+var longNoticePhrases = []string{
+	"copyrighted property of", "written permission must be obtained", "all rights reserved",
+	"without prior written permission",
+	"alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
+	"comments and pings are currently closed", "follow any responses to this entry through the rss",
+	"kommentare und pings sind derzeit nicht erlaubt", "kommentare zu diesen eintrag im rss",
 }
 
 // maxTeaserLabel is the byte length of the longest teaser label.

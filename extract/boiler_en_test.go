@@ -107,6 +107,12 @@ func TestCTALine(t *testing.T) {
 		{"Siga-nos no Instagram.", true},
 		{"Ta strona korzysta z plików cookie.", true},
 		{"We use cookies to give you the best experience.", true},
+		// Notices that run long: a blog's entry footer, a rights notice.
+		{"This entry was posted on Tuesday, May 6th, 2014 at 11:30 pm and is filed under Linux, Tutorials, Ubuntu. You can follow any responses to this entry through the RSS 2.0 feed. Both comments and pings are currently closed.", true},
+		{"Erstellt am Dienstag 6. Mai 2014 um 23:30 und abgelegt unter Linux, Tutorials, Ubuntu. Kommentare zu diesen Eintrag im RSS 2.0 Feed. Kommentare und Pings sind derzeit nicht erlaubt.", true},
+		{"This article is the copyrighted property of Example Media. Written permission must be obtained before any part of it is reproduced, in print or online, by any person, company or publication, whatever the purpose, commercial or not.", true},
+		// A long line with a call to action's phrase is prose, not a call.
+		{"The bank told customers to follow us on the new rules step by step, and said that the change, which takes effect in March, affects every account holder who has a card issued before 2019, whether or not it has been used in the last year or was ever activated.", false},
 		// Prose that shares words with the phrases.
 		{"The mayor said residents would follow the plan closely.", false},
 		{"Cookies from the bakery sold out by noon on Saturday.", false},
