@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -37,10 +36,7 @@ func BenchmarkExtractDevSets(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				pageURL := c.url
-				if pageURL == "" {
-					pageURL = "file://" + strings.TrimSuffix(c.file, ".gz")
-				}
+				pageURL := c.pageURL()
 				u, uerr := url.Parse(pageURL)
 				doc, perr := extract.Parse(raw, "")
 				if uerr != nil || perr != nil {
@@ -81,10 +77,7 @@ func BenchmarkReferenceDevSets(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				pageURL := c.url
-				if pageURL == "" {
-					pageURL = "file://" + strings.TrimSuffix(c.file, ".gz")
-				}
+				pageURL := c.pageURL()
 				u, uerr := url.Parse(pageURL)
 				text, _, derr := extract.Decode(raw, "")
 				if uerr != nil || derr != nil {

@@ -168,10 +168,7 @@ func (c *devCase) run(ps *readability.Parser, profiles *extract.Profiles, now ti
 		c.err = err
 		return
 	}
-	pageURL := c.url
-	if pageURL == "" {
-		pageURL = "file://" + strings.TrimSuffix(c.file, ".gz")
-	}
+	pageURL := c.pageURL()
 	opt := extract.Options{FetchedAt: now, Profiles: profiles}
 	if !c.fetchedAt.IsZero() {
 		opt.FetchedAt = c.fetchedAt
@@ -205,6 +202,15 @@ func (c *devCase) run(ps *readability.Parser, profiles *extract.Profiles, now ti
 		return
 	}
 	c.runReference(ps, raw, u)
+}
+
+// pageURL is the URL c is extracted as: the set's URL where its README
+// passes --url, else file://PATH as the command gives a file.
+func (c *devCase) pageURL() string {
+	if c.url != "" {
+		return c.url
+	}
+	return "file://" + strings.TrimSuffix(c.file, ".gz")
 }
 
 // runReference runs go-readability on the page decoded the same way.
