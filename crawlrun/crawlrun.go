@@ -28,7 +28,7 @@ var ErrNothingToResume = errors.New("nothing to resume")
 
 // Job is one crawl to run.
 type Job struct {
-	DB     *store.DB
+	DB     store.Archive
 	Config crawler.Config
 	Seeds  []string // the new run's seeds; a resume takes the stored ones
 	// Profiles are the extraction profiles; nil loads the built-in ones
@@ -78,7 +78,7 @@ func Resumable(status string) bool {
 // LastResumable returns the newest resumable run, of these seeds when
 // seeds is not nil, whatever runs came after it; ErrNothingToResume
 // (wrapped) when there is none.
-func LastResumable(ctx context.Context, db *store.DB, seeds []string) (finarchive.Run, error) {
+func LastResumable(ctx context.Context, db store.Archive, seeds []string) (finarchive.Run, error) {
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return finarchive.Run{}, err
@@ -188,7 +188,7 @@ func Run(ctx context.Context, job Job) (*Result, error) {
 }
 
 // finish records how the run ended and tidies up after it.
-func finish(ctx context.Context, db *store.DB, log *slog.Logger, res *Result, counts finarchive.RunCounts,
+func finish(ctx context.Context, db store.Archive, log *slog.Logger, res *Result, counts finarchive.RunCounts,
 	runErr error, took time.Duration) (*Result, error) {
 	bg := context.WithoutCancel(ctx)
 	res.Duration = took
@@ -238,7 +238,7 @@ func finish(ctx context.Context, db *store.DB, log *slog.Logger, res *Result, co
 // watch reports progress about four times a second and saves the run's
 // counts every few seconds, so a killed run keeps them. The returned func
 // stops it.
-func watch(ctx context.Context, cr *crawler.Crawler, db *store.DB, runID int64, prev finarchive.RunCounts, report func(Progress)) func() {
+func watch(ctx context.Context, cr *crawler.Crawler, db store.Archive, runID int64, prev finarchive.RunCounts, report func(Progress)) func() {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -278,7 +278,7 @@ func watch(ctx context.Context, cr *crawler.Crawler, db *store.DB, runID int64, 
 
 // compactSearch rebuilds the search index when changed pages have left
 // many stale rows in it (the index is append-only between rebuilds).
-func compactSearch(ctx context.Context, db *store.DB, log *slog.Logger) {
+func compactSearch(ctx context.Context, db store.Archive, log *slog.Logger) {
 	rows, stale, err := db.SearchIndexRows(ctx)
 	if err != nil || stale < 1000 || stale*4 < rows {
 		return

@@ -70,14 +70,33 @@ type DB struct {
 	txs, reqs    atomic.Int64 // committed write transactions and the requests in them
 }
 
-// Option configures Open and OpenReadOnly.
-type Option func(*DB)
+// Settings are what Options set. They are the same for every back end
+// (store/pgstore reads them too), so one list of options opens any archive.
+type Settings struct {
+	// Logger receives the store's logs (default: discard).
+	Logger *slog.Logger
+	// Now returns the current time (default time.Now); it decides revisit
+	// due dates and lock ages, and tests keep it.
+	Now func() time.Time
+}
+
+// Option configures Open and OpenReadOnly (and the other back ends' Open).
+type Option func(*Settings)
+
+// Apply returns the Settings that opts give, defaults filled in.
+func Apply(opts []Option) Settings {
+	s := Settings{Logger: slog.New(slog.DiscardHandler), Now: time.Now}
+	for _, o := range opts {
+		o(&s)
+	}
+	return s
+}
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option {
-	return func(db *DB) {
+	return func(s *Settings) {
 		if l != nil {
-			db.logger = l
+			s.Logger = l
 		}
 	}
 }
@@ -85,9 +104,9 @@ func WithLogger(l *slog.Logger) Option {
 // WithClock sets the function the store reads the time from (default
 // time.Now). It decides revisit due dates and lock ages.
 func WithClock(now func() time.Time) Option {
-	return func(db *DB) {
+	return func(s *Settings) {
 		if now != nil {
-			db.now = now
+			s.Now = now
 		}
 	}
 }
@@ -135,17 +154,14 @@ func dsn(path string, extra string) string {
 }
 
 func newDB(path string, opts []Option) *DB {
-	db := &DB{
+	set := Apply(opts)
+	return &DB{
 		path:   path,
-		logger: slog.New(slog.DiscardHandler),
-		now:    time.Now,
+		logger: set.Logger,
+		now:    set.Now,
 		runs:   make(map[int64]runConfig),
 		known:  newKnownURLs(),
 	}
-	for _, o := range opts {
-		o(db)
-	}
-	return db
 }
 
 // Open opens (creating if needed) the archive at path and brings its schema

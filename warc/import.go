@@ -85,7 +85,7 @@ func (s *ImportStats) corrupt(log *slog.Logger, where string, err error) {
 // count as fetches of what is stored; no request is made. A record that
 // cannot be read (truncated, corrupt, bad digest) is reported in the stats
 // and skipped, and the rest imported. It returns the run's id.
-func Import(ctx context.Context, db *store.DB, file string, opt ImportOptions) (int64, ImportStats, error) {
+func Import(ctx context.Context, db store.Archive, file string, opt ImportOptions) (int64, ImportStats, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -129,7 +129,7 @@ func Import(ctx context.Context, db *store.DB, file string, opt ImportOptions) (
 }
 
 type importer struct {
-	db    *store.DB
+	db    store.Archive
 	runID int64
 	opt   ImportOptions
 	log   *slog.Logger

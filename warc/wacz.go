@@ -58,7 +58,7 @@ type DataPackage struct {
 // It streams with constant memory: the WARC is written once, straight into
 // its zip entry, while the index lines and pages.jsonl are collected (the
 // index in sorted runs) in temporary files in tmpDir ("" = the system's).
-func WriteWACZ(ctx context.Context, db *store.DB, w io.Writer, opt Options, tmpDir string) (Stats, error) {
+func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, tmpDir string) (Stats, error) {
 	pagesFile, err := os.CreateTemp(tmpDir, "finarchive-*.pages.jsonl")
 	if err != nil {
 		return Stats{}, fmt.Errorf("wacz: %w", err)

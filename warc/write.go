@@ -89,7 +89,7 @@ type IndexEntry struct {
 // records on their way through gzip. index, when not nil, is told of each
 // response and revisit record as it is written: from another goroutine,
 // one entry at a time in file order, all before Write returns.
-func Write(ctx context.Context, db *store.DB, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
+func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
 	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger,
 		marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
 	if ww.log == nil {

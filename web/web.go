@@ -65,7 +65,7 @@ type Options struct {
 
 // Server is the web reader. It is an http.Handler, safe for concurrent use.
 type Server struct {
-	db       *store.DB
+	db       store.Archive
 	log      *slog.Logger
 	pageSize int
 	pages    map[string]*template.Template
@@ -76,7 +76,7 @@ type Server struct {
 
 // New returns a reader over db, which should be opened with
 // store.OpenReadOnly.
-func New(db *store.DB, opt Options) (*Server, error) {
+func New(db store.Archive, opt Options) (*Server, error) {
 	s := &Server{db: db, log: opt.Logger, pageSize: opt.PageSize}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

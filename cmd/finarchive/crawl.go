@@ -16,6 +16,7 @@ import (
 	"github.com/finarchive/finarchive/crawlrun"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -122,8 +123,8 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 // openLocked opens the archive for writing and takes its crawl lock,
 // waiting for another holder or not. The returned func releases the lock
 // and closes the archive.
-func (a *app) openLocked(ctx context.Context, path string, wait bool) (*store.DB, func(), error) {
-	db, err := store.Open(ctx, path, store.WithLogger(a.log))
+func (a *app) openLocked(ctx context.Context, path string, wait bool) (store.Archive, func(), error) {
+	db, err := backend.Open(ctx, path, store.WithLogger(a.log))
 	if err != nil {
 		return nil, nil, err
 	}

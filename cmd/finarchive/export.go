@@ -14,6 +14,7 @@ import (
 
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/finarchive/finarchive/warc"
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
@@ -98,7 +99,7 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	if _, err := os.Stat(f.db); err != nil {
 		return fmt.Errorf("export: database %s: %w", f.db, err)
 	}
-	db, err := store.OpenReadOnly(ctx, f.db, store.WithLogger(a.log))
+	db, err := backend.OpenReadOnly(ctx, f.db, store.WithLogger(a.log))
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 
 // writeExport streams records as a JSON array or JSON Lines, with the
 // body forms asked for.
-func writeExport(ctx context.Context, db *store.DB, opts store.ExportOptions, format string, forms bodyForms, w io.Writer) (int, error) {
+func writeExport(ctx context.Context, db store.Archive, opts store.ExportOptions, format string, forms bodyForms, w io.Writer) (int, error) {
 	n := 0
 	md := newMarkdowner()
 	var buf bytes.Buffer
@@ -206,7 +207,7 @@ func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, erro
 }
 
 // exportWARC writes a WARC or WACZ export (see package warc).
-func (a *app) exportWARC(ctx context.Context, db *store.DB, opts store.ExportOptions, f *exportFlags) error {
+func (a *app) exportWARC(ctx context.Context, db store.Archive, opts store.ExportOptions, f *exportFlags) error {
 	wo := warc.Options{ExportOptions: opts, Software: "finarchive/" + crawler.Version, Logger: a.log}
 	var st warc.Stats
 	write := func(w io.Writer) (int, error) {

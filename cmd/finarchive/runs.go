@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/spf13/cobra"
 )
 
@@ -100,8 +101,8 @@ func (a *app) runs(ctx context.Context, f *runsFlags) error {
 
 // openExisting opens an archive read-only, with a clear error when the
 // file is not there (instead of creating an empty one).
-func (a *app) openExisting(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.OpenReadOnly(ctx, path, store.WithLogger(a.log))
+func (a *app) openExisting(ctx context.Context, path string) (store.Archive, error) {
+	db, err := backend.OpenReadOnly(ctx, path, store.WithLogger(a.log))
 	if err != nil {
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/finarchive/finarchive/crawlrun"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/spf13/cobra"
 )
 
@@ -325,7 +326,7 @@ func lastSiteRun(ctx context.Context, s *siteConfig) (finarchive.Run, error) {
 	if _, err := os.Stat(s.DB); err != nil {
 		return finarchive.Run{}, nil
 	}
-	db, err := store.OpenReadOnly(ctx, s.DB)
+	db, err := backend.OpenReadOnly(ctx, s.DB)
 	if err != nil {
 		return finarchive.Run{}, err
 	}
@@ -335,7 +336,7 @@ func lastSiteRun(ctx context.Context, s *siteConfig) (finarchive.Run, error) {
 
 // lastSiteRunIn returns the newest run of db with the site's seeds (zero
 // when there is none).
-func lastSiteRunIn(ctx context.Context, db *store.DB, s *siteConfig) (finarchive.Run, error) {
+func lastSiteRunIn(ctx context.Context, db store.Archive, s *siteConfig) (finarchive.Run, error) {
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return finarchive.Run{}, err
@@ -357,7 +358,7 @@ func (d *daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 		return
 	}
 	s := j.site
-	db, err := store.Open(ctx, s.DB, store.WithLogger(d.app.log))
+	db, err := backend.Open(ctx, s.DB, store.WithLogger(d.app.log))
 	if err != nil {
 		log.Error("run failed", "err", err)
 		return
