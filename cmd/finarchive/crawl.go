@@ -69,7 +69,7 @@ A crawl killed at any moment continues with --resume.`,
 }
 
 func addCrawlFlags(cmd *cobra.Command, f *crawlFlags) {
-	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	bindOptions(cmd.Flags(), &f.cfg)
 }
 
@@ -109,7 +109,7 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 		return &usageError{msg: err.Error()}
 	}
 	if res != nil {
-		a.printSummary(res, f.db, f.jsonOut)
+		a.printSummary(res, dbName(f.db), f.jsonOut)
 	}
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (a *app) openLocked(ctx context.Context, path string, wait bool) (store.Arc
 	if err != nil {
 		db.Close()
 		if errors.Is(err, store.ErrLocked) {
-			return nil, nil, withCode(exitLocked, fmt.Errorf("%s is being crawled by another process: %w (pass --wait to wait for it)", path, err))
+			return nil, nil, withCode(exitLocked, fmt.Errorf("%s is being crawled by another process: %w (pass --wait to wait for it)", dbName(path), err))
 		}
 		return nil, nil, err
 	}

@@ -21,14 +21,14 @@ type demoFlags struct {
 func newDemoCmd(a *app) *cobra.Command {
 	f := &demoFlags{}
 	cmd := &cobra.Command{
-		Use:   "demo [--db PATH]",
+		Use:   "demo [--db PATH|URL]",
 		Short: "Crawl the bundled demo site on 127.0.0.1 (no network needed)",
 		Long: `Demo starts the bundled finance-info test site on a free loopback port, crawls
 it into a local archive, and prints the crawl summary and one record.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), f) },
 	}
-	cmd.Flags().StringVar(&f.db, "db", "finarchive-demo.db", "SQLite archive file")
+	cmd.Flags().StringVar(&f.db, "db", "finarchive-demo.db", dbFlagHelp)
 	cmd.Flags().IntVar(&f.articles, "articles", 60, "articles on the demo site")
 	cmd.Flags().BoolVar(&f.keep, "serve", false, "keep the demo site running after the crawl until interrupted")
 	return cmd
@@ -60,7 +60,7 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 	res, err := crawlrun.Run(ctx, job)
 	stop()
 	if res != nil {
-		printCounts(a.stdout, res, f.db)
+		printCounts(a.stdout, res, dbName(f.db))
 	}
 	if err != nil && res == nil {
 		return err
@@ -74,7 +74,7 @@ func (a *app) demo(ctx context.Context, f *demoFlags) error {
 			fmt.Fprintln(a.stdout, string(b))
 		}
 	}
-	fmt.Fprintf(a.stdout, "\narchive: %s — try: finarchive export --db %s --format jsonl | head -n 2\n", f.db, shellQuote(f.db))
+	fmt.Fprintf(a.stdout, "\narchive: %s — try: finarchive export --db %s --format jsonl | head -n 2\n", dbName(f.db), shellQuote(dbName(f.db)))
 	if f.keep {
 		fmt.Fprintf(a.stdout, "demo site still serving on %s; Ctrl-C to stop\n", base)
 		<-ctx.Done()

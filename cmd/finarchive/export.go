@@ -7,14 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
-	"github.com/finarchive/finarchive/store/backend"
 	"github.com/finarchive/finarchive/warc"
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
@@ -28,7 +26,7 @@ type exportFlags struct {
 func newExportCmd(a *app) *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
-		Use:   "export --db PATH --format json|jsonl|warc|wacz [-o FILE]",
+		Use:   "export --db PATH|URL --format json|jsonl|warc|wacz [-o FILE]",
 		Short: "Write the archive's articles as JSON, JSON Lines, WARC or WACZ",
 		Long: `Export writes one record per archived article (the schema is in README.md).
 json is one array; jsonl one record per line. warc is a WARC/1.1 file (gzip,
@@ -46,7 +44,7 @@ memory. With -o the file is written atomically: a temporary file, then a rename.
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc or wacz")
 	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
@@ -96,10 +94,7 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	if err != nil {
 		return &usageError{msg: "--since: " + err.Error()}
 	}
-	if _, err := os.Stat(f.db); err != nil {
-		return fmt.Errorf("export: database %s: %w", f.db, err)
-	}
-	db, err := backend.OpenReadOnly(ctx, f.db, store.WithLogger(a.log))
+	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ type importFlags struct {
 func newImportCmd(a *app) *cobra.Command {
 	f := &importFlags{}
 	cmd := &cobra.Command{
-		Use:   "import --db PATH FILE.warc[.gz]|FILE.wacz",
+		Use:   "import --db PATH|URL FILE.warc[.gz]|FILE.wacz",
 		Short: "Read the HTML responses of a WARC or WACZ into the archive",
 		Long: `Import reads a WARC (plain or gzip) or a WACZ made by finarchive or another
 tool (wget --warc-file, Browsertrix, Heritrix) into the archive as a run of its
@@ -33,7 +33,7 @@ rest is imported (exit code 3 when some were skipped).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.importWARC(cmd.Context(), f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file (created if missing)")
+	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp+" (created if missing)")
 	fl.StringVar(&f.profile, "profile", "", "site profiles file (YAML or JSON)")
 	fl.BoolVar(&f.wait, "wait", false, "wait for a running crawl of the database to end")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON")

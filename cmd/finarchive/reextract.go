@@ -20,7 +20,7 @@ type reextractFlags struct {
 func newReextractCmd(a *app) *cobra.Command {
 	f := &reextractFlags{}
 	cmd := &cobra.Command{
-		Use:   "reextract [--db PATH] [--profile FILE]",
+		Use:   "reextract [--db PATH|URL] [--profile FILE]",
 		Short: "Re-run extraction on the stored raw pages, fetching nothing",
 		Long: `Reextract runs the extractor again on the raw response kept for every HTML page
 fetched: after a profile change or an extractor improvement, the archive catches
@@ -30,7 +30,7 @@ now is archived. The summary says how many pages changed type ("list→article 3
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.reextract(cmd.Context(), f) },
 	}
-	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	cmd.Flags().StringVar(&f.profile, "profile", "", "site profiles file (YAML or JSON)")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for a running crawl of the database to end")
 	return cmd

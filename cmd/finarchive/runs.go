@@ -44,13 +44,13 @@ type runEntry struct {
 func newRunsCmd(a *app) *cobra.Command {
 	f := &runsFlags{}
 	cmd := &cobra.Command{
-		Use:     "runs [--db PATH] [--json]",
+		Use:     "runs [--db PATH|URL] [--json]",
 		Short:   "List crawl runs, newest first",
 		Example: "  finarchive runs --db finarchive.db\n  finarchive runs --json | jq '.[0]'",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return a.runs(cmd.Context(), f) },
 	}
-	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print JSON")
 	cmd.Flags().IntVar(&f.limit, "limit", 0, "show at most this many runs (0 = all)")
 	return cmd
@@ -100,11 +100,18 @@ func (a *app) runs(ctx context.Context, f *runsFlags) error {
 }
 
 // openExisting opens an archive read-only, with a clear error when the
-// file is not there (instead of creating an empty one).
-func (a *app) openExisting(ctx context.Context, path string) (store.Archive, error) {
-	db, err := backend.OpenReadOnly(ctx, path, store.WithLogger(a.log))
+// file is not there (instead of creating an empty one). A PostgreSQL
+// database is opened in read-only transactions.
+func (a *app) openExisting(ctx context.Context, target string) (store.Archive, error) {
+	if err := checkExists(target); err != nil {
+		return nil, err
+	}
+	db, err := backend.OpenReadOnly(ctx, target, store.WithLogger(a.log))
+	if err != nil && backend.IsPostgres(target) {
+		return nil, err // pgstore's message names the database
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open archive %s: %w", path, err)
+		return nil, fmt.Errorf("open archive %s: %w", target, err)
 	}
 	return db, nil
 }

@@ -40,7 +40,7 @@ func newScheduleCmd(a *app) *cobra.Command {
 
 func newScheduleCmdFlags(a *app, f *scheduleFlags) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "schedule [--db PATH] (--every DURATION | --cron EXPR) [--config FILE] [URL...]",
+		Use:   "schedule [--db PATH|URL] (--every DURATION | --cron EXPR) [--config FILE] [URL...]",
 		Short: "Re-crawl sites on a schedule (a daemon; stop it with Ctrl-C or SIGTERM)",
 		Long: `Schedule runs incremental crawls of the seed URLs on a schedule, until it is
 stopped: --every 24h, or a cron expression (--cron "30 3 * * *", five fields, an
@@ -196,9 +196,11 @@ func (d *daemon) prepare(s *siteConfig) (*siteJob, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %s: profile: %w", s.Name, err)
 	}
-	key := s.DB
-	if abs, err := filepath.Abs(s.DB); err == nil {
-		key = abs
+	key := s.DB // a PostgreSQL URL as written
+	if !backend.IsPostgres(s.DB) {
+		if abs, err := filepath.Abs(s.DB); err == nil {
+			key = abs
+		}
 	}
 	d.mu.Lock()
 	mu := d.dbMu[key]
@@ -245,7 +247,7 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 func (d *daemon) loop(ctx context.Context, j *siteJob) {
 	log := d.app.log.With("site", j.site.Name)
 	slot := d.firstSlot(ctx, j, log)
-	log.Info("scheduled", "schedule", j.sched.String(), "db", j.site.DB, "next", slot.Format(time.RFC3339),
+	log.Info("scheduled", "schedule", j.sched.String(), "db", dbName(j.site.DB), "next", slot.Format(time.RFC3339),
 		"jitter", j.jitter)
 	for n := 0; d.maxRuns == 0 || n < d.maxRuns; n++ {
 		start := slot
@@ -321,9 +323,10 @@ func (d *daemon) firstSlot(ctx context.Context, j *siteJob, log *slog.Logger) ti
 }
 
 // lastSiteRun returns the newest run with the site's seeds (zero when there
-// is none or no database yet).
+// is none or no database yet: no SQLite file, or a PostgreSQL database
+// without the archive's tables).
 func lastSiteRun(ctx context.Context, s *siteConfig) (finarchive.Run, error) {
-	if _, err := os.Stat(s.DB); err != nil {
+	if checkExists(s.DB) != nil {
 		return finarchive.Run{}, nil
 	}
 	db, err := backend.OpenReadOnly(ctx, s.DB)
@@ -367,12 +370,12 @@ func (d *daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 	owner := fmt.Sprintf("finarchive schedule %s (pid %d)", s.Name, os.Getpid())
 	release, err := db.Lock(ctx, owner, d.lockWait)
 	if errors.Is(err, store.ErrLocked) {
-		log.Warn("skipped: "+s.DB+" "+lockedBy(err), "db", s.DB, "holder", err.Error())
+		log.Warn("skipped: "+dbName(s.DB)+" "+lockedBy(err), "db", dbName(s.DB), "holder", err.Error())
 		return
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			log.Error("run failed", "err", fmt.Errorf("lock %s: %w", s.DB, err))
+			log.Error("run failed", "err", fmt.Errorf("lock %s: %w", dbName(s.DB), err))
 		}
 		return
 	}

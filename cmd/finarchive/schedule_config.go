@@ -218,7 +218,7 @@ func (s *siteConfig) check() (field string, err error) {
 		}
 	}
 	if s.DB == "" {
-		return "db", errors.New("no database file")
+		return "db", errors.New("no database (a SQLite file or a postgres:// URL)")
 	}
 	if _, err := s.schedule(); err != nil {
 		field := "every"

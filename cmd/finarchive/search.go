@@ -36,7 +36,7 @@ type searchEntry struct {
 func newSearchCmd(a *app) *cobra.Command {
 	f := &searchFlags{}
 	cmd := &cobra.Command{
-		Use:   "search [--db PATH] [--json] [--limit N] [--site HOST] [--since TIME] QUERY...",
+		Use:   "search [--db PATH|URL] [--json] [--limit N] [--site HOST] [--since TIME] QUERY...",
 		Short: "Full-text search of the archive's titles and bodies",
 		Long: `Search finds archived articles whose title or body contains every word of the
 query, best first (a match in the title ranks above matches in the body), and
@@ -78,7 +78,7 @@ rank for each hit.`,
 		return &usageError{msg: err.Error()}
 	})
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	fl.BoolVar(&f.jsonOut, "json", false, "print JSON")
 	fl.IntVar(&f.limit, "limit", 20, "show at most this many hits")
 	fl.StringVar(&f.site, "site", "", "only articles of this site (host name, e.g. www.example.com)")

@@ -23,7 +23,7 @@ type serveFlags struct {
 func newServeCmd(a *app) *cobra.Command {
 	f := &serveFlags{}
 	cmd := &cobra.Command{
-		Use:   "serve [--db PATH] [--addr 127.0.0.1:8080]",
+		Use:   "serve [--db PATH|URL] [--addr 127.0.0.1:8080]",
 		Short: "Read the archive in a browser (a local, read-only web UI)",
 		Long: `Serve starts a local web reader for the archive: the articles newest first by
 site and category, full-text search, each article with its related cards and
@@ -41,7 +41,7 @@ DNS rebinding) is answered 421; --host adds a name the reader is reached by.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.serve(cmd.Context(), f) },
 	}
-	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", "SQLite archive file")
+	cmd.Flags().StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 = any free port)")
 	cmd.Flags().BoolVar(&f.allowRemote, "allow-remote", false, "allow an --addr other machines can reach (the reader has no login)")
 	cmd.Flags().StringArrayVar(&f.hosts, "host", nil, "also answer requests for this host name (repeatable; default: the address, localhost)")
@@ -82,8 +82,8 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 		url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.Port)) + "/"
 		also = fmt.Sprintf(" and on port %d of every address of this machine", bound.Port)
 	}
-	fmt.Fprintf(a.stdout, "finarchive: serving %s read-only at %s%s (Ctrl-C to stop)\n", f.db, url, also)
-	a.log.Info("serving", "db", f.db, "url", url)
+	fmt.Fprintf(a.stdout, "finarchive: serving %s read-only at %s%s (Ctrl-C to stop)\n", dbName(f.db), url, also)
+	a.log.Info("serving", "db", dbName(f.db), "url", url)
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -46,3 +46,7 @@ func OpenReadOnly(ctx context.Context, target string, opts ...store.Option) (sto
 	}
 	return db, nil
 }
+
+// Name returns target as messages and logs show it: a SQLite path as it
+// is, a PostgreSQL URL without its password.
+func Name(target string) string { return pgstore.Redact(target) }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -107,15 +106,6 @@ func connect(ctx context.Context, connString string, opts []store.Option) (*DB, 
 		return nil, fmt.Errorf("pgstore: open %s: %w", db.name, err)
 	}
 	return db, nil
-}
-
-// redact returns connString without its password.
-func redact(connString string) string {
-	u, err := url.Parse(connString)
-	if err != nil {
-		return "postgres://(unparsable)"
-	}
-	return u.Redacted()
 }
 
 // Close closes the pool.

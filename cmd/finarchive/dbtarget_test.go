@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCLI_dbPasswordNeverShown: a PostgreSQL URL's password, in the user
+// info or as a password= parameter, appears in no message of any command,
+// even when the database cannot be reached; the server it named does.
+func TestCLI_dbPasswordNeverShown(t *testing.T) {
+	const secret = "s3cr3t-Pw"
+	warcFile := filepath.Join(t.TempDir(), "empty.warc")
+	if err := os.WriteFile(warcFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{
+		"postgres://fa:" + secret + "@127.0.0.1:1/none?sslmode=disable&connect_timeout=5",
+		"postgresql://fa@127.0.0.1:1/none?password=" + secret + "&sslmode=disable&connect_timeout=5",
+	} {
+		for _, args := range [][]string{
+			{"runs", "--db", db},
+			{"search", "--db", db, "信用卡"},
+			{"export", "--db", db, "--format", "jsonl"},
+			{"serve", "--db", db, "--addr", "127.0.0.1:0"},
+			{"crawl", "--db", db, "http://127.0.0.1:9/"},
+			{"crawl", "--db", db, "--resume"},
+			{"reextract", "--db", db},
+			{"import", "--db", db, warcFile},
+		} {
+			t.Run(args[0], func(t *testing.T) {
+				out, errOut, code := runCLI(t, args...)
+				if code != exitError {
+					t.Errorf("%v: exit %d, want %d (unreachable database): %s", args, code, exitError, errOut)
+				}
+				if strings.Contains(out+errOut, secret) {
+					t.Errorf("%v: the password is shown:\n%s%s", args, out, errOut)
+				}
+				if !strings.Contains(errOut, "127.0.0.1:1") {
+					t.Errorf("%v: the message does not name the server:\n%s", args, errOut)
+				}
+			})
+		}
+	}
+}
+
+// TestCLI_missingSQLiteArchive: the commands that read say which file is
+// missing, and create none.
+func TestCLI_missingSQLiteArchive(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "none.db")
+	for _, args := range [][]string{
+		{"runs", "--db", db},
+		{"search", "--db", db, "卡"},
+		{"export", "--db", db, "--format", "jsonl"},
+		{"serve", "--db", db, "--addr", "127.0.0.1:0"},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		if code != exitError || !strings.Contains(errOut, "open archive "+db+": file does not exist") {
+			t.Errorf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 0 {
+		t.Errorf("files made: %v", m)
+	}
+}
