@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -85,27 +86,21 @@ type IndexEntry struct {
 // 304, identical-payload-digest for a body seen before), with
 // WARC-Block-Digest and WARC-Payload-Digest; and a metadata record holding
 // the article's extracted record as JSON. With Since, fetches before it are
-// left out. It streams: one page's fetches in memory at a time, and a few
-// records on their way through gzip. index, when not nil, is told of each
-// response and revisit record as it is written: from another goroutine,
-// one entry at a time in file order, all before Write returns.
+// left out. It streams: a few pages in memory at a time. index, when not
+// nil, is told of each response and revisit record, and Options.OnPage of
+// each page, as they are written: from another goroutine, one call at a
+// time in file order, all before Write returns.
 func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
-	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger,
-		marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
+	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger, warcinfoID: newID()}
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
 	ww.start(runtime.GOMAXPROCS(0))
-	err := ww.warcinfo()
+	err := ww.queue(&job{info: true})
 	if err == nil {
 		err = db.ExportFetches(ctx, opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
-			if err := ww.page(er, fs); err != nil {
-				return err
-			}
-			if opt.OnPage != nil {
-				return opt.OnPage(er)
-			}
-			return nil
+			// fs is reused once this returns; the fetches it holds are not.
+			return ww.queue(&job{er: er, fs: slices.Clone(fs)})
 		})
 	}
 	if ferr := ww.finish(); err == nil {
@@ -115,34 +110,39 @@ func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 	return ww.st, err
 }
 
-// writer writes the records of an export. Each record is built and
-// marshalled by gowarc in the caller's goroutine, gzipped (its own member)
-// by one of a few workers, and written in order by one goroutine, which
-// also counts offsets and tells index of each entry, so the cost of gzip,
-// most of what is left, is spread over the machine's cores while the
-// output stays as a serial writer would make it.
+// writer writes the records of an export. The reading goroutine (Write's)
+// only reads the archive: each page goes as a job to one of a few
+// encoders, which build its records with gowarc, digest and gzip them
+// (each its own member) into the job's buffer, and one goroutine writes
+// the jobs in order, counting offsets and telling index and OnPage, so
+// building and compressing records, most of an export's cost, is spread
+// over the machine's cores while the output stays as a serial writer
+// would make it.
 type writer struct {
 	cw         *countWriter
-	marshaler  gowarc.Marshaler
-	sha        hash.Hash
-	sum        []byte
 	opt        Options
 	index      func(IndexEntry) error
 	log        *slog.Logger
-	st         Stats
-	warcinfoID string
+	st         Stats  // summed by the writing goroutine
+	warcinfoID string // set before the encoders start
 
-	work, order chan *job     // to the workers; to the writer, in record order
+	work, order chan *job     // to the encoders; to the writer, in page order
 	written     chan struct{} // closed when the writer is done
 	mu          sync.Mutex
-	err         error // the first error writing or indexing
+	err         error // the first error building, writing or indexing
 }
 
-// job is one record on its way out.
+// job is the records of one page (or the warcinfo record) on their way
+// out.
 type job struct {
-	raw, out *bytes.Buffer // the record; its gzip member
-	entry    *IndexEntry   // for index, offset and length filled in when written; nil = none
-	done     chan struct{} // closed when out is ready
+	info    bool                // the warcinfo record
+	er      *store.ExportRecord // the page
+	fs      []store.Fetch       // its fetches
+	out     *bytes.Buffer       // the records' gzip members, one after another
+	entries []IndexEntry        // for index; Offset from the start of out until written
+	st      Stats               // what the job's records count
+	err     error
+	done    chan struct{} // closed when out (or err) is ready
 }
 
 // bufs holds the buffers records and their gzip members pass through.
@@ -155,29 +155,47 @@ func putBuf(b *bytes.Buffer) {
 	}
 }
 
-// start starts n gzip workers and the writer. A few records per worker
-// wait at most, so memory stays bounded.
+// start starts n encoders and the writer. A few pages per encoder wait at
+// most, so memory stays bounded.
 func (ww *writer) start(n int) {
 	n = max(n, 1)
 	ww.work, ww.order = make(chan *job, 2*n), make(chan *job, 2*n)
 	ww.written = make(chan struct{})
 	for range n {
-		go ww.compress()
+		go ww.encode()
 	}
 	go ww.write()
 }
 
-func (ww *writer) compress() {
+// queue sends j on to be encoded and written, unless an earlier job
+// failed.
+func (ww *writer) queue(j *job) error {
+	if err := ww.failed(); err != nil {
+		return err
+	}
+	j.done = make(chan struct{})
+	ww.order <- j
+	ww.work <- j
+	return nil
+}
+
+func (ww *writer) encode() {
 	// The fastest level: a page is a few KB of HTML and every record is
 	// its own gzip member, so higher levels buy little and cost the most.
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	e := &encoder{ww: ww, gz: gz, marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
 	for j := range ww.work {
 		j.out = bufs.Get().(*bytes.Buffer)
-		gz.Reset(j.out)
-		gz.Write(j.raw.Bytes()) // into a bytes.Buffer: no error
-		gz.Close()
-		putBuf(j.raw)
-		j.raw = nil
+		if ww.failed() == nil {
+			e.j = j
+			if j.info {
+				j.err = e.warcinfo()
+			} else {
+				j.err = e.page(j.er, j.fs)
+			}
+			e.j = nil
+		}
+		j.fs = nil
 		close(j.done)
 	}
 }
@@ -186,20 +204,44 @@ func (ww *writer) write() {
 	defer close(ww.written)
 	for j := range ww.order {
 		<-j.done
+		if j.err != nil {
+			ww.fail(j.err)
+		}
 		if ww.failed() == nil {
-			off := ww.cw.n
-			_, err := ww.cw.Write(j.out.Bytes())
-			if err != nil {
-				ww.fail(fmt.Errorf("warc: write: %w", err))
-			} else if j.entry != nil && ww.index != nil {
-				j.entry.Offset, j.entry.Length = off, ww.cw.n-off
-				if err := ww.index(*j.entry); err != nil {
-					ww.fail(err)
-				}
+			if err := ww.flush(j); err != nil {
+				ww.fail(err)
 			}
 		}
 		putBuf(j.out)
 	}
+}
+
+// flush writes the records of j and tells index and OnPage of them.
+func (ww *writer) flush(j *job) error {
+	base := ww.cw.n
+	if _, err := ww.cw.Write(j.out.Bytes()); err != nil {
+		return fmt.Errorf("warc: write: %w", err)
+	}
+	if ww.index != nil {
+		for _, e := range j.entries {
+			e.Offset += base
+			if err := ww.index(e); err != nil {
+				return err
+			}
+		}
+	}
+	st := &ww.st
+	st.Pages += j.st.Pages
+	st.Responses += j.st.Responses
+	st.Revisits += j.st.Revisits
+	st.Requests += j.st.Requests
+	st.Metadata += j.st.Metadata
+	st.Reconstructed += j.st.Reconstructed
+	st.Missing += j.st.Missing
+	if j.er != nil && ww.opt.OnPage != nil {
+		return ww.opt.OnPage(j.er)
+	}
+	return nil
 }
 
 func (ww *writer) fail(err error) {
@@ -217,12 +259,23 @@ func (ww *writer) failed() error {
 }
 
 // finish waits until every record is written and returns the first error
-// writing or indexing.
+// building, writing or indexing.
 func (ww *writer) finish() error {
 	close(ww.work)
 	close(ww.order)
 	<-ww.written
 	return ww.failed()
+}
+
+// encoder builds, digests and gzips the records of one job at a time.
+type encoder struct {
+	ww        *writer
+	j         *job
+	gz        *gzip.Writer
+	marshaler gowarc.Marshaler
+	sha       hash.Hash
+	sum       []byte
+	raw       bytes.Buffer // a record, marshalled, before gzip
 }
 
 // ref is a response a revisit can refer to.
@@ -231,10 +284,9 @@ type ref struct {
 	date time.Time
 }
 
-func (ww *writer) warcinfo() error {
-	ww.warcinfoID = newID()
+func (e *encoder) warcinfo() error {
 	var fields gowarc.WarcFields
-	fields.Add("software", ww.opt.Software)
+	fields.Add("software", e.ww.opt.Software)
 	fields.Add("format", "WARC File Format 1.1")
 	fields.Add("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/")
 	fields.Add("description", "finarchive archive export: request and response records of each fetch, revisits, and a metadata record (application/json) with each article's extracted record")
@@ -242,24 +294,27 @@ func (ww *writer) warcinfo() error {
 	if _, err := fields.Write(&block); err != nil {
 		return fmt.Errorf("warc: warcinfo: %w", err)
 	}
-	h := header{gowarc.WarcRecordID: ww.warcinfoID, gowarc.ContentType: gowarc.ApplicationWarcFields}
-	if ww.opt.Filename != "" {
-		h[gowarc.WarcFilename] = ww.opt.Filename
-	}
-	return ww.record(gowarc.Warcinfo, time.Now(), h, block.Bytes(), nil, nil)
+	h := header{id: e.ww.warcinfoID, contentType: gowarc.ApplicationWarcFields, filename: e.ww.opt.Filename}
+	return e.record(gowarc.Warcinfo, time.Now(), &h, block.Bytes(), nil, nil)
 }
 
 // header is the WARC header fields of a record besides type, date,
-// Content-Length and digests.
-type header map[string]string
+// Content-Length and block digest; "" = none.
+type header struct {
+	id, target, contentType, concurrentTo, refersTo, profile, refersToTarget, refersToDate string
+	ip, filename, capture, payloadDigest                                                   string
+}
 
 // maxMemBody is the size of a record's content above which gowarc's
 // builder spools it to a temporary file instead of holding a copy in memory.
 const maxMemBody = 1 << 20
 
-// record builds one record and sends it on to be gzipped, its own member,
-// and written; entry, when not nil, goes to index once the member's offset
-// and length are known.
+// emptyDigest is the WARC digest of no bytes: a request's payload.
+var emptyDigest = store.PayloadDigest(nil)
+
+// record builds one record and gzips it, its own member, onto the job's
+// output; entry, when not nil, goes to index with the member's offset and
+// length.
 //
 // The header fields are this package's own, so gowarc is told not to
 // re-validate them (parsing every URI again was most of an export's time)
@@ -269,35 +324,39 @@ const maxMemBody = 1 << 20
 // payload that follows the HTTP head (a response's comes set by page; a
 // revisit keeps the payload digest it refers to, or none for a 304).
 // gowarc still builds the record and writes it.
-func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, body []byte, entry *IndexEntry) error {
-	if err := ww.failed(); err != nil {
-		return err
-	}
+func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head, body []byte, entry *IndexEntry) error {
 	size := len(head) + len(body)
 	rb := gowarc.NewRecordBuilder(typ, gowarc.WithSpecViolationPolicy(gowarc.ErrIgnore), gowarc.WithSkipParseBlock(),
-		gowarc.WithBufferMaxMemBytes(int64(min(max(size, 1), maxMemBody))), gowarc.WithBufferTmpDir(ww.opt.TmpDir))
+		gowarc.WithBufferMaxMemBytes(int64(min(max(size, 1), maxMemBody))), gowarc.WithBufferTmpDir(e.ww.opt.TmpDir))
 	rb.AddWarcHeaderTime(gowarc.WarcDate, date)
 	if typ == gowarc.Request {
-		h[gowarc.WarcPayloadDigest] = ww.digest(body)
+		h.payloadDigest = emptyDigest
+		if len(body) > 0 {
+			h.payloadDigest = e.digest(body)
+		}
 	}
-	for _, k := range []string{gowarc.WarcRecordID, gowarc.WarcTargetURI, gowarc.ContentType, gowarc.WarcConcurrentTo,
-		gowarc.WarcRefersTo, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI, gowarc.WarcRefersToDate,
-		gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField} {
-		if v, ok := h[k]; ok && v != "" {
-			if k == gowarc.WarcRecordID {
-				v = angle(v)
-			}
+	add := func(k, v string) {
+		if v != "" {
 			rb.AddWarcHeader(k, v)
 		}
 	}
-	if ww.warcinfoID != "" && typ != gowarc.Warcinfo {
-		rb.AddWarcHeader(gowarc.WarcWarcinfoID, angle(ww.warcinfoID))
+	add(gowarc.WarcRecordID, angle(h.id))
+	add(gowarc.WarcTargetURI, h.target)
+	add(gowarc.ContentType, h.contentType)
+	add(gowarc.WarcConcurrentTo, h.concurrentTo)
+	add(gowarc.WarcRefersTo, h.refersTo)
+	add(gowarc.WarcProfile, h.profile)
+	add(gowarc.WarcRefersToTargetURI, h.refersToTarget)
+	add(gowarc.WarcRefersToDate, h.refersToDate)
+	add(gowarc.WarcIPAddress, h.ip)
+	add(gowarc.WarcFilename, h.filename)
+	add(CaptureField, h.capture)
+	if typ != gowarc.Warcinfo {
+		add(gowarc.WarcWarcinfoID, angle(e.ww.warcinfoID))
 	}
 	rb.AddWarcHeaderInt(gowarc.ContentLength, size)
-	rb.AddWarcHeader(gowarc.WarcBlockDigest, ww.digest(head, body))
-	if v := h[gowarc.WarcPayloadDigest]; v != "" {
-		rb.AddWarcHeader(gowarc.WarcPayloadDigest, v)
-	}
+	rb.AddWarcHeader(gowarc.WarcBlockDigest, e.digest(head, body))
+	add(gowarc.WarcPayloadDigest, h.payloadDigest)
 	if _, err := rb.Write(head); err != nil {
 		rb.Close()
 		return fmt.Errorf("warc: build %s record: %w", typ, err)
@@ -308,42 +367,53 @@ func (ww *writer) record(typ gowarc.RecordType, date time.Time, h header, head, 
 	}
 	rec, _, err := rb.Build()
 	if err != nil {
-		return fmt.Errorf("warc: build %s record for %s: %w", typ, h[gowarc.WarcTargetURI], err)
+		return fmt.Errorf("warc: build %s record for %s: %w", typ, h.target, err)
 	}
-	j := &job{raw: bufs.Get().(*bytes.Buffer), entry: entry, done: make(chan struct{})}
-	j.raw.Grow(size + 1024)
-	_, _, err = ww.marshaler.Marshal(j.raw, rec, 0)
+	// Marshalled into a buffer first: gowarc writes a record in many small
+	// pieces, each of which would cost gzip a call.
+	e.raw.Reset()
+	_, _, err = e.marshaler.Marshal(&e.raw, rec, 0)
 	rec.Close()
 	if err != nil {
-		putBuf(j.raw)
 		return fmt.Errorf("warc: write %s record: %w", typ, err)
 	}
-	ww.order <- j
-	ww.work <- j
+	out := e.j.out
+	off := out.Len()
+	e.gz.Reset(out)
+	e.gz.Write(e.raw.Bytes()) // into a bytes.Buffer: no error
+	e.gz.Close()
+	if e.raw.Cap() > 4<<20 { // a rare large record's buffer is let go
+		e.raw = bytes.Buffer{}
+	}
+	if entry != nil {
+		entry.Offset, entry.Length = int64(off), int64(out.Len()-off)
+		e.j.entries = append(e.j.entries, *entry)
+	}
 	return nil
 }
 
 // digest is the WARC digest ("sha256:<hex>", as gowarc writes it) of the
 // concatenation of parts.
-func (ww *writer) digest(parts ...[]byte) string {
-	ww.sha.Reset()
+func (e *encoder) digest(parts ...[]byte) string {
+	e.sha.Reset()
 	for _, p := range parts {
-		ww.sha.Write(p)
+		e.sha.Write(p)
 	}
-	ww.sum = ww.sha.Sum(ww.sum[:0])
-	return "sha256:" + hex.EncodeToString(ww.sum)
+	e.sum = e.sha.Sum(e.sum[:0])
+	return "sha256:" + hex.EncodeToString(e.sum)
 }
 
 // page writes the records of one article.
-func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
+func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 	u := er.URL
+	st := &e.j.st
 	var (
 		last     ref                // the latest 200, for a 304
 		byDigest = map[string]ref{} // responses by payload digest, for identical payloads
 		lastResp string             // id of the latest response written, for the metadata record
 	)
 	for _, f := range fs {
-		if f.FetchedAt.Before(ww.opt.Since) {
+		if f.FetchedAt.Before(e.ww.opt.Since) {
 			// Not written, but a later revisit may refer to it.
 			if f.Status == 200 {
 				last = ref{date: f.FetchedAt}
@@ -354,83 +424,87 @@ func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
 			continue
 		}
 		respID, reqID := newID(), newID()
-		h := header{gowarc.WarcRecordID: respID, gowarc.WarcTargetURI: u, gowarc.ContentType: typeResponse,
-			gowarc.WarcIPAddress: f.RemoteIP}
+		h := header{id: respID, target: u, contentType: typeResponse, ip: f.RemoteIP}
 		head := f.Response
 		typ := gowarc.Response
 		var body []byte
 		switch {
 		case f.Status == 304:
 			typ = gowarc.Revisit
-			h[gowarc.WarcProfile] = gowarc.ProfileServerNotModifiedV1_1
-			h[gowarc.WarcRefersTo], h[gowarc.WarcRefersToTargetURI] = angle(last.id), u
+			h.profile = gowarc.ProfileServerNotModifiedV1_1
+			h.refersTo, h.refersToTarget = angle(last.id), u
 			if !last.date.IsZero() {
-				h[gowarc.WarcRefersToDate] = last.date.UTC().Format(time.RFC3339Nano)
+				h.refersToDate = last.date.UTC().Format(time.RFC3339Nano)
 			}
 			if head == nil {
 				head = []byte("HTTP/1.1 304 Not Modified\r\n\r\n")
-				h[CaptureField] = "synthesised: status line only"
+				h.capture = "synthesised: status line only"
 			}
 		case f.Body == nil:
 			r, ok := byDigest[f.PayloadDigest]
 			if !ok || f.PayloadDigest == "" {
-				ww.st.Missing++
-				ww.log.Warn("warc: fetch with no body to write, left out", "url", u, "fetched_at", f.FetchedAt)
+				st.Missing++
+				e.ww.log.Warn("warc: fetch with no body to write, left out", "url", u, "fetched_at", f.FetchedAt)
 				continue
 			}
 			typ = gowarc.Revisit
-			h[gowarc.WarcProfile] = gowarc.ProfileIdenticalPayloadDigestV1_1
-			h[gowarc.WarcRefersTo], h[gowarc.WarcRefersToTargetURI] = angle(r.id), u
-			h[gowarc.WarcRefersToDate] = r.date.UTC().Format(time.RFC3339Nano)
-			h[gowarc.WarcPayloadDigest] = f.PayloadDigest
+			h.profile = gowarc.ProfileIdenticalPayloadDigestV1_1
+			h.refersTo, h.refersToTarget = angle(r.id), u
+			h.refersToDate = r.date.UTC().Format(time.RFC3339Nano)
+			h.payloadDigest = f.PayloadDigest
 			if head == nil {
 				head = []byte("HTTP/1.1 200 OK\r\n\r\n")
-				h[CaptureField] = "synthesised: status line only"
+				h.capture = "synthesised: status line only"
 			}
 		default:
 			body = f.Body
 			if head == nil {
 				head = synthHead(f)
-				ww.st.Reconstructed++
+				st.Reconstructed++
 				if f.Reconstructed {
-					h[CaptureField] = "synthesised: archived before captures were kept; status line and headers made from the archive, body as stored (after content decoding)"
+					h.capture = "synthesised: archived before captures were kept; status line and headers made from the archive, body as stored (after content decoding)"
 				} else {
-					h[CaptureField] = "synthesised: status line and headers made from the archive, body as stored"
+					h.capture = "synthesised: status line and headers made from the archive, body as stored"
 				}
 			}
 		}
 		reqHead := f.Request
-		reqHeader := header{gowarc.WarcRecordID: reqID, gowarc.WarcTargetURI: u, gowarc.ContentType: typeRequest,
-			gowarc.WarcConcurrentTo: angle(respID), gowarc.WarcIPAddress: f.RemoteIP}
+		reqHeader := header{id: reqID, target: u, contentType: typeRequest, concurrentTo: angle(respID), ip: f.RemoteIP}
 		if reqHead == nil {
 			reqHead = synthRequest(u)
-			reqHeader[CaptureField] = "synthesised: request line and Host only"
+			reqHeader.capture = "synthesised: request line and Host only"
 		}
-		if err := ww.record(gowarc.Request, f.FetchedAt, reqHeader, reqHead, nil, nil); err != nil {
+		if err := e.record(gowarc.Request, f.FetchedAt, &reqHeader, reqHead, nil, nil); err != nil {
 			return err
 		}
-		ww.st.Requests++
+		st.Requests++
 		if typ == gowarc.Response {
-			h[gowarc.WarcPayloadDigest] = ww.digest(body)
+			// The store keeps the payload digest of a body as received
+			// (the body written here); one archived before that is
+			// digested now.
+			h.payloadDigest = f.PayloadDigest
+			if h.payloadDigest == "" || f.Reconstructed {
+				h.payloadDigest = e.digest(body)
+			}
 		}
-		entry := &IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h[gowarc.WarcPayloadDigest]}
-		if typ == gowarc.Revisit {
-			entry.Mime = "warc/revisit"
-		} else {
-			entry.Mime = mimeOf(head, f.ContentType)
+		var entry *IndexEntry
+		if e.ww.index != nil {
+			entry = &IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h.payloadDigest}
+			if typ == gowarc.Revisit {
+				entry.Mime = "warc/revisit"
+			} else {
+				entry.Mime = mimeOf(head, f.ContentType)
+			}
 		}
-		if ww.index == nil {
-			entry = nil
-		}
-		if err := ww.record(typ, f.FetchedAt, h, head, body, entry); err != nil {
+		if err := e.record(typ, f.FetchedAt, &h, head, body, entry); err != nil {
 			return err
 		}
 		if typ == gowarc.Revisit {
-			ww.st.Revisits++
+			st.Revisits++
 		} else {
-			ww.st.Responses++
+			st.Responses++
 			last = ref{id: respID, date: f.FetchedAt}
-			byDigest[h[gowarc.WarcPayloadDigest]] = last
+			byDigest[h.payloadDigest] = last
 			if f.PayloadDigest != "" {
 				byDigest[f.PayloadDigest] = last
 			}
@@ -444,13 +518,12 @@ func (ww *writer) page(er *store.ExportRecord, fs []store.Fetch) error {
 	if err != nil {
 		return fmt.Errorf("warc: encode %q: %w", u, err)
 	}
-	mh := header{gowarc.WarcRecordID: newID(), gowarc.WarcTargetURI: u, gowarc.ContentType: typeMetadata,
-		gowarc.WarcRefersTo: angle(lastResp)}
-	if err := ww.record(gowarc.Metadata, er.FetchedAt, mh, js, nil, nil); err != nil {
+	mh := header{id: newID(), target: u, contentType: typeMetadata, refersTo: angle(lastResp)}
+	if err := e.record(gowarc.Metadata, er.FetchedAt, &mh, js, nil, nil); err != nil {
 		return err
 	}
-	ww.st.Metadata++
-	ww.st.Pages++
+	st.Metadata++
+	st.Pages++
 	return nil
 }
 
