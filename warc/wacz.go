@@ -75,9 +75,6 @@ func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, 
 	var first *store.ExportRecord
 	o := opt
 	o.Filename = "data.warc.gz"
-	if o.TmpDir == "" {
-		o.TmpDir = tmpDir
-	}
 	o.OnPage = func(er *store.ExportRecord) error {
 		if first == nil {
 			c := *er

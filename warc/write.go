@@ -48,7 +48,6 @@ type Options struct {
 	store.ExportOptions
 	Software string // the warcinfo record's "software" (finarchive and its version)
 	Filename string // WARC-Filename of the warcinfo record ("" = none)
-	TmpDir   string // where a record larger than 1 MiB is spooled ("" = the system's)
 	// OnPage, when set, is called with each exported article after its
 	// records are written (WACZ uses it for pages.jsonl).
 	OnPage func(*store.ExportRecord) error
@@ -183,7 +182,7 @@ func (ww *writer) encode() {
 	// The fastest level: a page is a few KB of HTML and every record is
 	// its own gzip member, so higher levels buy little and cost the most.
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	e := &encoder{ww: ww, gz: gz, marshaler: gowarc.NewMarshaler(), sha: sha256.New()}
+	e := &encoder{ww: ww, gz: gz, sha: sha256.New()}
 	for j := range ww.work {
 		j.out = bufs.Get().(*bytes.Buffer)
 		if ww.failed() == nil {
@@ -269,13 +268,13 @@ func (ww *writer) finish() error {
 
 // encoder builds, digests and gzips the records of one job at a time.
 type encoder struct {
-	ww        *writer
-	j         *job
-	gz        *gzip.Writer
-	marshaler gowarc.Marshaler
-	sha       hash.Hash
-	sum       []byte
-	raw       bytes.Buffer // a record, marshalled, before gzip
+	ww     *writer
+	j      *job
+	gz     *gzip.Writer
+	sha    hash.Hash
+	sum    []byte
+	fields gowarc.WarcFields // a record's header, its space reused
+	raw    bytes.Buffer      // a record's version line and header, before gzip
 }
 
 // ref is a response a revisit can refer to.
@@ -295,7 +294,8 @@ func (e *encoder) warcinfo() error {
 		return fmt.Errorf("warc: warcinfo: %w", err)
 	}
 	h := header{id: e.ww.warcinfoID, contentType: gowarc.ApplicationWarcFields, filename: e.ww.opt.Filename}
-	return e.record(gowarc.Warcinfo, time.Now(), &h, block.Bytes(), nil, nil)
+	e.record(gowarc.Warcinfo, time.Now(), &h, block.Bytes(), nil, nil)
+	return nil
 }
 
 // header is the WARC header fields of a record besides type, date,
@@ -305,41 +305,44 @@ type header struct {
 	ip, filename, capture, payloadDigest                                                   string
 }
 
-// maxMemBody is the size of a record's content above which gowarc's
-// builder spools it to a temporary file instead of holding a copy in memory.
-const maxMemBody = 1 << 20
-
 // emptyDigest is the WARC digest of no bytes: a request's payload.
 var emptyDigest = store.PayloadDigest(nil)
 
-// record builds one record and gzips it, its own member, onto the job's
+// record writes one record, gzipped, its own member, onto the job's
 // output; entry, when not nil, goes to index with the member's offset and
 // length.
 //
-// The header fields are this package's own, so gowarc is told not to
-// re-validate them (parsing every URI again was most of an export's time)
-// and not to parse the block; the digests, which gowarc would otherwise
-// compute as it validates, are computed here and set: WARC-Block-Digest
-// over head and body, and for a request WARC-Payload-Digest over body, the
-// payload that follows the HTTP head (a response's comes set by page; a
-// revisit keeps the payload digest it refers to, or none for a 304).
-// gowarc still builds the record and writes it.
-func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head, body []byte, entry *IndexEntry) error {
-	size := len(head) + len(body)
-	rb := gowarc.NewRecordBuilder(typ, gowarc.WithSpecViolationPolicy(gowarc.ErrIgnore), gowarc.WithSkipParseBlock(),
-		gowarc.WithBufferMaxMemBytes(int64(min(max(size, 1), maxMemBody))), gowarc.WithBufferTmpDir(e.ww.opt.TmpDir))
-	rb.AddWarcHeaderTime(gowarc.WarcDate, date)
+// The record is written through gowarc's lower-level API, not its record
+// builder and marshaller: the header is a gowarc.WarcFields (gowarc's
+// header model, which puts each field name in its canonical form, and
+// writes the fields) between the gowarc.V1_1 version line and the block,
+// as gowarc's marshaller frames a record. The builder and marshaller cost
+// most of an export's time beside gzip — the builder copies the block
+// into a buffer of its own and the marshaller digests it again as it
+// copies it out — and this package already gave them finished records:
+// its own header fields, which they were told not to validate, and its
+// own digests. The bytes are the ones they write for the same record
+// (the tests rebuild every record of their exports with gowarc's builder,
+// validating it, and compare: checkGowarcBuilds). The digests are computed here:
+// WARC-Block-Digest over head and body, and for a request
+// WARC-Payload-Digest over body, the payload that follows the HTTP head (a
+// response's comes set by page; a revisit keeps the payload digest it
+// refers to, or none for a 304).
+func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head, body []byte, entry *IndexEntry) {
 	if typ == gowarc.Request {
 		h.payloadDigest = emptyDigest
 		if len(body) > 0 {
 			h.payloadDigest = e.digest(body)
 		}
 	}
+	f := e.fields[:0]
 	add := func(k, v string) {
 		if v != "" {
-			rb.AddWarcHeader(k, v)
+			f.Add(k, v)
 		}
 	}
+	f.Add(gowarc.WarcType, typ.String())
+	f.AddTimeNano(gowarc.WarcDate, date)
 	add(gowarc.WarcRecordID, angle(h.id))
 	add(gowarc.WarcTargetURI, h.target)
 	add(gowarc.ContentType, h.contentType)
@@ -354,43 +357,33 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	if typ != gowarc.Warcinfo {
 		add(gowarc.WarcWarcinfoID, angle(e.ww.warcinfoID))
 	}
-	rb.AddWarcHeaderInt(gowarc.ContentLength, size)
-	rb.AddWarcHeader(gowarc.WarcBlockDigest, e.digest(head, body))
+	f.AddInt(gowarc.ContentLength, len(head)+len(body))
+	f.Add(gowarc.WarcBlockDigest, e.digest(head, body))
 	add(gowarc.WarcPayloadDigest, h.payloadDigest)
-	if _, err := rb.Write(head); err != nil {
-		rb.Close()
-		return fmt.Errorf("warc: build %s record: %w", typ, err)
-	}
-	if _, err := rb.Write(body); err != nil {
-		rb.Close()
-		return fmt.Errorf("warc: build %s record: %w", typ, err)
-	}
-	rec, _, err := rb.Build()
-	if err != nil {
-		return fmt.Errorf("warc: build %s record for %s: %w", typ, h.target, err)
-	}
-	// Marshalled into a buffer first: gowarc writes a record in many small
-	// pieces, each of which would cost gzip a call.
+	e.fields = f
+	// The version line and header go through a buffer: they are written
+	// in many small pieces, each of which would cost gzip a call.
 	e.raw.Reset()
-	_, _, err = e.marshaler.Marshal(&e.raw, rec, 0)
-	rec.Close()
-	if err != nil {
-		return fmt.Errorf("warc: write %s record: %w", typ, err)
-	}
+	e.raw.WriteString(gowarc.V1_1.String())
+	e.raw.WriteString("\r\n")
+	f.Write(&e.raw) // into a bytes.Buffer: no error
+	e.raw.WriteString("\r\n")
 	out := e.j.out
 	off := out.Len()
-	e.gz.Reset(out)
-	e.gz.Write(e.raw.Bytes()) // into a bytes.Buffer: no error
+	e.gz.Reset(out) // into a bytes.Buffer: no errors
+	e.gz.Write(e.raw.Bytes())
+	e.gz.Write(head)
+	e.gz.Write(body)
+	e.gz.Write(endOfRecord)
 	e.gz.Close()
-	if e.raw.Cap() > 4<<20 { // a rare large record's buffer is let go
-		e.raw = bytes.Buffer{}
-	}
 	if entry != nil {
 		entry.Offset, entry.Length = int64(off), int64(out.Len()-off)
 		e.j.entries = append(e.j.entries, *entry)
 	}
-	return nil
 }
+
+// endOfRecord follows a record's block.
+var endOfRecord = []byte("\r\n\r\n")
 
 // digest is the WARC digest ("sha256:<hex>", as gowarc writes it) of the
 // concatenation of parts.
@@ -474,9 +467,7 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 			reqHead = synthRequest(u)
 			reqHeader.capture = "synthesised: request line and Host only"
 		}
-		if err := e.record(gowarc.Request, f.FetchedAt, &reqHeader, reqHead, nil, nil); err != nil {
-			return err
-		}
+		e.record(gowarc.Request, f.FetchedAt, &reqHeader, reqHead, nil, nil)
 		st.Requests++
 		if typ == gowarc.Response {
 			// The store keeps the payload digest of a body as received
@@ -496,9 +487,7 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 				entry.Mime = mimeOf(head, f.ContentType)
 			}
 		}
-		if err := e.record(typ, f.FetchedAt, &h, head, body, entry); err != nil {
-			return err
-		}
+		e.record(typ, f.FetchedAt, &h, head, body, entry)
 		if typ == gowarc.Revisit {
 			st.Revisits++
 		} else {
@@ -519,9 +508,7 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 		return fmt.Errorf("warc: encode %q: %w", u, err)
 	}
 	mh := header{id: newID(), target: u, contentType: typeMetadata, refersTo: angle(lastResp)}
-	if err := e.record(gowarc.Metadata, er.FetchedAt, &mh, js, nil, nil); err != nil {
-		return err
-	}
+	e.record(gowarc.Metadata, er.FetchedAt, &mh, js, nil, nil)
 	st.Metadata++
 	st.Pages++
 	return nil
