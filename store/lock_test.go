@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,64 +14,6 @@ import (
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/store"
 )
-
-func TestDB_Lock(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "a.db")
-	a := MustOpenPath(t, path)
-	b := MustOpenPath(t, path) // another process, as far as the lock can tell
-
-	release, err := a.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.Lock(ctx, "crawl", false)
-	if !errors.Is(err, store.ErrLocked) {
-		t.Fatalf("second Lock: %v, want ErrLocked", err)
-	}
-	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
-		t.Errorf("error does not name the holder: %v", err)
-	}
-	if err := release(); err != nil {
-		t.Fatal(err)
-	}
-	if err := release(); err != nil {
-		t.Fatalf("second release: %v", err)
-	}
-	release, err = b.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatalf("Lock after release: %v", err)
-	}
-
-	// wait: the lock is taken as soon as the holder lets go.
-	got := make(chan error, 1)
-	go func() {
-		r, err := a.Lock(ctx, "crawl", true)
-		if err == nil {
-			err = r()
-		}
-		got <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
-	if err := release(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-got; err != nil {
-		t.Fatalf("waiting Lock: %v", err)
-	}
-
-	// wait ends with the context.
-	release, err = a.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := b.Lock(cctx, "crawl", true); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Lock with cancelled ctx: %v", err)
-	}
-}
 
 func TestDB_Lock_stale(t *testing.T) {
 	ctx := context.Background()
