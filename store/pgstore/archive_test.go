@@ -15,6 +15,7 @@ import (
 // TestArchive runs the shared store suite (store/storetest) on PostgreSQL,
 // a fresh database per subtest.
 func TestArchive(t *testing.T) {
+	pgtest.URL(t) // skip once, not in every subtest, without PostgreSQL
 	var mu sync.Mutex
 	urls := map[store.Archive]string{}
 	open := func(t *testing.T, u string) store.Archive {
