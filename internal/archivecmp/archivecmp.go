@@ -131,7 +131,7 @@ func Snapshot(ctx context.Context, a store.Archive, opt Options) (string, error)
 				return "", err
 			}
 			put("run", r)
-			put("run-spec", map[string]any{"seeds": spec.Seeds, "options": string(spec.Options), "adaptive": spec.Adaptive,
+			put("run-spec", map[string]any{"seeds": spec.Seeds, "options": CanonicalJSON(spec.Options), "adaptive": spec.Adaptive,
 				"min": spec.MinRevisit, "max": spec.MaxRevisit})
 		}
 	}
@@ -142,6 +142,21 @@ func Snapshot(ctx context.Context, a store.Archive, opt Options) (string, error)
 		}
 	}
 	return b.String(), nil
+}
+
+// CanonicalJSON returns the JSON text b with its keys sorted and no
+// spaces (PostgreSQL's jsonb keeps a value, not its text), or b as is
+// when it is no JSON.
+func CanonicalJSON(b []byte) string {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return string(b)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return string(b)
+	}
+	return string(out)
 }
 
 // result is v, or how err reads to a caller (not found, or its text).

@@ -113,6 +113,12 @@ func (db *DB) DumpRuns(ctx context.Context) ([]store.RunDump, error) {
 			return nil, fmt.Errorf("pgstore: dump runs: %w", err)
 		}
 		r.Options = []byte(opts)
+		// An empty count map reads as none, as in SQLite.
+		for _, m := range []*map[string]int{&r.SkippedBy, &r.FailedBy, &r.GoneBy} {
+			if len(*m) == 0 {
+				*m = nil
+			}
+		}
 		r.StartedAt, r.FinishedAt = ms(started), msPtr(finished)
 		out = append(out, store.RunDump{Run: r, Spec: store.RunSpec{Seeds: r.Seeds, Options: r.Options, Adaptive: adaptive,
 			MinRevisit: time.Duration(minS) * time.Second, MaxRevisit: time.Duration(maxS) * time.Second}})
