@@ -50,7 +50,7 @@ func IsURL(s string) bool {
 // postgres:// URL; the PG* environment variables fill in what it leaves
 // out, as with psql) and brings its schema up to date.
 func Open(ctx context.Context, connString string, opts ...store.Option) (*DB, error) {
-	db, err := connect(ctx, connString, opts)
+	db, err := connect(ctx, connString, opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +65,10 @@ func Open(ctx context.Context, connString string, opts ...store.Option) (*DB, er
 // write methods fail with store.ErrReadOnly, and the schema must be
 // current.
 func OpenReadOnly(ctx context.Context, connString string, opts ...store.Option) (*DB, error) {
-	db, err := connect(ctx, connString, opts)
+	db, err := connect(ctx, connString, opts, true)
 	if err != nil {
 		return nil, err
 	}
-	db.readOnly = true
 	v, err := db.SchemaVersion(ctx)
 	if err != nil {
 		db.pool.Close()
@@ -87,7 +86,10 @@ func OpenReadOnly(ctx context.Context, connString string, opts ...store.Option) 
 	return db, nil
 }
 
-func connect(ctx context.Context, connString string, opts []store.Option) (*DB, error) {
+// connect opens the pool; readOnly makes every session's transactions
+// read-only (default_transaction_read_only), so the server itself refuses
+// a write through a read-only DB (serve, search, export, runs).
+func connect(ctx context.Context, connString string, opts []store.Option, readOnly bool) (*DB, error) {
 	set := store.Apply(opts)
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
@@ -96,7 +98,10 @@ func connect(ctx context.Context, connString string, opts []store.Option) (*DB, 
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
-	db := &DB{name: redact(connString), logger: set.Logger, now: set.Now}
+	if readOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	db := &DB{name: redact(connString), logger: set.Logger, now: set.Now, readOnly: readOnly}
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open %s: %w", db.name, err)
