@@ -52,8 +52,9 @@ type Crawler struct {
 	scopeMu   sync.Mutex
 	linkCache *linkCache // guarded by scopeMu; see resolveLink
 
-	fr    *frontier      // the running crawl's frontier
-	slots *slotTransport // starts colly requests' slots
+	fr    *frontier          // the running crawl's frontier
+	slots *slotTransport     // starts colly requests' slots
+	trace func(RequestTrace) // see TraceRequests
 
 	guard *netGuard // where connections may go (SSRF)
 
@@ -104,6 +105,12 @@ func New(cfg Config, sink Sink, profiles *extract.Profiles, logger *slog.Logger)
 // then hold whichever crawler asks. Call it before Run; without it each
 // Run has a gate of its own.
 func (c *Crawler) UseGate(g *HostGate) { c.gate = g }
+
+// TraceRequests makes the crawler call fn after each HTTP request it
+// makes (pages, robots.txt, sitemaps, redirects), from the goroutine that
+// made it, with when it was handed out, started and written. fn must be
+// safe for concurrent use and quick. Call it before Run.
+func (c *Crawler) TraceRequests(fn func(RequestTrace)) { c.trace = fn }
 
 // Progress returns a snapshot of the running crawl.
 func (c *Crawler) Progress() Progress {

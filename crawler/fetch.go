@@ -46,7 +46,7 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         c.guard.dialContext(dialer), // checks the address each connection goes to
+		DialContext:         trackedDial(c.guard.dialContext(dialer)), // checks the address each connection goes to; starts slots (gate.go)
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: max(2, c.cfg.Parallelism*2),
 		IdleConnTimeout:     90 * time.Second,
@@ -63,9 +63,9 @@ func (c *Crawler) newCollector(ctx context.Context) *colly.Collector {
 	// capture, which keeps the bytes as received, under the body limit.
 	// The slot transport goes first: it strips its header before the
 	// capture records the request.
-	c.slots = newSlotTransport(c.capture)
+	c.slots = newSlotTransport(c.capture, c.trace)
 	col.WithTransport(&inflateTransport{rt: c.slots})
-	c.client = &http.Client{Transport: newSlotTransport(rt), Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
+	c.client = &http.Client{Transport: newSlotTransport(rt, c.trace), Timeout: time.Duration(c.cfg.Timeout), CheckRedirect: c.robotsRedirect}
 	c.robots = newRobots(c.client, c.cfg.UserAgent, c.log, c.now, c.backoff)
 	col.SetRequestTimeout(time.Duration(c.cfg.Timeout))
 	col.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
@@ -157,15 +157,25 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		// A 304 to a request without validators (the URL was never
 		// archived) is a server or cache bug: ask once more, asking
 		// caches not to answer from theirs.
+		// The second request is one more start at the host: it waits for
+		// a slot of its own (this worker waits, the dispatcher does not).
 		c.log.Debug("304 without validators: asking again", "url", it.URL)
-		hdr.Set("Cache-Control", "no-cache")
-		hdr.Set("Pragma", "no-cache")
-		capID = c.capture.start()
-		hdr.Set(captureHeader, capID)
-		cctx = colly.NewContext()
-		reqErr = c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
-		capt = c.capture.take(capID)
-		resp, _ = cctx.GetAny(ctxResponse).(*colly.Response)
+		resp = nil
+		again, aerr := c.fr.gate.Acquire(ctx, it.Host)
+		if aerr == nil {
+			hdr.Set("Cache-Control", "no-cache")
+			hdr.Set("Pragma", "no-cache")
+			capID = c.capture.start()
+			hdr.Set(captureHeader, capID)
+			slotID = c.slots.header(again)
+			hdr.Set(slotHeader, slotID)
+			cctx = colly.NewContext()
+			reqErr = c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
+			c.slots.forget(slotID)
+			capt = c.capture.take(capID)
+			again.Release()
+			resp, _ = cctx.GetAny(ctxResponse).(*colly.Response)
+		}
 	}
 	contentType := cctx.Get(ctxContentType)
 

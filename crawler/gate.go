@@ -2,13 +2,17 @@ package crawler
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/finarchive/finarchive"
 )
 
 // HostGate holds the politeness state of each host: how many requests are
@@ -123,11 +127,13 @@ func (h *gateHost) effectiveGap() time.Duration { return max(h.gap, h.crawlDelay
 // just before the request goes out and Release when its response has been
 // read (or at once when no request is made). Both are idempotent.
 type Slot struct {
-	g       *HostGate
-	host    string
-	extra   time.Duration // this start's random extra gap
-	started bool
-	done    bool
+	g        *HostGate
+	host     string
+	extra    time.Duration // this start's random extra gap
+	acquired time.Time
+	startAt  time.Time
+	started  bool
+	done     bool
 }
 
 // TryAcquire returns a slot for a request to host if one may start now:
@@ -150,7 +156,7 @@ func (g *HostGate) TryAcquire(host string, now time.Time) (*Slot, time.Time) {
 	if ready := later(h.next, h.parked); ready.After(now) {
 		return nil, ready
 	}
-	s := &Slot{g: g, host: host}
+	s := &Slot{g: g, host: host, acquired: now}
 	if h.random > 0 {
 		s.extra = rand.N(h.random)
 	}
@@ -209,12 +215,27 @@ func (s *Slot) Start() {
 	h := g.host(s.host)
 	h.unstarted--
 	now := time.Now()
+	s.startAt = now
 	h.lastStart = now
 	if next := now.Add(h.effectiveGap() + s.extra); next.After(h.next) {
 		h.next = next
 	}
 	g.mu.Unlock()
 	g.notify(s.host)
+}
+
+func (s *Slot) startTime() time.Time {
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	return s.startAt
+}
+
+// used reports whether the slot's request was made (it started) or the
+// slot is released.
+func (s *Slot) used() bool {
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	return s.started || s.done
 }
 
 // Release frees the slot: its request has ended, or none was made.
@@ -273,21 +294,43 @@ func later(a, b time.Time) time.Time {
 // which removes it before the request goes anywhere.
 const slotHeader = "X-Finarchive-Slot"
 
-// slotTransport starts a request's slot when the request has its
-// connection (httptrace GotConn), just before it is written: the moment
-// the server sees, not counting a dial or the client's own work, so two
-// starts the gate keeps a gap apart reach the host that far apart. The
-// slot comes with the request's context (withSlot) or, for colly's
-// requests, whose context is the collector's, by its id in slotHeader.
+// slotTransport starts a request's slot when the request's first bytes
+// have been written to its connection (see startConn): the moment the
+// server sees it, not counting a dial, a TLS handshake or the client's own
+// work before the write, so two starts the gate keeps a gap apart reach
+// the host at least that far apart, however late the first was written.
+// A request whose slot has started already (a redirect the http.Client
+// follows) waits for a slot of its own from the gate. The slot comes with
+// the request's context (withSlot) or, for colly's requests, whose
+// context is the collector's, by its id in slotHeader.
 type slotTransport struct {
 	next  http.RoundTripper
+	trace func(RequestTrace) // nil: none
 	mu    sync.Mutex
 	ids   map[string]*Slot
 	count uint64
 }
 
-func newSlotTransport(next http.RoundTripper) *slotTransport {
-	return &slotTransport{next: next, ids: map[string]*Slot{}}
+func newSlotTransport(next http.RoundTripper, trace func(RequestTrace)) *slotTransport {
+	return &slotTransport{next: next, trace: trace, ids: map[string]*Slot{}}
+}
+
+// RequestTrace is one HTTP request of a crawl as the crawler saw it: when
+// the frontier gave it its slot, when it had its connection, when it was
+// written and when its slot started. It is for measuring politeness from
+// the client's side (see Crawler.TraceRequests) next to what the site saw.
+type RequestTrace struct {
+	Host string // the host's key in the gate (URLHost form)
+	URL  string
+	// Slot is false for a request made without a slot of the gate (which
+	// the gate did not space).
+	Slot     bool
+	Acquired time.Time // the slot was handed out
+	GotConn  time.Time // the request had its connection
+	Wrote    time.Time // the request was written, not yet flushed (zero: it never was)
+	Started  time.Time // the slot started: the request's first write to its connection returned
+	Reused   bool      // on a connection used before
+	Err      error     // the round trip's error, if any
 }
 
 // header returns the slotHeader value that starts s through this
@@ -328,9 +371,142 @@ func (t *slotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context())
 		req.Header.Del(slotHeader)
 	}
-	if s != nil {
-		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { s.Start() }}
-		req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	var own *Slot // a slot of this request alone, released with its body
+	if s != nil && s.used() {
+		// The slot's request was made: this is another one (a redirect
+		// followed), and waits its turn at its own host.
+		ns, err := s.g.Acquire(req.Context(), finarchive.URLHost(req.URL.String()))
+		if err != nil {
+			return nil, err
+		}
+		s, own = ns, ns
 	}
-	return t.next.RoundTrip(req)
+	if s == nil && t.trace == nil {
+		return t.next.RoundTrip(req)
+	}
+	var rt RequestTrace
+	var armed *trackedConn
+	trace := &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			rt.GotConn, rt.Reused = time.Now(), info.Reused
+			if s == nil {
+				return
+			}
+			if tc := trackedOf(info.Conn); tc != nil {
+				armed = tc
+				tc.arm(s)
+				return
+			}
+			s.Start() // a connection not of our dialer: start now
+		},
+		// Called before the transport flushes the request to the
+		// connection: the slot starts at the write itself.
+		WroteRequest: func(httptrace.WroteRequestInfo) { rt.Wrote = time.Now() },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := t.next.RoundTrip(req)
+	if armed != nil {
+		armed.disarm(s)
+	}
+	if !rt.GotConn.IsZero() {
+		// The request may have been written (it was, if an answer came):
+		// if the goroutine that wrote it has not started the slot yet
+		// (descheduled between its write and the start), it starts now,
+		// late rather than never, and before the slot can be released:
+		// a slot released unstarted would leave the host's next start
+		// counted from when it was handed out.
+		s.Start()
+	}
+	if t.trace != nil {
+		rt.Host, rt.URL, rt.Err = finarchive.URLHost(req.URL.String()), req.URL.String(), err
+		if s != nil {
+			rt.Slot, rt.Host, rt.Acquired, rt.Started = true, s.host, s.acquired, s.startTime()
+		}
+		t.trace(rt)
+	}
+	if own != nil {
+		if err != nil || resp.Body == nil {
+			own.Release()
+		} else {
+			resp.Body = &releaseBody{ReadCloser: resp.Body, slot: own}
+		}
+	}
+	return resp, err
+}
+
+// releaseBody releases a slot when its response's body is closed.
+type releaseBody struct {
+	io.ReadCloser
+	slot *Slot
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.slot.Release()
+	return err
+}
+
+// trackedConn is a connection of the crawler's dialer that starts a slot
+// when a request's bytes have been written to it: armed with the slot when
+// the request gets the connection, it starts it as its next write
+// returns. Started after the write rather than before it, the recorded
+// start is never earlier than the moment the server can see the request.
+type trackedConn struct {
+	net.Conn
+	mu  sync.Mutex
+	arg *Slot
+}
+
+func (c *trackedConn) arm(s *Slot) {
+	c.mu.Lock()
+	c.arg = s
+	c.mu.Unlock()
+}
+
+// disarm drops s if it is still armed (its request wrote nothing).
+func (c *trackedConn) disarm(s *Slot) {
+	c.mu.Lock()
+	if c.arg == s {
+		c.arg = nil
+	}
+	c.mu.Unlock()
+}
+
+// Write implements net.Conn.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.mu.Lock()
+	s := c.arg
+	c.arg = nil
+	c.mu.Unlock()
+	s.Start()
+	return n, err
+}
+
+// trackedOf returns the trackedConn under c (a TLS connection's too), or
+// nil.
+func trackedOf(c net.Conn) *trackedConn {
+	for c != nil {
+		if tc, ok := c.(*trackedConn); ok {
+			return tc
+		}
+		nc, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		c = nc.NetConn()
+	}
+	return nil
+}
+
+// trackedDial wraps a dial func so that its connections start slots (see
+// trackedConn).
+func trackedDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &trackedConn{Conn: c}, nil
+	}
 }

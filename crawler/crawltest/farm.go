@@ -1,6 +1,7 @@
 package crawltest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,7 +16,10 @@ import (
 // hosts. Each site has a home page linking to its articles, a robots.txt
 // and no sitemap. Every request's start is recorded on the server side,
 // with the number of the host's requests in flight at that moment, so a
-// test or benchmark can check politeness as the sites see it.
+// test or benchmark can check politeness as the sites see it. On Linux a
+// start is when the request's first bytes reached the kernel (a receive
+// timestamp, see arrivalListener), so a stall of the process the sites run
+// in does not move it; elsewhere it is when the request is handled.
 type Farm struct {
 	Hosts []*FarmHost
 }
@@ -36,11 +40,20 @@ type FarmHost struct {
 	mu       sync.Mutex
 	inflight int
 	starts   []Start
+	conns    int
 }
 
 // Start is one request as the server saw it.
 type Start struct {
-	At       time.Time
+	// At is when the request's first bytes reached the site's kernel
+	// (Kernel true), or else when it was handled.
+	At      time.Time
+	Handled time.Time // when the site's handler got the request
+	Kernel  bool      // At is a kernel receive timestamp
+	// Conn numbers the host's connections in the order they were
+	// accepted (from 1); First is the connection's first request.
+	Conn     int
+	First    bool
 	Path     string
 	InFlight int // the host's requests in flight, this one included
 }
@@ -56,8 +69,9 @@ func StartFarm(n, articles int) (*Farm, error) {
 			f.Close()
 			return nil, fmt.Errorf("crawltest: listen on %s: %w", ip, err)
 		}
+		ln = newArrivalListener(ln)
 		h := &FarmHost{Base: "http://" + ln.Addr().String(), Articles: articles, ln: ln}
-		h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: h.connContext}
 		go func() { _ = h.srv.Serve(ln) }()
 		f.Hosts = append(f.Hosts, h)
 	}
@@ -108,11 +122,42 @@ func (h *FarmHost) Reset() {
 // ArticleURL returns the URL of article i.
 func (h *FarmHost) ArticleURL(i int) string { return fmt.Sprintf("%s/a/%d.html", h.Base, i) }
 
+// farmConn is what the site knows of one connection.
+type farmConn struct {
+	c        net.Conn
+	n        int
+	requests int
+}
+
+type connKey struct{}
+
+// connContext numbers a new connection and keeps it in its requests'
+// context.
+func (h *FarmHost) connContext(ctx context.Context, c net.Conn) context.Context {
+	h.mu.Lock()
+	h.conns++
+	fc := &farmConn{c: c, n: h.conns}
+	h.mu.Unlock()
+	return context.WithValue(ctx, connKey{}, fc)
+}
+
 // ServeHTTP answers one request of the site.
 func (h *FarmHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := Start{Handled: time.Now(), Path: r.URL.Path}
+	s.At = s.Handled
+	if fc, ok := r.Context().Value(connKey{}).(*farmConn); ok {
+		fc.requests++ // a connection's requests are handled one at a time
+		s.Conn, s.First = fc.n, fc.requests == 1
+		if ac, ok := fc.c.(*arrivalConn); ok {
+			if at, kernel := ac.take(); !at.IsZero() {
+				s.At, s.Kernel = at, kernel
+			}
+		}
+	}
 	h.mu.Lock()
 	h.inflight++
-	h.starts = append(h.starts, Start{At: time.Now(), Path: r.URL.Path, InFlight: h.inflight})
+	s.InFlight = h.inflight
+	h.starts = append(h.starts, s)
 	h.mu.Unlock()
 	// The request counts as in flight until its answer is written; the
 	// count drops just before the last write, so a client that reads the
