@@ -5,6 +5,7 @@
 package finarchive
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -22,7 +23,20 @@ type QueueItem struct {
 	// any, filled by Claim so the crawler can send a conditional GET.
 	ETag         string
 	LastModified string
+	// Lease is the claim's lease token where several processes share the
+	// frontier (PostgreSQL): Complete, Retry and Unclaim write the item's
+	// result only while this lease holds (fencing), else they fail with
+	// ErrLeaseLost. Zero: not leased (SQLite).
+	Lease int64
+	// StartAt, when not zero, is the start the claim reserved for the
+	// request (the host's politeness across every process): it goes out
+	// then, not before, and promptly.
+	StartAt time.Time
 }
+
+// ErrLeaseLost is returned (wrapped) when a claimed item's lease ran out
+// and the item may be with another worker: its result is not written.
+var ErrLeaseLost = errors.New("lease lost: the item's claim ran out and it may be with another worker")
 
 // Fetched is everything the crawler learned about one URL. The store commits
 // it in one transaction: the page (if any), the new links and the frontier

@@ -36,6 +36,7 @@ type DB struct {
 	readOnly bool
 	logger   *slog.Logger
 	now      func() time.Time
+	fr       frontierState // the frontier's leases and politeness (frontier.go)
 }
 
 var _ store.Archive = (*DB)(nil)
@@ -115,6 +116,7 @@ func connect(ctx context.Context, connString string, opts []store.Option, readOn
 
 // Close closes the pool.
 func (db *DB) Close() error {
+	db.stopHeartbeat()
 	db.pool.Close()
 	return nil
 }
