@@ -18,8 +18,8 @@ import (
 	"github.com/finarchive/finarchive/store/pgstore"
 )
 
-// openPG opens the database u as one more process would.
-func openPG(t *testing.T, u string) *pgstore.DB {
+// openProc opens the database u as one more process would.
+func openProc(t *testing.T, u string) *pgstore.DB {
 	t.Helper()
 	db, err := pgstore.Open(context.Background(), u)
 	if err != nil {
@@ -70,7 +70,7 @@ func complete(ctx context.Context, db *pgstore.DB, runID int64, f *finarchive.Fe
 // defer, pending, carry-over and its limit, the run's cleanup.
 func TestFrontier_semantics(t *testing.T) {
 	ctx := context.Background()
-	db := openPG(t, pgtest.NewDB(t))
+	db := openProc(t, pgtest.NewDB(t))
 	run := newRun(t, db)
 	n, err := db.Enqueue(ctx, run, items("http://a.test/1", "http://a.test/2", "http://b.test/1", "http://a.test/1", "http://a.test/3"))
 	if err != nil || n != 4 {
@@ -203,7 +203,7 @@ func TestFrontier_semantics(t *testing.T) {
 func TestClaim_concurrentClaimers(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDB(t)
-	db := openPG(t, u)
+	db := openProc(t, u)
 	run := newRun(t, db)
 	var all []string
 	for h := range 10 {
@@ -223,7 +223,7 @@ func TestClaim_concurrentClaimers(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
-		w := openPG(t, u)
+		w := openProc(t, u)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -274,7 +274,7 @@ func TestClaim_concurrentClaimers(t *testing.T) {
 func TestLease_expiry(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDB(t)
-	a, b := openPG(t, u), openPG(t, u)
+	a, b := openProc(t, u), openProc(t, u)
 	run := newRun(t, a)
 	if _, err := a.Enqueue(ctx, run, items("http://x.test/1", "http://x.test/2")); err != nil {
 		t.Fatal(err)
@@ -338,7 +338,7 @@ func TestLease_expiry(t *testing.T) {
 func TestPoliteness_acrossClaimers(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDB(t)
-	a, b := openPG(t, u), openPG(t, u)
+	a, b := openProc(t, u), openProc(t, u)
 	run := newRun(t, a)
 	var all []string
 	for i := range 40 {
@@ -429,7 +429,7 @@ func TestPoliteness_acrossClaimers(t *testing.T) {
 // and a place in flight like a claimed item.
 func TestReserveHost(t *testing.T) {
 	ctx := context.Background()
-	db := openPG(t, pgtest.NewDB(t))
+	db := openProc(t, pgtest.NewDB(t))
 	run := newRun(t, db)
 	db.SetPoliteness(run, 1, 50*time.Millisecond, 0)
 	if _, err := db.Enqueue(ctx, run, items("http://r.test/1")); err != nil {
