@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/finarchive/finarchive/internal/pgtest"
+	"github.com/finarchive/finarchive/testsite"
+)
+
+// skipStub skips t when a command failed on a PostgreSQL method that is not
+// built yet. TODO(pgcmd): drop once pgstore has no stub left.
+func skipStub(t *testing.T, stderr string) {
+	t.Helper()
+	if strings.Contains(stderr, "pgstore: not built yet") {
+		t.Skipf("PostgreSQL back end not complete: %s", strings.TrimSpace(stderr))
+	}
+}
+
+// mustRun runs the command and fails t unless it exits with one of codes
+// (default: 0).
+func mustRun(t *testing.T, codes []int, args ...string) string {
+	t.Helper()
+	out, errOut, code := runCLI(t, args...)
+	skipStub(t, errOut)
+	if len(codes) == 0 {
+		codes = []int{exitOK}
+	}
+	for _, c := range codes {
+		if code == c {
+			return out
+		}
+	}
+	t.Fatalf("%s: exit %d, want %v:\n%s", strings.Join(args, " "), code, codes, errOut)
+	return ""
+}
+
+// pgEnv points the PG* environment variables at the database u names, as
+// a user's shell would, so that --db postgres:// reaches it.
+func pgEnv(t *testing.T, u string) {
+	t.Helper()
+	cfg, err := pgconn.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGHOST", cfg.Host)
+	t.Setenv("PGPORT", strconv.Itoa(int(cfg.Port)))
+	t.Setenv("PGUSER", cfg.User)
+	t.Setenv("PGDATABASE", cfg.Database)
+	t.Setenv("PGPASSWORD", cfg.Password)
+	if cfg.TLSConfig == nil {
+		t.Setenv("PGSSLMODE", "disable")
+	}
+}
+
+// TestCLI_postgresFromEnv: --db postgres:// takes the whole database from
+// the PG* environment variables: a crawl, then runs, search and export on
+// it.
+func TestCLI_postgresFromEnv(t *testing.T) {
+	u := pgtest.NewDB(t)
+	pgEnv(t, u)
+	site, base := MustStartSite(t, testsite.Options{Articles: 6})
+	mustRun(t, []int{exitOK, exitPartial}, append(fastCrawl("postgres://"), base+"/")...)
+	var runs []runEntry
+	if err := json.Unmarshal([]byte(mustRun(t, nil, "runs", "--db", "postgres://", "--json")), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].New != site.Articles() {
+		t.Fatalf("runs = %+v, want one run with %d new articles", runs, site.Articles())
+	}
+	if got := strings.Count(mustRun(t, nil, "export", "--db", "postgres://", "--format", "jsonl"), "\n"); got != site.Articles() {
+		t.Errorf("export: %d records, want %d", got, site.Articles())
+	}
+	// The same database by its URL.
+	if got := mustRun(t, nil, "runs", "--db", u); !strings.Contains(got, "finished") {
+		t.Errorf("runs --db URL:\n%s", got)
+	}
+}
+
+// TestCLI_postgresSameAsSQLite: the same two crawls of the test site (the
+// second after the site changed) into a SQLite file and into PostgreSQL;
+// then export (with history, --since, --site), search (one, two and more
+// characters), runs and the reader give the same on both, but for the
+// times of the crawls themselves.
+func TestCLI_postgresSameAsSQLite(t *testing.T) {
+	pg := pgtest.NewDB(t)
+	sq := filepath.Join(t.TempDir(), "archive.db")
+	site, base := MustStartSite(t, testsite.Options{Articles: 24})
+	dbs := []string{sq, pg}
+	for _, db := range dbs {
+		mustRun(t, []int{exitOK, exitPartial}, append(fastCrawl(db), base+"/")...)
+	}
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond) // the second crawls fetch after between, whatever the clock's grain
+	site.SetVersion(2)
+	for _, db := range dbs {
+		mustRun(t, []int{exitOK, exitPartial}, append(fastCrawl(db), base+"/")...)
+	}
+	if len(site.ChangedArticles(2, base)) == 0 {
+		t.Fatal("the test site changed no article in version 2")
+	}
+
+	same := func(what string, f func(db string) string) {
+		t.Helper()
+		a, b := f(sq), f(pg)
+		if a != b {
+			t.Errorf("%s differs between SQLite and PostgreSQL:\n--- SQLite\n%s\n--- PostgreSQL\n%s", what, a, b)
+		}
+		if strings.TrimSpace(a) == "" || a == "[]" {
+			t.Errorf("%s is empty", what)
+		}
+	}
+	host := strings.TrimPrefix(base, "http://")
+	exportArgs := [][]string{
+		{"--history"},
+		{"--since", between.Format(time.RFC3339Nano)},
+		{"--site", host, "--body", "html,markdown"},
+	}
+	for _, extra := range exportArgs {
+		same("export "+strings.Join(extra, " "), func(db string) string {
+			return normExport(t, mustRun(t, nil, append([]string{"export", "--db", db, "--format", "jsonl"}, extra...)...))
+		})
+	}
+	for _, q := range []string{"卡", "贷款", "U盾", "银行 贷款"} {
+		same("search "+q, func(db string) string {
+			return normSearch(t, mustRun(t, nil, "search", "--db", db, "--json", "--limit", "1000", q))
+		})
+	}
+	same("search --site --since", func(db string) string {
+		return normSearch(t, mustRun(t, nil, "search", "--db", db, "--json", "--site", host, "--since", "2000-01-01", "贷款"))
+	})
+	same("runs", func(db string) string { return normRuns(t, mustRun(t, nil, "runs", "--db", db, "--json")) })
+
+	// The reader: an article, a changed article's history, the runs and a
+	// search, each page as served but for times, and the list's articles.
+	changed := site.ChangedArticles(2, base)[0]
+	article := site.ArticleURLs(base)[0]
+	for _, path := range []string{
+		"/a?u=" + url.QueryEscape(article),
+		"/history?u=" + url.QueryEscape(changed),
+		"/runs",
+		"/search?q=" + url.QueryEscape("贷款"),
+	} {
+		same("serve "+path, func(db string) string { return normPage(serveGet(t, db, path)) })
+	}
+	same("serve / (articles listed)", func(db string) string { return listedArticles(serveGet(t, db, "/")) })
+}
+
+// serveGet runs `serve` on db and returns the body of path.
+func serveGet(t *testing.T, db, path string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	base, done, _, stderr := startServe(t, ctx, "--db", db, "--addr", "127.0.0.1:0")
+	defer func() {
+		cancel()
+		<-done
+	}()
+	resp, err := http.Get(strings.TrimSuffix(base, "/") + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s on %s: %d, %v\n%s\n%s", path, db, resp.StatusCode, err, b, stderr.String())
+	}
+	return string(b)
+}
+
+// timeRE matches the times and durations of a crawl, which two crawls do
+// not share.
+var timeRE = regexp.MustCompile(`\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?|\b\d+(\.\d+)?(ns|µs|ms|s|m|h)\b`)
+
+func normPage(html string) string { return timeRE.ReplaceAllString(html, "T") }
+
+var articleLinkRE = regexp.MustCompile(`href="/a\?u=[^"]+"`)
+
+func listedArticles(html string) string {
+	links := articleLinkRE.FindAllString(html, -1)
+	sort.Strings(links)
+	return strings.Join(links, "\n")
+}
+
+// normExport returns the JSONL records sorted by URL, without their fetch
+// times (which are each crawl's own): the two archives number their pages in
+// the order their crawls saved them.
+func normExport(t *testing.T, jsonl string) string {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(jsonl), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("export line %q: %v", l, err)
+		}
+		delete(m, "fetched_at")
+		if h, ok := m["history"].([]any); ok {
+			for _, v := range h {
+				delete(v.(map[string]any), "fetched_at")
+			}
+		}
+		b, _ := json.Marshal(m)
+		lines = append(lines, string(b))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// normSearch returns the hits (URL, title, snippet, date, site) sorted by
+// URL: each back end ranks by its own formula, so equal ranks may come in
+// another order.
+func normSearch(t *testing.T, out string) string {
+	t.Helper()
+	var hits []searchEntry
+	if err := json.Unmarshal([]byte(out), &hits); err != nil {
+		t.Fatalf("search output %q: %v", out, err)
+	}
+	var lines []string
+	for _, h := range hits {
+		lines = append(lines, fmt.Sprintf("%s %s %q %v %s", h.URL, h.Title, h.Snippet, h.Published, h.Site))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// normRuns returns the runs without their times.
+func normRuns(t *testing.T, out string) string {
+	t.Helper()
+	var runs []runEntry
+	if err := json.Unmarshal([]byte(out), &runs); err != nil {
+		t.Fatalf("runs output %q: %v", out, err)
+	}
+	for i := range runs {
+		runs[i].StartedAt, runs[i].FinishedAt = time.Time{}, nil
+	}
+	b, _ := json.MarshalIndent(runs, "", " ")
+	return string(b)
+}
