@@ -96,8 +96,8 @@ func connect(ctx context.Context, connString string, opts []store.Option, readOn
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: parse %s: %w", redact(connString), err)
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8
+	if cfg.MaxConns < 8 && !hasParam(connString, "pool_max_conns") {
+		cfg.MaxConns = 8 // unless the URL asks for fewer (many workers, one server)
 	}
 	if readOnly {
 		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"

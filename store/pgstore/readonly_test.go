@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,5 +54,39 @@ func TestOpenReadOnly_empty(t *testing.T) {
 	defer db.Close()
 	if v, err := db.SchemaVersion(ctx); err != nil || v == 0 {
 		t.Fatalf("schema version %d, %v", v, err)
+	}
+}
+
+// TestOpen_poolSize: a URL's pool_max_conns is kept, fewer than the
+// default too (many workers sharing one server's connections).
+func TestOpen_poolSize(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDB(t)
+	with := func(n string) string {
+		p, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := p.Query()
+		q.Set("pool_max_conns", n)
+		p.RawQuery = q.Encode()
+		return p.String()
+	}
+	for _, tc := range []struct {
+		url  string
+		want int32
+	}{
+		{u, 8},
+		{with("3"), 3},
+		{with("20"), 20},
+	} {
+		db, err := pgstore.Open(ctx, tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.Pool().Config().MaxConns; got != tc.want {
+			t.Errorf("%s: pool of %d, want %d", pgstore.Redact(tc.url), got, tc.want)
+		}
+		db.Close()
 	}
 }

@@ -41,3 +41,9 @@ func Redact(connString string) string {
 }
 
 func redact(connString string) string { return Redact(connString) }
+
+// hasParam reports whether the URL connString sets the query parameter name.
+func hasParam(connString, name string) bool {
+	u, err := url.Parse(connString)
+	return err == nil && u.Query().Has(name)
+}
