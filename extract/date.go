@@ -111,6 +111,9 @@ func parseZone(z string) *time.Location {
 	return time.FixedZone("", off)
 }
 
+// amPMMarks strips the dots and spaces of an am/pm marker ("p. m." → "pm").
+var amPMMarks = strings.NewReplacer(".", "", " ", "")
+
 // findDates returns the full dates (with a year) in s, in order: Chinese
 // and ISO forms, day-first and month-first figures, and month names in the
 // languages of monthNames.
@@ -136,7 +139,10 @@ func findDates(s string, max int) []dateHit {
 			return s[m[2*k]:m[2*k+1]]
 		}
 		h, mi, sec := atoi(sub(tk)), atoi(sub(tk+1)), atoi(sub(tk+2))
-		ap := strings.ToLower(strings.NewReplacer(".", "", " ", "").Replace(sub(tk + 3)))
+		ap := ""
+		if a := sub(tk + 3); a != "" {
+			ap = strings.ToLower(amPMMarks.Replace(a))
+		}
 		if dayFirst && mo > 12 && d <= 12 {
 			mo, d = d, mo
 		}

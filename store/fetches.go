@@ -52,10 +52,11 @@ func newFetchRow(status int, body []byte, c *finarchive.Capture) *fetchRow {
 }
 
 // insertFetch adds the fetch fr of page pageID. withBody says fr brought
-// the body about to go into raw: when raw already holds the same payload
-// (same digest), it returns that body's fetch as same and the body stays;
-// otherwise the body in raw moves into its own fetch row, so every distinct
-// body stays exportable.
+// the body about to go into raw, which may hold an earlier one (false for a
+// page just inserted: nothing to look up): when raw already holds the same
+// payload (same digest), it returns that body's fetch as same and the body
+// stays; otherwise the body in raw moves into its own fetch row, so every
+// distinct body stays exportable.
 func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt string, fr *fetchRow, withBody bool) (id, same int64, err error) {
 	if withBody {
 		var (

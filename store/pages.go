@@ -393,7 +393,8 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	var bodyFetch any // the fetch raw's body belongs to
 	if fetched && p.raw != nil {
-		fetchID, same, err := insertFetch(ctx, tx, id, runID, fetchedAt, p.fetch, true)
+		// A new page has no raw body yet to compare with or keep.
+		fetchID, same, err := insertFetch(ctx, tx, id, runID, fetchedAt, p.fetch, result != finarchive.SaveNew)
 		if err != nil {
 			return result, err
 		}
