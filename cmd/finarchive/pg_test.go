@@ -251,3 +251,56 @@ func normRuns(t *testing.T, out string) string {
 	b, _ := json.MarshalIndent(runs, "", " ")
 	return string(b)
 }
+
+// withPassword returns the URL u with a password in its user info: the test
+// cluster trusts local connections and never asks for it, so the commands
+// work while the password is there to leak.
+func withPassword(t *testing.T, u, password string) string {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.User = url.UserPassword(p.User.Username(), password)
+	return p.String()
+}
+
+// TestCLI_postgresSchedule: a schedule file's db: takes a PostgreSQL URL;
+// its runs land there, and the daemon's logs name the database without its
+// password.
+func TestCLI_postgresSchedule(t *testing.T) {
+	const secret = "hunter2-pw"
+	db := withPassword(t, pgtest.NewDB(t), secret)
+	site, base := MustStartSite(t, testsite.Options{Articles: 10})
+	cfg := filepath.Join(t.TempDir(), "schedule.yaml")
+	writeFile(t, cfg, fmt.Sprintf(`
+defaults:
+  every: 1s
+  jitter: 0s
+  delay: 0s
+  retries: 1
+  backoff: 20ms
+  exclude: ['/calendar/|/refer/|/big\.html']
+sites:
+  - name: pg
+    seeds: [%s/]
+    db: %q
+    adaptive: false
+`, base, db))
+	stderr, code := runSchedule(t, "schedule", "--config", cfg, "--max-runs", "2")
+	skipStub(t, stderr)
+	if code != 0 {
+		t.Fatalf("schedule: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, secret) {
+		t.Errorf("the schedule's log shows the database password:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "xxxxx@") {
+		t.Errorf("the schedule's log does not name the database:\n%s", stderr)
+	}
+	runs := mustRuns(t, db)
+	if len(runs) != 2 || runs[0].New != site.Articles() || runs[1].New != 0 || runs[1].NotModified < site.Articles() {
+		t.Fatalf("runs = %+v; want 2, the first archiving the %d articles, the second finding them not modified", runs, site.Articles())
+	}
+	checkDisjoint(t, runs)
+}

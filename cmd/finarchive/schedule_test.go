@@ -19,7 +19,7 @@ import (
 
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/crawler"
-	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/finarchive/finarchive/testsite"
 )
 
@@ -49,7 +49,7 @@ func runSchedule(t testing.TB, args ...string) (stderr string, code int) {
 // mustRuns returns the runs of an archive, oldest first.
 func mustRuns(t testing.TB, path string) []finarchive.Run {
 	t.Helper()
-	db, err := store.OpenReadOnly(context.Background(), path)
+	db, err := backend.OpenReadOnly(context.Background(), path) // a SQLite file or a postgres:// URL
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func mustRuns(t testing.TB, path string) []finarchive.Run {
 // full-text index included) on an archive.
 func mustIntegrity(t testing.TB, path string) {
 	t.Helper()
-	db, err := store.OpenReadOnly(context.Background(), path)
+	db, err := backend.OpenReadOnly(context.Background(), path) // a SQLite file or a postgres:// URL
 	if err != nil {
 		t.Fatal(err)
 	}
