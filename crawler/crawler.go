@@ -243,11 +243,19 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 	defer j.slot.Release()
 	u, err := url.Parse(j.url)
 	if err != nil {
-		c.fr.robotsRead(j.host, "")
+		if !j.origin {
+			c.fr.robotsRead(j.host, "")
+		}
 		return
 	}
 	st := c.robots.state(withSlot(ctx, j.slot), u) // the slot starts if it is fetched
 	j.slot.Release()
+	if j.origin {
+		// Another origin of the host (https:// beside http://): read, or
+		// unreachable until its retry time, when the frontier has it
+		// read again; meanwhile its pages are skipped as disallowed.
+		return
+	}
 	if ctx.Err() != nil {
 		return // stopping: asked again on resume
 	}
@@ -326,14 +334,15 @@ func (c *Crawler) isSeedHost(host string) bool {
 	return c.scope.hosts[host]
 }
 
-// allowedByRobots reports whether robots.txt lets us fetch raw (known by
-// the time pages of its host are dispatched).
-func (c *Crawler) allowedByRobots(ctx context.Context, raw string) bool {
+// robotsKnown reports whether robots.txt lets us fetch raw and whether
+// that is known yet (see robots.known), and raw's origin.
+func (c *Crawler) robotsKnown(raw string) (allowed, known bool, origin string) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return true // process reports the bad URL
+	if err != nil || u.Host == "" {
+		return true, true, "" // process reports the bad URL
 	}
-	return c.robots.Allowed(ctx, u)
+	allowed, known = c.robots.known(u)
+	return allowed, known, u.Scheme + "://" + u.Host
 }
 
 // deferReason is the last_error of a host's URLs left for the next run.

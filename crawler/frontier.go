@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,9 @@ type job struct {
 	budget string               // jobSitemap: the seed host whose sitemap budget it uses
 	reason string               // jobFail: why
 	try    int                  // jobRobots: attempts so far
+	// origin marks a jobRobots of another origin of the host than its
+	// first (https:// beside http://): it only reads the file.
+	origin bool
 	slot   *Slot
 }
 
@@ -54,11 +58,12 @@ type hostQueue struct {
 	origin   string // scheme://host, once known
 	tasks    []job  // robots.txt and sitemaps, before pages
 	items    []finarchive.QueueItem
-	robots   bool      // robots.txt read (or not needed): pages may go
-	robotsQ  bool      // the robots task was queued
-	down     string    // robots.txt unreachable after every retry: why (its pages fail)
-	dbDue    time.Time // when the sink may have due items of the host (zero: none known)
-	gen      uint64    // bumped whenever dbDue is raised from outside a claim
+	robots   bool            // robots.txt read (or not needed): pages may go
+	robotsQ  bool            // the robots task was queued
+	originQ  map[string]bool // other origins whose robots.txt is being read
+	down     string          // robots.txt unreachable after every retry: why (its pages fail)
+	dbDue    time.Time       // when the sink may have due items of the host (zero: none known)
+	gen      uint64          // bumped whenever dbDue is raised from outside a claim
 	claiming bool
 	deferred bool // left for the next run: nothing more is fetched
 	waitSlot bool // waiting for the gate to report a start or release
@@ -332,6 +337,9 @@ func (f *frontier) drain() error {
 			f.pages--
 		}
 		if h := f.hosts[j.host]; h != nil {
+			if j.origin {
+				delete(h.originQ, strings.TrimSuffix(j.url, "/robots.txt"))
+			}
 			f.schedule(h, time.Time{})
 		}
 	}
@@ -469,8 +477,26 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 			return job{kind: jobFail, host: h.key, item: it, reason: h.down}, true, time.Time{}
 		}
 		if len(h.tasks) == 0 && !f.c.cfg.IgnoreRobots {
+			it := h.items[0]
+			allowed, known, origin := f.c.robotsKnown(it.URL)
+			if !known {
+				// Its origin's robots.txt (another scheme than the
+				// host's first, or one due to be asked again) is read
+				// first, as a request of the host: the dispatcher never
+				// fetches.
+				if !h.originQ[origin] {
+					if h.originQ == nil {
+						h.originQ = map[string]bool{}
+					}
+					h.originQ[origin] = true
+					h.tasks = append(h.tasks, job{kind: jobRobots, host: h.key, url: origin + "/robots.txt", origin: true})
+					continue
+				}
+				heap.Pop(&f.ready) // scheduled again when that read is done
+				continue
+			}
 			// A page robots.txt disallows costs no request.
-			if it := h.items[0]; !f.c.allowedByRobots(f.ctx, it.URL) {
+			if !allowed {
 				h.items = h.items[1:]
 				f.afterTake(h)
 				return job{kind: jobSkip, host: h.key, item: it}, true, time.Time{}

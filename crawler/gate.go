@@ -200,22 +200,30 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (*Slot, error) {
 }
 
 // Start records that the slot's request starts now: the host's next start
-// is at least its gap after this one.
-func (s *Slot) Start() {
+// is at least its gap after this one. Only the first call counts.
+func (s *Slot) Start() { s.start(false) }
+
+// start is Start; again also counts a later call (the request written
+// once more, on another connection: the transport's own retry of a
+// request whose reused connection had been closed), which pushes the
+// host's next start to a gap after it.
+func (s *Slot) start(again bool) {
 	if s == nil {
 		return
 	}
 	g := s.g
 	g.mu.Lock()
-	if s.started || s.done {
+	if s.done || (s.started && !again) {
 		g.mu.Unlock()
 		return
 	}
-	s.started = true
 	h := g.host(s.host)
-	h.unstarted--
 	now := time.Now()
-	s.startAt = now
+	if !s.started {
+		s.started = true
+		h.unstarted--
+		s.startAt = now
+	}
 	h.lastStart = now
 	if next := now.Add(h.effectiveGap() + s.extra); next.After(h.next) {
 		h.next = next
@@ -479,7 +487,7 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	s := c.arg
 	c.arg = nil
 	c.mu.Unlock()
-	s.Start()
+	s.start(true)
 	return n, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,6 +129,62 @@ func TestCrawler_GapHoldsForEveryRequest(t *testing.T) {
 	}
 	mu.Unlock()
 	checkPolite(t, f, delay, 5*time.Millisecond, 2)
+}
+
+// TestCrawler_EveryRequestHasASlot: every request of a crawl goes through
+// the gate, the robots.txt of a second origin of a host included (an
+// https:// link on an http:// site: one host, two robots.txt files). It
+// used to be fetched by the dispatcher itself when a page of that origin
+// came up: no slot, no gap, and every host held up while it was read.
+func TestCrawler_EveryRequestHasASlot(t *testing.T) {
+	f := mustFarm(t, 1, 2)
+	h := f.Hosts[0]
+	secure := "https" + strings.TrimPrefix(h.Base, "http") + "/secure.html"
+	h.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/" {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><head><title>金融资讯首页</title></head><body><h1>金融资讯</h1><ul>
+<li><a href="/a/0.html">信用卡资讯第0篇</a></li><li><a href="%s">信用卡资讯安全篇</a></li><li><a href="/a/1.html">信用卡资讯第1篇</a></li>
+</ul></body></html>`, secure)
+		return true
+	}
+	db := mustStore(t)
+	id, err := db.StartRun(context.Background(), store.RunSpec{Seeds: f.Seeds()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crawler.New(politeConfig(20*time.Millisecond, 2), db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var traced []crawler.RequestTrace
+	c.TraceRequests(func(rt crawler.RequestTrace) {
+		mu.Lock()
+		traced = append(traced, rt)
+		mu.Unlock()
+	})
+	counts, err := c.Run(context.Background(), id, f.Seeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	secureRobots := false
+	for _, rt := range traced {
+		if !rt.Slot {
+			t.Errorf("%s was requested without a slot of the gate", rt.URL)
+		}
+		secureRobots = secureRobots || strings.HasPrefix(rt.URL, "https://") && strings.HasSuffix(rt.URL, "/robots.txt")
+	}
+	if !secureRobots {
+		t.Errorf("the https origin's robots.txt was never asked for; requests: %d", len(traced))
+	}
+	if counts.New != 2 {
+		t.Errorf("counts %+v: want the 2 articles new", counts)
+	}
 }
 
 // TestCrawler_PolitenessManyHosts: with parallelism 2, requests to each

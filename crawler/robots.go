@@ -139,24 +139,38 @@ func (r *robots) get(ctx context.Context, key string) (data *robotstxt.RobotsDat
 	return robotsAllowAll, "" // a status robotstxt does not know (3xx without Location, 1xx)
 }
 
-// entry returns the parsed robots.txt of u's host (disallowing everything
-// while it is unreachable).
-func (r *robots) entry(ctx context.Context, u *url.URL) *robotstxt.RobotsData {
-	return r.state(ctx, u).data
-}
-
-// Allowed reports whether robots.txt lets our agent fetch u: false too
-// while it is unreachable (see Unreachable).
-func (r *robots) Allowed(ctx context.Context, u *url.URL) bool {
-	st := r.state(ctx, u)
-	if st.down != "" {
-		return false
+// known reports, without fetching anything, whether robots.txt lets our
+// agent fetch u (false while it is unreachable), and whether that is known
+// at all: false when the file of u's origin has not been read yet, or was
+// unreachable and is due to be asked again. The frontier asks this and,
+// when it is not known, has the file read as a request of its host (see
+// jobRobots), never from the dispatcher itself.
+func (r *robots) known(u *url.URL) (allowed, known bool) {
+	r.mu.Lock()
+	e := r.hosts[u.Scheme+"://"+u.Host]
+	r.mu.Unlock()
+	if e == nil {
+		return false, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case !e.fetched || e.data == nil:
+		return false, false
+	case e.down != "":
+		return false, r.now().Before(e.retryAt)
 	}
 	p := u.EscapedPath()
 	if u.RawQuery != "" {
 		p += "?" + u.RawQuery
 	}
-	return st.data.TestAgent(p, agentToken(r.agent))
+	return e.data.TestAgent(p, agentToken(r.agent)), true
+}
+
+// entry returns the parsed robots.txt of u's host (disallowing everything
+// while it is unreachable).
+func (r *robots) entry(ctx context.Context, u *url.URL) *robotstxt.RobotsData {
+	return r.state(ctx, u).data
 }
 
 // Unreachable reports whether u's host's robots.txt was unreachable when
