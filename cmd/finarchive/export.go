@@ -20,37 +20,45 @@ import (
 
 type exportFlags struct {
 	db, format, out, since, site, body string
-	history                            bool
+	history, force                     bool
 }
 
 func newExportCmd(a *app) *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
-		Use:   "export --db PATH|URL --format json|jsonl|warc|wacz [-o FILE]",
-		Short: "Write the archive's articles as JSON, JSON Lines, WARC or WACZ",
+		Use:   "export --db PATH|URL --format json|jsonl|warc|wacz|sqlite [-o FILE]",
+		Short: "Write the archive's articles as JSON, JSON Lines, WARC or WACZ, or the whole archive as a SQLite file",
 		Long: `Export writes one record per archived article (the schema is in README.md).
 json is one array; jsonl one record per line. warc is a WARC/1.1 file (gzip,
 one member per record): warcinfo, a request and a response (or revisit) record
 per fetch with the bytes as received, and a metadata record per article with its
 JSON record. wacz is a WACZ 1.2.0 package of that WARC with its CDXJ index,
 pages.jsonl and datapackage.json (needs -o). Records are streamed with constant
-memory. With -o the file is written atomically: a temporary file, then a rename.`,
+memory. With -o the file is written atomically: a temporary file, then a rename.
+
+sqlite (needs -o) writes the whole archive, from SQLite or PostgreSQL, as a new
+SQLite archive file that every command works on: records with their full
+history, cards, raw responses, every fetch (so a WARC export of the copy is the
+same), unarchived pages, runs, and its search index. An existing file is
+refused unless --force is given. --since and --site do not apply to it.`,
 		Example: `  finarchive export --db finarchive.db --format jsonl -o articles.jsonl
   finarchive export --db finarchive.db --format json --since 2024-01-01 --history
   finarchive export --db finarchive.db --format warc -o archive.warc.gz
   finarchive export --db finarchive.db --format wacz --site www.example.com -o example.wacz
-  finarchive export --db finarchive.db --body html,markdown -o articles.jsonl`,
+  finarchive export --db finarchive.db --body html,markdown -o articles.jsonl
+  finarchive export --db postgres://crawler@db.example/finarchive --format sqlite -o archive.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
-	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc or wacz")
+	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc, wacz or sqlite")
 	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
 	fl.StringVar(&f.site, "site", "", "only records of this host")
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
 	fl.StringVar(&f.body, "body", "html", bodyFlagHelp+" (json and jsonl)")
+	fl.BoolVar(&f.force, "force", false, "sqlite: replace the file -o names if it exists")
 	return cmd
 }
 
@@ -83,8 +91,12 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 		if f.out == "" {
 			return &usageError{msg: "--format wacz needs -o FILE"}
 		}
+	case "sqlite":
+		if err := checkSQLiteExport(f); err != nil {
+			return err
+		}
 	default:
-		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc or wacz", f.format)}
+		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc, wacz or sqlite", f.format)}
 	}
 	forms, err := parseBodyForms(f.body)
 	if err != nil {
@@ -99,6 +111,9 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 		return err
 	}
 	defer db.Close()
+	if f.format == "sqlite" {
+		return a.exportSQLite(ctx, db, f)
+	}
 	opts := store.ExportOptions{Since: since, History: f.history, Site: f.site}
 	if f.format == "warc" || f.format == "wacz" {
 		return a.exportWARC(ctx, db, opts, f)

@@ -98,7 +98,14 @@ func Fill(ctx context.Context, a store.Archive, clock *Clock, n int) ([]string, 
 		if i == 2 {
 			rec.Cards = nil
 		}
-		at = at.Add(1500 * time.Millisecond)
+		if i < 7 {
+			at = at.Add(1500 * time.Millisecond)
+		} else {
+			// The extra articles tie on published and fetch time: lists
+			// order them by id.
+			pub := time.Date(2024, 3, 10, 9, 30, 0, 0, cst)
+			rec.Published, rec.PublishedRaw = &pub, "2024-03-10 09:30"
+		}
 		if err := complete(run1, fetch(rec, "<html><body>"+rec.Body+"</body></html>", at, i == 3)); err != nil {
 			return nil, err
 		}
