@@ -189,6 +189,10 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 	if gate == nil {
 		gate = NewHostGate(c.cfg.Parallelism, time.Duration(c.cfg.Delay), time.Duration(c.cfg.RandomDelay))
 	}
+	if ht, ok := c.sink.(HostTimer); ok {
+		// The sink keeps every host's politeness across processes.
+		gate = c.timedGate(ctx, ht, runID)
+	}
 	if _, err := c.sink.Enqueue(ctx, runID, items); err != nil {
 		return c.Counts(), fmt.Errorf("crawler: enqueue seeds: %w", err)
 	}
@@ -216,11 +220,21 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 // sink fails, which stops the crawl.
 func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 	switch j.kind {
-	case jobRobots:
-		c.readRobots(ctx, j)
-		return nil
-	case jobSitemap:
-		c.readSitemapJob(ctx, runID, j)
+	case jobRobots, jobSitemap:
+		release, err := c.globalSlot(ctx, j.host) // under a HostTimer: a start of its own
+		if err != nil {
+			j.slot.Release()
+			if ctx.Err() != nil {
+				return nil // stopping: asked again on resume
+			}
+			return err
+		}
+		defer release()
+		if j.kind == jobRobots {
+			c.readRobots(ctx, j)
+		} else {
+			c.readSitemapJob(ctx, runID, j)
+		}
 		return nil
 	case jobSkip:
 		c.skip("robots")

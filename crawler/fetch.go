@@ -181,7 +181,10 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 
 	if ctx.Err() != nil && resp == nil {
 		// Stopped mid-request: put it back untouched for the resume.
-		return c.sink.Retry(bg, runID, it, "interrupted")
+		if err := c.sink.Retry(bg, runID, it, "interrupted"); err != nil && !c.leaseLost(err, it) {
+			return err
+		}
+		return nil
 	}
 	if resp == nil {
 		var blocked *BlockedError
@@ -359,6 +362,9 @@ func (c *Crawler) retry(ctx context.Context, runID int64, it finarchive.QueueIte
 	it.NextTry = next.Truncate(time.Millisecond).Add(time.Millisecond)
 	c.log.Debug("retry", "url", it.URL, "reason", msg, "attempt", it.Attempts, "at", next)
 	if err := c.sink.Retry(ctx, runID, it, msg); err != nil {
+		if c.leaseLost(err, it) {
+			return nil
+		}
 		return fmt.Errorf("crawler: retry %q: %w", it.URL, err)
 	}
 	c.fr.retried(it.Host, it.NextTry)
@@ -378,6 +384,9 @@ func (c *Crawler) completeRes(ctx context.Context, runID int64, f *finarchive.Fe
 	if err == nil {
 		c.fr.enqueued(f.Links)
 		return res, nil
+	}
+	if c.leaseLost(err, f.Item) {
+		return finarchive.SaveNone, nil
 	}
 	if f.Record == nil {
 		return res, fmt.Errorf("crawler: complete %q: %w", f.Item.URL, err)

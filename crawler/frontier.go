@@ -143,6 +143,7 @@ type frontier struct {
 	claimBusy bool
 	sitemaps  map[string]bool // sitemap URLs queued
 	budget    map[string]int  // sitemaps read per seed host
+	pollAt    time.Time       // under a HostTimer: look at the sink again then (other workers' URLs in flight)
 
 	mu   sync.Mutex
 	in   inbox
@@ -340,6 +341,10 @@ func (f *frontier) drain() error {
 			if j.origin {
 				delete(h.originQ, strings.TrimSuffix(j.url, "/robots.txt"))
 			}
+			if f.gate.global != nil && !h.dbDue.IsZero() && !h.claiming {
+				// Its place in flight is free in the sink: claim again.
+				f.setDue(h, time.UnixMilli(0))
+			}
 			f.schedule(h, time.Time{})
 		}
 	}
@@ -502,6 +507,14 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 				return job{kind: jobSkip, host: h.key, item: it}, true, time.Time{}
 			}
 		}
+		if len(h.tasks) == 0 {
+			if at := h.items[0].StartAt; at.After(now) {
+				// Its start is reserved (HostTimer): not before.
+				heap.Pop(&f.ready)
+				f.schedule(h, at)
+				continue
+			}
+		}
 		slot, at := f.gate.TryAcquire(h.key, now)
 		if slot == nil {
 			heap.Pop(&f.ready)
@@ -537,6 +550,9 @@ func (f *frontier) afterTake(h *hostQueue) {
 
 // idle reports whether nothing is left to do or wait for in memory.
 func (f *frontier) idle() bool {
+	if !f.pollAt.IsZero() && time.Now().Before(f.pollAt) {
+		return false
+	}
 	if f.busy > 0 || f.claimBusy || len(f.needClaim) > 0 || f.waiting > 0 {
 		return false
 	}
@@ -563,6 +579,7 @@ func (f *frontier) idle() bool {
 // has queued (of hosts it did not know, or deferred ones) are picked up or
 // deferred. It reports whether the crawl is over.
 func (f *frontier) settle(ctx context.Context) (bool, error) {
+	f.pollAt = time.Time{}
 	if !f.pagesOK() {
 		return true, nil
 	}
@@ -586,6 +603,17 @@ func (f *frontier) settle(ctx context.Context) (bool, error) {
 		h.gen++
 		f.setDue(h, due)
 		over = false
+	}
+	if over && f.gate.global != nil {
+		// Other workers of the run may still have URLs in flight: their
+		// pages add links, their retries and lost leases come back.
+		n, _, err := f.c.sink.Pending(ctx, f.runID)
+		if err != nil {
+			return false, fmt.Errorf("crawler: pending: %w", err)
+		}
+		if n > 0 {
+			f.pollAt, over = time.Now().Add(pendingPoll), false
+		}
 	}
 	return over, nil
 }
@@ -687,6 +715,9 @@ func (f *frontier) run(ctx context.Context, workers int, work func(job) error, s
 		}
 		if f.due.Len() > 0 && (wait.IsZero() || f.due[0].at.Before(wait)) {
 			wait = f.due[0].at
+		}
+		if !f.pollAt.IsZero() && (wait.IsZero() || f.pollAt.Before(wait)) {
+			wait = f.pollAt
 		}
 		var tc <-chan time.Time
 		if !wait.IsZero() {

@@ -33,6 +33,8 @@ type HostGate struct {
 	hosts    map[string]*gateHost
 	watchers []watcher // replaced, never changed in place: notify reads it without copying
 	nextW    int
+
+	global *globalTiming // set before use: timing kept by a HostTimer (timed.go)
 }
 
 type watcher struct {
@@ -69,6 +71,9 @@ func (g *HostGate) SetLimit(host string, limit int, gap, random time.Duration) {
 	defer g.mu.Unlock()
 	h := g.host(host)
 	limit = max(limit, 1)
+	if g.global != nil {
+		gap, random = 0, 0 // the HostTimer keeps them
+	}
 	if !h.set {
 		h.limit, h.gap, h.random = limit, max(gap, 0), max(random, 0)
 		h.set = true
@@ -83,6 +88,10 @@ func (g *HostGate) SetLimit(host string, limit int, gap, random time.Duration) {
 // caller caps it), counted from the latest start (the robots.txt request
 // itself). A shorter Crawl-delay than the gap changes nothing.
 func (g *HostGate) SetCrawlDelay(host string, d time.Duration) {
+	if g.global != nil {
+		g.global.crawlDelay(host, d)
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	h := g.host(host)
@@ -102,6 +111,9 @@ func (g *HostGate) Gap(host string) time.Duration {
 // Park holds every request to host until the given time (a later Park
 // extends it, an earlier one does nothing).
 func (g *HostGate) Park(host string, until time.Time) {
+	if g.global != nil {
+		g.global.park(host, until)
+	}
 	g.mu.Lock()
 	h := g.host(host)
 	if until.After(h.parked) {
@@ -134,6 +146,9 @@ type Slot struct {
 	startAt  time.Time
 	started  bool
 	done     bool
+	// onRelease, when set, is called once by Release (a HostTimer's
+	// reservation).
+	onRelease func()
 }
 
 // TryAcquire returns a slot for a request to host if one may start now:
@@ -169,6 +184,13 @@ func (g *HostGate) TryAcquire(host string, now time.Time) (*Slot, time.Time) {
 // Acquire waits until a request to host may start and returns its slot, or
 // ctx's error. It is for callers without a dispatcher of their own.
 func (g *HostGate) Acquire(ctx context.Context, host string) (*Slot, error) {
+	if g.global != nil {
+		return g.acquireGlobal(ctx, host)
+	}
+	return g.acquire(ctx, host)
+}
+
+func (g *HostGate) acquire(ctx context.Context, host string) (*Slot, error) {
 	changed := make(chan struct{}, 1)
 	stop := g.Watch(func(h string) {
 		if h == host {
@@ -264,6 +286,9 @@ func (s *Slot) Release() {
 		h.unstarted--
 	}
 	g.mu.Unlock()
+	if s.onRelease != nil {
+		s.onRelease()
+	}
 	g.notify(s.host)
 }
 

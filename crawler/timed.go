@@ -1,0 +1,138 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/finarchive/finarchive"
+)
+
+// HostTimer is implemented by a Sink that keeps the hosts' politeness
+// itself, shared by every process that works the run (the PostgreSQL
+// frontier of `finarchive work`: several crawlers on several machines
+// claim from one queue). The crawler then leaves a host's gap, random
+// extra, Crawl-delay and parking to the sink, which reserves each claimed
+// item a start (QueueItem.StartAt) and counts claimed items as the host's
+// requests in flight; the crawler starts each request at its reserved
+// time, not before, and keeps only the parallelism in its own gate.
+type HostTimer interface {
+	// SetPoliteness sets the run's limits per host: at most parallelism
+	// requests in flight, starts gap plus a random extra up to random
+	// apart. Claims of the run keep them from then on.
+	SetPoliteness(runID int64, parallelism int, gap, random time.Duration)
+	// ReserveHost reserves a start for a request to host that is no
+	// frontier item (robots.txt, a sitemap, a request asked again),
+	// waiting while the host is parked or at its cap; the request counts
+	// in flight until release is called.
+	ReserveHost(ctx context.Context, runID int64, host string) (start time.Time, release func(), err error)
+	// ParkHost holds the host's claims until until (429, 503, a soft
+	// block, Retry-After).
+	ParkHost(ctx context.Context, runID int64, host string, until time.Time) error
+	// SetCrawlDelay raises the host's gap to d (a robots.txt Crawl-delay,
+	// already capped).
+	SetCrawlDelay(ctx context.Context, runID int64, host string, d time.Duration) error
+}
+
+// globalTiming links a crawl's gate to a HostTimer: the gate then keeps
+// no gap of its own (SetLimit), and its Park, SetCrawlDelay and Acquire go
+// to the timer.
+type globalTiming struct {
+	ctx   context.Context
+	t     HostTimer
+	runID int64
+	log   func(msg string, args ...any)
+}
+
+// timedGate returns a gate of the crawl's own whose timing is t's: it
+// keeps only the parallelism per host.
+func (c *Crawler) timedGate(ctx context.Context, t HostTimer, runID int64) *HostGate {
+	t.SetPoliteness(runID, c.cfg.Parallelism, time.Duration(c.cfg.Delay), time.Duration(c.cfg.RandomDelay))
+	g := NewHostGate(c.cfg.Parallelism, 0, 0)
+	g.global = &globalTiming{ctx: ctx, t: t, runID: runID, log: c.log.Warn}
+	return g
+}
+
+func (gt *globalTiming) park(host string, until time.Time) {
+	if err := gt.t.ParkHost(context.WithoutCancel(gt.ctx), gt.runID, host, until); err != nil {
+		gt.log("park host for every worker", "host", host, "err", err)
+	}
+}
+
+func (gt *globalTiming) crawlDelay(host string, d time.Duration) {
+	if err := gt.t.SetCrawlDelay(context.WithoutCancel(gt.ctx), gt.runID, host, d); err != nil {
+		gt.log("set Crawl-delay for every worker", "host", host, "err", err)
+	}
+}
+
+// wait reserves a start on host and waits for it; release ends the
+// reservation's place in flight.
+func (gt *globalTiming) wait(ctx context.Context, host string) (release func(), err error) {
+	start, release, err := gt.t.ReserveHost(ctx, gt.runID, host)
+	if err != nil {
+		return nil, err
+	}
+	if err := sleepUntil(ctx, start); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// sleepUntil waits until t or ctx's end.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// acquireGlobal is Acquire under a HostTimer: a start reserved with the
+// timer, then a slot of the gate (its parallelism), released with the
+// reservation.
+func (g *HostGate) acquireGlobal(ctx context.Context, host string) (*Slot, error) {
+	release, err := g.global.wait(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	s, err := g.acquire(ctx, host)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	s.onRelease = release
+	return s, nil
+}
+
+// globalSlot reserves, under a HostTimer, the start of a job that is no
+// frontier item (robots.txt, a sitemap) and waits for it; without one it
+// returns at once. release ends the reservation.
+func (c *Crawler) globalSlot(ctx context.Context, host string) (release func(), err error) {
+	gt := c.fr.gate.global
+	if gt == nil {
+		return func() {}, nil
+	}
+	return gt.wait(ctx, host)
+}
+
+// leaseLost reports whether err says the item's lease ran out (another
+// worker may have it): its result is dropped, and the crawl goes on.
+func (c *Crawler) leaseLost(err error, it finarchive.QueueItem) bool {
+	if !errors.Is(err, finarchive.ErrLeaseLost) {
+		return false
+	}
+	c.log.Warn("result not written: the claim's lease ran out (another worker may have the URL)", "url", it.URL)
+	return true
+}
+
+// pendingPoll is how often an idle crawl under a HostTimer looks again
+// while other workers still have URLs in flight.
+const pendingPoll = 250 * time.Millisecond
