@@ -127,6 +127,29 @@ type RunCounts struct {
 	GoneBy      map[string]int `json:"gone_by,omitempty"` // by status code: {"404": 10, "410": 2}
 }
 
+// Add returns the sum of two sets of counts: a resumed run's before and
+// after, or the figures of the processes that worked one run.
+func (c RunCounts) Add(d RunCounts) RunCounts {
+	merge := func(x, y map[string]int) map[string]int {
+		if len(x)+len(y) == 0 {
+			return nil
+		}
+		m := make(map[string]int, len(x)+len(y))
+		for k, v := range x {
+			m[k] += v
+		}
+		for k, v := range y {
+			m[k] += v
+		}
+		return m
+	}
+	return RunCounts{Fetched: c.Fetched + d.Fetched, New: c.New + d.New, Changed: c.Changed + d.Changed,
+		Unchanged: c.Unchanged + d.Unchanged, NotModified: c.NotModified + d.NotModified, Failed: c.Failed + d.Failed,
+		Skipped: c.Skipped + d.Skipped, Gone: c.Gone + d.Gone, Deferred: c.Deferred + d.Deferred,
+		Dropped: c.Dropped + d.Dropped, Removed: c.Removed + d.Removed, Bytes: c.Bytes + d.Bytes,
+		SkippedBy: merge(c.SkippedBy, d.SkippedBy), FailedBy: merge(c.FailedBy, d.FailedBy), GoneBy: merge(c.GoneBy, d.GoneBy)}
+}
+
 // Run statuses.
 const (
 	RunRunning     = "running"

@@ -306,26 +306,4 @@ func LoadProfiles(path string) (*extract.Profiles, error) {
 
 // AddCounts returns the sum of two runs' counts (a resumed run's before
 // and after).
-func AddCounts(a, b finarchive.RunCounts) finarchive.RunCounts {
-	out := finarchive.RunCounts{Fetched: a.Fetched + b.Fetched, New: a.New + b.New, Changed: a.Changed + b.Changed,
-		Unchanged: a.Unchanged + b.Unchanged, NotModified: a.NotModified + b.NotModified, Failed: a.Failed + b.Failed,
-		Skipped: a.Skipped + b.Skipped, Gone: a.Gone + b.Gone, Deferred: a.Deferred + b.Deferred,
-		Dropped: a.Dropped + b.Dropped, Removed: a.Removed + b.Removed, Bytes: a.Bytes + b.Bytes}
-	merge := func(x, y map[string]int) map[string]int {
-		if len(x)+len(y) == 0 {
-			return nil
-		}
-		m := map[string]int{}
-		for k, v := range x {
-			m[k] += v
-		}
-		for k, v := range y {
-			m[k] += v
-		}
-		return m
-	}
-	out.SkippedBy = merge(a.SkippedBy, b.SkippedBy)
-	out.FailedBy = merge(a.FailedBy, b.FailedBy)
-	out.GoneBy = merge(a.GoneBy, b.GoneBy)
-	return out
-}
+func AddCounts(a, b finarchive.RunCounts) finarchive.RunCounts { return a.Add(b) }

@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 	for _, mk := range []func(*app) *cobra.Command{
 		newCrawlCmd, newExportCmd, newExtractCmd, newDemoCmd, newRunsCmd, newReextractCmd,
-		newSearchCmd, newServeCmd, newScheduleCmd, newTestsiteCmd, newImportCmd,
+		newSearchCmd, newServeCmd, newScheduleCmd, newTestsiteCmd, newImportCmd, newWorkCmd,
 	} {
 		root.AddCommand(mk(a))
 	}
