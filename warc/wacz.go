@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,35 +61,39 @@ type DataPackage struct {
 // its zip entry, while the index lines and pages.jsonl are collected (the
 // index in sorted runs) in temporary files in tmpDir ("" = the system's).
 func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, tmpDir string) (Stats, error) {
-	pagesFile, err := os.CreateTemp(tmpDir, "finarchive-*.pages.jsonl")
+	pages, err := newDeflatedFile(tmpDir, "finarchive-*.pages.jsonl")
 	if err != nil {
-		return Stats{}, fmt.Errorf("wacz: %w", err)
+		return Stats{}, fmt.Errorf("wacz: pages: %w", err)
 	}
-	defer os.Remove(pagesFile.Name())
-	defer pagesFile.Close()
+	defer pages.remove()
 
 	sorter := &lineSorter{dir: tmpDir, max: 50000}
 	defer sorter.cleanup()
-	pw := bufio.NewWriterSize(pagesFile, 64<<10)
-	if err := writeJSONLine(pw, map[string]string{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}); err != nil {
+	if err := writeJSONLine(pages, map[string]string{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}); err != nil {
 		return Stats{}, fmt.Errorf("wacz: pages: %w", err)
 	}
 	var first *store.ExportRecord
 	o := opt
 	o.Filename = "data.warc.gz"
-	o.OnPage = func(er *store.ExportRecord) error {
-		if first == nil {
-			c := *er
-			first = &c
-		}
-		if err := writeJSONLine(pw, map[string]string{"id": pageID(er.URL), "url": er.URL,
-			"ts": er.FetchedAt.UTC().Format(time.RFC3339), "title": er.Title, "text": er.Body}); err != nil {
-			return fmt.Errorf("wacz: pages: %w", err)
-		}
-		if opt.OnPage != nil {
-			return opt.OnPage(er)
-		}
-		return nil
+	// Each page's line of pages.jsonl is made by the encoders and written,
+	// deflated as it comes, by the writer, so none of it is left for the
+	// end.
+	hook := &pageHook{
+		line: func(er *store.ExportRecord) ([]byte, error) {
+			b, err := json.Marshal(pageLine{ID: pageID(er.URL), Text: er.Body, Title: er.Title,
+				TS: er.FetchedAt.UTC().Format(time.RFC3339), URL: er.URL})
+			return append(b, '\n'), err
+		},
+		page: func(er *store.ExportRecord, line []byte) error {
+			if first == nil {
+				c := *er
+				first = &c
+			}
+			if _, err := pages.Write(line); err != nil {
+				return fmt.Errorf("wacz: pages: %w", err)
+			}
+			return nil
+		},
 	}
 
 	zw := zip.NewWriter(w)
@@ -107,15 +113,12 @@ func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, 
 	}
 	sum := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(zf, sum), 256<<10)
-	st, err := Write(ctx, db, bw, o, func(e IndexEntry) error { return sorter.add(cdxjLine(e, "data.warc.gz")) })
+	st, err := write(ctx, db, bw, o, func(e IndexEntry) error { return sorter.add(cdxjLine(e, "data.warc.gz")) }, hook)
 	if err != nil {
 		return st, err
 	}
 	if err := bw.Flush(); err != nil {
 		return st, fmt.Errorf("wacz: %w", err)
-	}
-	if err := pw.Flush(); err != nil {
-		return st, fmt.Errorf("wacz: pages: %w", err)
 	}
 	res = append(res, Resource{Name: "data.warc.gz", Path: waczWARC, Hash: "sha256:" + hex.EncodeToString(sum.Sum(nil)), Bytes: st.Bytes})
 
@@ -124,12 +127,9 @@ func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, 
 		return st, err
 	}
 	res = append(res, r)
-	if _, err := pagesFile.Seek(0, io.SeekStart); err != nil {
-		return st, fmt.Errorf("wacz: %w", err)
-	}
-	r, err = addFile(zw, waczPages, func(w io.Writer) error { _, err := io.Copy(w, pagesFile); return err })
+	r, err = pages.addTo(zw, waczPages)
 	if err != nil {
-		return st, err
+		return st, fmt.Errorf("wacz: pages: %w", err)
 	}
 	res = append(res, r)
 
@@ -181,6 +181,80 @@ func writeJSONLine(w io.Writer, v any) error {
 	return err
 }
 
+// pageLine is a page's line in pages.jsonl (its fields in name order, as
+// a map of them was written before).
+type pageLine struct {
+	ID    string `json:"id"`
+	Text  string `json:"text"`
+	Title string `json:"title"`
+	TS    string `json:"ts"`
+	URL   string `json:"url"`
+}
+
+// deflatedFile is a zip member deflated into a temporary file as it is
+// written, then copied into the zip as it is: the deflating is done while
+// the export runs, not after it.
+type deflatedFile struct {
+	f   *os.File
+	bw  *bufio.Writer
+	fw  *flate.Writer
+	crc hash.Hash32
+	sum hash.Hash
+	n   int64
+}
+
+func newDeflatedFile(dir, pattern string) (*deflatedFile, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	d := &deflatedFile{f: f, bw: bufio.NewWriterSize(f, 64<<10), crc: crc32.NewIEEE(), sum: sha256.New()}
+	d.fw, _ = flate.NewWriter(d.bw, flate.BestSpeed) // a valid level: no error
+	return d, nil
+}
+
+func (d *deflatedFile) Write(p []byte) (int, error) {
+	d.crc.Write(p)
+	d.sum.Write(p)
+	d.n += int64(len(p))
+	return d.fw.Write(p)
+}
+
+// addTo finishes the deflated stream and adds it to zw as path.
+func (d *deflatedFile) addTo(zw *zip.Writer, path string) (Resource, error) {
+	if err := d.fw.Close(); err != nil {
+		return Resource{}, err
+	}
+	if err := d.bw.Flush(); err != nil {
+		return Resource{}, err
+	}
+	size, err := d.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Resource{}, err
+	}
+	if _, err := d.f.Seek(0, io.SeekStart); err != nil {
+		return Resource{}, err
+	}
+	fh := &zip.FileHeader{Name: path, Method: zip.Deflate, CRC32: d.crc.Sum32(), CompressedSize64: uint64(size),
+		UncompressedSize64: uint64(d.n)}
+	// CreateRaw writes the header as given and, unlike CreateHeader, does
+	// not turn Modified into the MS-DOS fields, which SetModTime sets.
+	fh.SetModTime(time.Now()) //nolint:staticcheck // see above
+	zf, err := zw.CreateRaw(fh)
+	if err != nil {
+		return Resource{}, err
+	}
+	if _, err := io.Copy(zf, d.f); err != nil {
+		return Resource{}, err
+	}
+	return Resource{Name: path[strings.LastIndexByte(path, '/')+1:], Path: path, Hash: sumOf(d.sum), Bytes: d.n}, nil
+}
+
+func (d *deflatedFile) remove() {
+	d.f.Close()
+	os.Remove(d.f.Name())
+}
+
 // pageID is a stable id of a page in pages.jsonl.
 func pageID(u string) string {
 	s := sha256.Sum256([]byte(u))
@@ -190,10 +264,21 @@ func pageID(u string) string {
 // cdxjLine is a record's line in the CDXJ index: SURT, 14-digit
 // timestamp, and a JSON block.
 func cdxjLine(e IndexEntry, filename string) string {
-	fields := map[string]any{"url": e.URL, "mime": e.Mime, "status": fmt.Sprint(e.Status), "digest": e.Digest,
-		"length": fmt.Sprint(e.Length), "offset": fmt.Sprint(e.Offset), "filename": filename}
-	b, _ := json.Marshal(fields)
+	b, _ := json.Marshal(cdxjFields{Digest: e.Digest, Filename: filename, Length: strconv.FormatInt(e.Length, 10), Mime: e.Mime,
+		Offset: strconv.FormatInt(e.Offset, 10), Status: strconv.Itoa(e.Status), URL: e.URL})
 	return SURT(e.URL) + " " + e.Date.UTC().Format("20060102150405") + " " + string(b)
+}
+
+// cdxjFields is the JSON block of a CDXJ line (its fields in name order,
+// as a map of them was written before).
+type cdxjFields struct {
+	Digest   string `json:"digest"`
+	Filename string `json:"filename"`
+	Length   string `json:"length"`
+	Mime     string `json:"mime"`
+	Offset   string `json:"offset"`
+	Status   string `json:"status"`
+	URL      string `json:"url"`
 }
 
 // SURT is the sort-friendly form of a URL the CDXJ index is keyed by, as

@@ -90,7 +90,19 @@ type IndexEntry struct {
 // each page, as they are written: from another goroutine, one call at a
 // time in file order, all before Write returns.
 func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error) (Stats, error) {
-	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, log: opt.Logger, warcinfoID: newID()}
+	return write(ctx, db, w, opt, index, nil)
+}
+
+// pageHook is what WriteWACZ adds to Write: line makes a line from each
+// page in an encoder, and page is given it with the page in file order by
+// the writer, so the encoding is spread over the cores too.
+type pageHook struct {
+	line func(*store.ExportRecord) ([]byte, error)
+	page func(*store.ExportRecord, []byte) error
+}
+
+func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error, hook *pageHook) (Stats, error) {
+	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +133,7 @@ type writer struct {
 	cw         *countWriter
 	opt        Options
 	index      func(IndexEntry) error
+	hook       *pageHook
 	log        *slog.Logger
 	st         Stats  // summed by the writing goroutine
 	warcinfoID string // set before the encoders start
@@ -139,6 +152,7 @@ type job struct {
 	fs      []store.Fetch       // its fetches
 	out     *bytes.Buffer       // the records' gzip members, one after another
 	entries []IndexEntry        // for index; Offset from the start of out until written
+	line    []byte              // the pageHook's line
 	st      Stats               // what the job's records count
 	err     error
 	done    chan struct{} // closed when out (or err) is ready
@@ -191,6 +205,9 @@ func (ww *writer) encode() {
 				j.err = e.warcinfo()
 			} else {
 				j.err = e.page(j.er, j.fs)
+				if j.err == nil && ww.hook != nil {
+					j.line, j.err = ww.hook.line(j.er)
+				}
 			}
 			e.j = nil
 		}
@@ -237,7 +254,15 @@ func (ww *writer) flush(j *job) error {
 	st.Metadata += j.st.Metadata
 	st.Reconstructed += j.st.Reconstructed
 	st.Missing += j.st.Missing
-	if j.er != nil && ww.opt.OnPage != nil {
+	if j.er == nil {
+		return nil
+	}
+	if ww.hook != nil {
+		if err := ww.hook.page(j.er, j.line); err != nil {
+			return err
+		}
+	}
+	if ww.opt.OnPage != nil {
 		return ww.opt.OnPage(j.er)
 	}
 	return nil
