@@ -196,7 +196,8 @@ func (ww *writer) encode() {
 	// The fastest level: a page is a few KB of HTML and every record is
 	// its own gzip member, so higher levels buy little and cost the most.
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	e := &encoder{ww: ww, gz: gz, sha: sha256.New()}
+	e := &encoder{ww: ww, gz: gz, sha: sha256.New(), js: new(bytes.Buffer)}
+	e.jsEnc = json.NewEncoder(e.js)
 	for j := range ww.work {
 		j.out = bufs.Get().(*bytes.Buffer)
 		if ww.failed() == nil {
@@ -300,6 +301,8 @@ type encoder struct {
 	sum    []byte
 	fields gowarc.WarcFields // a record's header, its space reused
 	raw    bytes.Buffer      // a record's version line and header, before gzip
+	js     *bytes.Buffer     // a metadata record's JSON
+	jsEnc  *json.Encoder     // into js
 }
 
 // ref is a response a revisit can refer to.
@@ -528,12 +531,19 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 			last = ref{id: byDigest[f.PayloadDigest].id, date: byDigest[f.PayloadDigest].date}
 		}
 	}
-	js, err := json.Marshal(er)
-	if err != nil {
+	// Encoded into the encoder's own buffer (json.Marshal would copy it
+	// out); the bytes are Marshal's, the encoder's newline left off.
+	e.js.Reset()
+	if err := e.jsEnc.Encode(er); err != nil {
 		return fmt.Errorf("warc: encode %q: %w", u, err)
 	}
+	js := bytes.TrimSuffix(e.js.Bytes(), []byte("\n"))
 	mh := header{id: newID(), target: u, contentType: typeMetadata, refersTo: angle(lastResp)}
 	e.record(gowarc.Metadata, er.FetchedAt, &mh, js, nil, nil)
+	if e.js.Cap() > 4<<20 { // a rare large record's buffer is let go
+		e.js = new(bytes.Buffer)
+		e.jsEnc = json.NewEncoder(e.js)
+	}
 	st.Metadata++
 	st.Pages++
 	return nil
