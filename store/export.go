@@ -59,7 +59,9 @@ func exportFilter(opt ExportOptions) (string, []any) {
 	return where, args
 }
 
-// exportPages is Export, giving fn each page's id too.
+// exportPages is Export, giving fn each page's id too. The pages' cards
+// come from one query read alongside the pages' (both in page id order),
+// not from a query per page.
 func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
 	where, args := exportFilter(opt)
 	rows, err := db.r.QueryContext(ctx, "SELECT "+pageColumns+", p.removed_at FROM pages p WHERE "+where+" ORDER BY p.id", args...)
@@ -67,6 +69,15 @@ func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64,
 		return fmt.Errorf("store: export: %w", err)
 	}
 	defer rows.Close()
+	// cards c is the outer loop (CROSS JOIN), read in its primary key's
+	// order: nothing is sorted.
+	cardRows, err := db.r.QueryContext(ctx, `SELECT c.page_id, c.title, c.url, c.snippet, c.category, c.date
+		FROM cards c CROSS JOIN pages p ON p.id = c.page_id WHERE `+where+` ORDER BY c.page_id, c.position`, args...)
+	if err != nil {
+		return fmt.Errorf("store: export: cards: %w", err)
+	}
+	defer cardRows.Close()
+	cards := &cardReader{rows: cardRows}
 	for rows.Next() {
 		er := &ExportRecord{}
 		var removed sql.NullString
@@ -77,7 +88,7 @@ func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64,
 		if t := parseNullTime(removed); !t.IsZero() {
 			er.RemovedAt = &t
 		}
-		if er.Cards, err = db.cards(ctx, id); err != nil {
+		if er.Cards, err = cards.of(id); err != nil {
 			return fmt.Errorf("store: export %q: cards: %w", er.URL, err)
 		}
 		if opt.History {
@@ -93,4 +104,45 @@ func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64,
 		return fmt.Errorf("store: export: %w", err)
 	}
 	return nil
+}
+
+// cardReader reads the cards of pages in page id order from rows of
+// (page_id, title, url, snippet, category, date) in that order.
+type cardReader struct {
+	rows    *sql.Rows
+	pending extract.Card // read ahead: the first card of a later page
+	pendID  int64        // its page; 0 = none read
+	done    bool
+}
+
+// of returns the cards of page id, in their order on the page (never nil,
+// as db.cards), passing over those of pages before it. Pages must be asked
+// for in id order.
+func (cr *cardReader) of(id int64) ([]extract.Card, error) {
+	cards := []extract.Card{}
+	for !cr.done {
+		if cr.pendID == 0 {
+			if !cr.rows.Next() {
+				if err := cr.rows.Err(); err != nil {
+					return nil, err
+				}
+				cr.done = true
+				break
+			}
+			c := &cr.pending
+			if err := cr.rows.Scan(&cr.pendID, &c.Title, &c.URL, &c.Snippet, &c.Category, &c.Date); err != nil {
+				return nil, err
+			}
+		}
+		if cr.pendID > id {
+			break
+		}
+		if cr.pendID == id {
+			cards = append(cards, cr.pending)
+		}
+		// (Cards of a page the pages query does not show, written
+		// between the two queries, are passed over.)
+		cr.pendID = 0
+	}
+	return cards, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -19,6 +20,10 @@ func TestDB_Export(t *testing.T) {
 	for i := range 5 {
 		u := fmt.Sprintf("https://a.example/%d", i)
 		rec := article(u, fmt.Sprintf("标题%d", i), "正文")
+		rec.Cards = rec.Cards[:i%3] // 0, 1 or 2 cards, each page's its own
+		for k := range rec.Cards {
+			rec.Cards[k].Title += fmt.Sprint(i)
+		}
 		if i == 4 {
 			rec.Site = "b.example"
 		}
@@ -56,8 +61,19 @@ func TestDB_Export(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := urls(export(tt.opt)); got != tt.want {
+			rs := export(tt.opt)
+			if got := urls(rs); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			// Each record has its page's cards (read alongside the pages).
+			for _, r := range rs {
+				want, err := db.Get(ctx, r.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(r.Cards, want.Cards) {
+					t.Errorf("%s: cards %+v, want %+v", r.URL, r.Cards, want.Cards)
+				}
 			}
 		})
 	}
