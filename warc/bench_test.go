@@ -64,7 +64,10 @@ func buildBenchArchive(b *testing.B, path string, n int) {
 // BenchmarkExport compares, in one run, the WARC and WACZ exports of a
 // 100,000-article archive with its JSONL export: wall time, the process's
 // CPU time (user and system, a fairer figure on a loaded machine), output
-// size and the peak heap seen while each runs (constant memory).
+// size and the peak heap seen while each runs (constant memory). The WARC
+// and WACZ runs also report their wall and CPU time over the JSONL run just
+// before them (x-jsonl-s, x-jsonl-cpu), the figures to compare on a shared
+// machine; -count repeats the three in turn.
 //
 //	go test -run '^$' -bench Export -benchtime 1x -timeout 1h ./warc
 func BenchmarkExport(b *testing.B) {
@@ -118,6 +121,7 @@ func BenchmarkExport(b *testing.B) {
 			return w.Flush()
 		}},
 	}
+	var jsonlWall, jsonlCPU time.Duration // of the latest JSONL run
 	for _, ft := range formats {
 		b.Run(ft.name, func(b *testing.B) {
 			for range b.N {
@@ -156,6 +160,12 @@ func BenchmarkExport(b *testing.B) {
 				b.ReportMetric(cpu.Seconds(), "cpu-s/export")
 				b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+				if ft.name == "jsonl" {
+					jsonlWall, jsonlCPU = el, cpu
+				} else if jsonlWall > 0 {
+					b.ReportMetric(el.Seconds()/jsonlWall.Seconds(), "x-jsonl-s")
+					b.ReportMetric(cpu.Seconds()/jsonlCPU.Seconds(), "x-jsonl-cpu")
+				}
 			}
 		})
 	}
