@@ -37,6 +37,7 @@ type DB struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	fr       frontierState // the frontier's leases and politeness (frontier.go)
+	w        writeState    // the write side's state (runs.go, lock.go, search.go)
 }
 
 var _ store.Archive = (*DB)(nil)
@@ -211,12 +212,23 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // inTx runs fn in a read-write transaction and commits it, or rolls back
-// when fn fails.
+// when fn fails. While db holds the crawl lock, the transaction first checks
+// that it still does (fencing: see checkFence). Committed transactions are
+// counted for WriteStats.
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if db.readOnly {
 		return store.ErrReadOnly
 	}
-	return pgx.BeginFunc(ctx, db.pool, fn)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := db.checkFence(ctx, tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err == nil {
+		db.w.txs.Add(1)
+	}
+	return err
 }
 
 // errNotFound maps pgx's no-rows error to store.ErrNotFound.

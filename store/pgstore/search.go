@@ -1,0 +1,378 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/finarchive/finarchive/store"
+)
+
+// Search on PostgreSQL: the SQLite store's queries, tokens and ranking
+// (store/search.go, SCHEMA.md "Full-text search") over the search table of
+// migrations/0002_search.sql. Each query part becomes lexemes: a word or a
+// one-character part itself, a longer Han part its bigrams; the AND of all
+// of them is looked up in a GIN index (doc for anywhere, title for the
+// title), and a Han part of three or more characters is then checked as a
+// substring of the stored title or body (what SQLite's phrase of bigrams
+// matches). As in SQLite the ranking looks at the newest
+// store.CandidateLimit matches (newest by current revision) in the title
+// and anywhere, and scores them from the positions of the query's lexemes
+// in the t and b columns.
+
+// avgBodyLen caches the average body length (in tokens) over the index,
+// which the BM25 body term divides by: a scan of the table, so it is
+// computed at most once a minute.
+type avgBodyLen struct {
+	mu  sync.Mutex
+	v   float64
+	at  time.Time
+	has bool
+}
+
+const avgBodyLenAge = time.Minute
+
+func (db *DB) avgBodyLen(ctx context.Context) (float64, error) {
+	a := &db.w.avg
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.has && time.Since(a.at) < avgBodyLenAge {
+		return a.v, nil
+	}
+	var v float64
+	if err := db.pool.QueryRow(ctx, "SELECT coalesce(avg(body_len), 0)::float8 FROM search").Scan(&v); err != nil {
+		return 0, err
+	}
+	a.v, a.at, a.has = v, time.Now(), true
+	return v, nil
+}
+
+// queryPlan is a parsed query as the SQL needs it.
+type queryPlan struct {
+	parts   []store.QueryPart
+	lexemes [][]string // of each part, in order
+	all     []string   // every part's lexemes, each once
+	phrases []string   // Han parts of three or more characters, checked as substrings
+}
+
+func planQuery(parts []store.QueryPart) queryPlan {
+	qp := queryPlan{parts: parts}
+	seen := map[string]bool{}
+	for _, p := range parts {
+		lex := []string{p.Text}
+		if p.Han && p.Len() > 1 {
+			lex = p.Bigrams()
+		}
+		if p.Han && p.Len() > 2 {
+			qp.phrases = append(qp.phrases, p.Text)
+		}
+		qp.lexemes = append(qp.lexemes, lex)
+		for _, l := range lex {
+			if !seen[l] {
+				seen[l] = true
+				qp.all = append(qp.all, l)
+			}
+		}
+	}
+	return qp
+}
+
+// Search runs a full-text query over titles and bodies, as the SQLite
+// store's Search does: the same parts, matches and ranking (a title match
+// outranks any number of body matches; ties go to the newer page), and the
+// same snippets.
+func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.SearchHit, error) {
+	q, err := store.ParseQuery(opt.Query)
+	if err != nil {
+		return nil, err
+	}
+	parts := q.Parts()
+	if len(parts) == 0 {
+		return []store.SearchHit{}, nil
+	}
+	if opt.Limit <= 0 {
+		opt.Limit = 20
+	}
+	qp := planQuery(parts)
+	avg, err := db.avgBodyLen(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+	}
+	scores := map[int64]float64{}
+	if err := db.searchCandidates(ctx, qp, opt, false, avg, scores); err != nil {
+		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+	}
+	if err := db.searchCandidates(ctx, qp, opt, true, avg, scores); err != nil {
+		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+	}
+	type scored struct {
+		id   int64
+		rank float64
+	}
+	ranked := make([]scored, 0, len(scores))
+	for id, r := range scores {
+		ranked = append(ranked, scored{id, r})
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if ranked[i].rank != ranked[j].rank {
+			return ranked[i].rank > ranked[j].rank
+		}
+		return ranked[i].id > ranked[j].id
+	})
+	if len(ranked) > opt.Limit {
+		ranked = ranked[:opt.Limit]
+	}
+	ids := make([]int64, len(ranked))
+	for i, s := range ranked {
+		ids[i] = s.id
+	}
+	rows, err := db.pool.Query(ctx, "SELECT id, url, title, body, published, site FROM pages WHERE id = ANY($1)", ids)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+	}
+	byID := make(map[int64]store.SearchHit, len(ids))
+	for rows.Next() {
+		var (
+			id        int64
+			h         store.SearchHit
+			body      string
+			published *string
+		)
+		if err := rows.Scan(&id, &h.URL, &h.Title, &body, &published, &h.Site); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+		}
+		if published != nil {
+			if t, err := time.Parse(time.RFC3339Nano, *published); err == nil {
+				h.Published = &t
+			}
+		}
+		h.Snippet = q.Snippet(body)
+		byID[id] = h
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
+	}
+	hits := make([]store.SearchHit, 0, len(ranked))
+	for _, s := range ranked {
+		h, ok := byID[s.id]
+		if !ok {
+			continue // deleted since
+		}
+		h.Rank = s.rank
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// lexemePositions reads a column's positions of the query's lexemes, as
+// "lexeme:1,5 lexeme2:3".
+const lexemePositions = `coalesce((SELECT string_agg(lexeme || ':' || array_to_string(positions, ','), ' ')
+	FROM unnest(%s) WHERE lexeme = ANY($2)), '')`
+
+// searchCandidates looks up the newest store.CandidateLimit pages that
+// match qp (in the title only, with title) and adds each one's score to
+// scores, keeping the higher score of a page seen twice.
+func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.SearchOptions, title bool, avg float64, scores map[int64]float64) error {
+	col := "s.doc"
+	if title {
+		col = "s.title"
+	}
+	args := []any{tsquery(qp.all), qp.all}
+	where := []string{col + " @@ $1::tsquery"}
+	for _, ph := range qp.phrases {
+		args = append(args, ph)
+		n := strconv.Itoa(len(args))
+		if title {
+			where = append(where, "strpos(p.title, $"+n+") > 0")
+		} else {
+			where = append(where, "(strpos(p.title, $"+n+") > 0 OR strpos(p.body, $"+n+") > 0)")
+		}
+	}
+	if opt.Site != "" {
+		args = append(args, opt.Site)
+		where = append(where, "p.site = $"+strconv.Itoa(len(args)))
+	}
+	if !opt.Since.IsZero() {
+		args = append(args, ts(opt.Since))
+		where = append(where, "coalesce(p.published_utc, p.first_seen_at) >= $"+strconv.Itoa(len(args)))
+	}
+	join := ""
+	if len(where) > 1 {
+		join = " JOIN pages p ON p.id = s.page_id"
+	}
+	q := fmt.Sprintf(`SELECT c.page_id, c.body_len, `+lexemePositions+`, `+lexemePositions+`
+		FROM (SELECT s.page_id, s.body_len, s.t, s.b FROM search s`+join+` WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY s.revision_id DESC LIMIT %d) c`, "c.t", "c.b", store.CandidateLimit)
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      int64
+			bodyLen int
+			tp, bp  string
+		)
+		if err := rows.Scan(&id, &bodyLen, &tp, &bp); err != nil {
+			return err
+		}
+		tpos, bpos := parsePositions(tp), parsePositions(bp)
+		r := 0.0
+		for i, p := range qp.parts {
+			oneChar := p.Han && p.Len() == 1
+			th := phraseHits(tpos, qp.lexemes[i])
+			if title {
+				if oneChar {
+					th = 1 // the character is in the title: the title's character column
+				}
+				r += store.TitleScore(th)
+				continue
+			}
+			if oneChar {
+				r += store.CharScore
+				continue
+			}
+			r += store.TitleScore(th) + store.BodyScore(phraseHits(bpos, qp.lexemes[i]), float64(bodyLen), avg)
+		}
+		if r > scores[id] {
+			scores[id] = r
+		}
+	}
+	return rows.Err()
+}
+
+// parsePositions reads lexemePositions' text.
+func parsePositions(s string) map[string][]int {
+	if s == "" {
+		return nil
+	}
+	m := map[string][]int{}
+	for _, e := range strings.Fields(s) {
+		i := strings.LastIndexByte(e, ':')
+		if i < 0 {
+			continue
+		}
+		var ps []int
+		for _, f := range strings.Split(e[i+1:], ",") {
+			if n, err := strconv.Atoi(f); err == nil {
+				ps = append(ps, n)
+			}
+		}
+		m[e[:i]] = ps
+	}
+	return m
+}
+
+// phraseHits counts the places where the lexemes follow one another (a
+// one-lexeme phrase: its occurrences), as FTS4's matchinfo counts a
+// phrase's hits in a column.
+func phraseHits(pos map[string][]int, lexemes []string) float64 {
+	if len(lexemes) == 0 || len(pos[lexemes[0]]) == 0 {
+		return 0
+	}
+	if len(lexemes) == 1 {
+		return float64(len(pos[lexemes[0]]))
+	}
+	sets := make([]map[int]bool, len(lexemes))
+	for i, l := range lexemes[1:] {
+		ps := pos[l]
+		if len(ps) == 0 {
+			return 0
+		}
+		sets[i+1] = make(map[int]bool, len(ps))
+		for _, p := range ps {
+			sets[i+1][p] = true
+		}
+	}
+	n := 0
+next:
+	for _, p := range pos[lexemes[0]] {
+		for i := 1; i < len(lexemes); i++ {
+			if !sets[i][p+i] {
+				continue next
+			}
+		}
+		n++
+	}
+	return float64(n)
+}
+
+// SearchIndexRows returns how many rows the search index holds and how many
+// of them are stale (their revision is no longer their page's newest).
+// Each page has one row, replaced when the page changes, so none should
+// be.
+func (db *DB) SearchIndexRows(ctx context.Context) (rows, stale int, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE s.revision_id <>
+		(SELECT max(r.id) FROM revisions r WHERE r.page_id = s.page_id)) FROM search s`).Scan(&rows, &stale)
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgstore: search index rows: %w", err)
+	}
+	return rows, stale, nil
+}
+
+// rebuildChunk is how many pages RebuildSearch indexes per statement.
+const rebuildChunk = 500
+
+// RebuildSearch rebuilds the search index from the pages in one
+// transaction. Searches keep working on the old index meanwhile (the rows
+// are deleted, not truncated: readers see the old ones until the commit).
+func (db *DB) RebuildSearch(ctx context.Context) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM search"); err != nil {
+			return err
+		}
+		last := int64(0)
+		for {
+			rows, err := tx.Query(ctx, `SELECT p.id, r.id, p.title, p.body FROM pages p
+				JOIN LATERAL (SELECT max(id) AS id FROM revisions WHERE page_id = p.id) r ON r.id IS NOT NULL
+				WHERE p.id > $1 ORDER BY p.id LIMIT $2`, last, rebuildChunk)
+			if err != nil {
+				return err
+			}
+			var (
+				ids, revs              []int64
+				docs, titles, tcs, bcs []string
+				lens                   []int32
+			)
+			for rows.Next() {
+				var id, rev int64
+				var title, body string
+				if err := rows.Scan(&id, &rev, &title, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				sr := newSearchRow(title, body)
+				ids, revs = append(ids, id), append(revs, rev)
+				docs, titles, tcs, bcs = append(docs, sr.doc), append(titles, sr.title), append(tcs, sr.t), append(bcs, sr.b)
+				lens = append(lens, int32(sr.bodyLen))
+				last = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO search (page_id, revision_id, doc, title, t, b, body_len)
+				SELECT u.id, u.rev, u.doc::tsvector, u.title::tsvector, u.t::tsvector, u.b::tsvector, u.n
+				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
+					AS u(id, rev, doc, title, t, b, n)`, ids, revs, docs, titles, tcs, bcs, lens); err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: rebuild search index: %w", err)
+	}
+	return nil
+}
