@@ -46,7 +46,8 @@ func (db *DB) avgBodyLen(ctx context.Context) (float64, error) {
 		return a.v, nil
 	}
 	var v float64
-	if err := db.pool.QueryRow(ctx, "SELECT coalesce(avg(body_len), 0)::float8 FROM search").Scan(&v); err != nil {
+	// As FTS4's matchinfo 'a': the mean rounded to a whole token.
+	if err := db.pool.QueryRow(ctx, "SELECT coalesce((sum(body_len) + count(*) / 2) / nullif(count(*), 0), 0)::float8 FROM search").Scan(&v); err != nil {
 		return 0, err
 	}
 	a.v, a.at, a.has = v, time.Now(), true
@@ -241,9 +242,15 @@ func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.Sear
 				r += store.CharScore
 				continue
 			}
-			r += store.TitleScore(th) + store.BodyScore(phraseHits(bpos, qp.lexemes[i]), float64(bodyLen), avg)
+			bh := phraseHits(bpos, qp.lexemes[i])
+			if th == 0 && bh == 0 {
+				// Matched past the positions a tsvector keeps (16,383):
+				// one hit in the body.
+				bh = 1
+			}
+			r += store.TitleScore(th) + store.BodyScore(bh, float64(bodyLen), avg)
 		}
-		if r > scores[id] {
+		if old, ok := scores[id]; !ok || r > old {
 			scores[id] = r
 		}
 	}

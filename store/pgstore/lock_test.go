@@ -1,0 +1,220 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/internal/pgtest"
+	"github.com/finarchive/finarchive/store"
+)
+
+// The crawl lock's tests, ported from store/lock_test.go: two handles on
+// one database are two processes as far as the lock can tell.
+
+func TestLock(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDB(t)
+	a, b := openURL(t, u), openURL(t, u)
+	release, err := a.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Lock(ctx, "crawl", false)
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Lock: %v, want ErrLocked", err)
+	}
+	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("error does not name the holder: %v", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := release(); err != nil {
+		t.Fatalf("second release: %v", err)
+	}
+	release, err = b.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatalf("Lock after release: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := a.Lock(ctx, "crawl", true)
+		if err == nil {
+			err = r()
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiting Lock: %v", err)
+	}
+	release, err = a.Lock(ctx, "crawl", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.Lock(cctx, "crawl", true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock with cancelled ctx: %v", err)
+	}
+}
+
+func TestLock_stale(t *testing.T) {
+	ctx := context.Background()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true(1):", err)
+	}
+	deadPID := cmd.Process.Pid
+	host, _ := os.Hostname()
+	now, old := time.Now(), time.Now().Add(-time.Hour)
+	for _, tt := range []struct {
+		name      string
+		pid       int
+		host      string
+		heartbeat time.Time
+		takeOver  bool
+	}{
+		{"holder process gone", deadPID, host, now, true},
+		{"heartbeat too old", os.Getpid(), "other-host", old, true},
+		{"other host, fresh", deadPID, "other-host", now, false},
+		{"live holder", os.Getpid(), host, now, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			if _, err := db.Pool().Exec(ctx, `INSERT INTO crawl_lock (id, owner, token, pid, hostname, acquired_at, heartbeat_at)
+				VALUES (1, 'old crawl', 'x', $1, $2, $3, $4)`, tt.pid, tt.host, old, tt.heartbeat); err != nil {
+				t.Fatal(err)
+			}
+			release, err := db.Lock(ctx, "crawl", false)
+			if tt.takeOver {
+				if err != nil {
+					t.Fatalf("Lock: %v, want a take-over", err)
+				}
+				release()
+			} else if !errors.Is(err, store.ErrLocked) {
+				t.Fatalf("Lock: %v, want ErrLocked", err)
+			}
+		})
+	}
+}
+
+// TestLock_fencing: a holder paused past LockStale (a second handle whose
+// clock runs ahead takes over) fails every later write with
+// *store.LockLostError, commits nothing, and its release frees nothing of
+// the new holder's.
+func TestLock_fencing(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDB(t)
+	a := openURL(t, u)
+	later := &clock{t: time.Now().Add(store.LockStale + time.Minute)}
+	b := openURL(t, u, store.WithClock(later.Now))
+	releaseA, err := a.Lock(ctx, "crawl A", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseA()
+	run := startRun(t, a, store.RunSpec{Seeds: []string{"https://a.example/"}})
+	complete(t, a, run, fetched("https://a.example/1.html", article("https://a.example/1.html", "一", "正文一"), time.Now()))
+	releaseB, err := b.Lock(ctx, "crawl B", false)
+	if err != nil {
+		t.Fatalf("take-over: %v", err)
+	}
+	defer releaseB()
+
+	var lost *store.LockLostError
+	for _, w := range []struct {
+		name string
+		do   func() error
+	}{
+		{"Complete", func() error {
+			_, err := a.Complete(ctx, run, fetched("https://a.example/2.html", article("https://a.example/2.html", "二", "正文二"), time.Now()))
+			return err
+		}},
+		{"Reextracted", func() error {
+			_, err := a.Reextracted(ctx, "https://a.example/1.html", article("https://a.example/1.html", "一", "正文改了"))
+			return err
+		}},
+		{"FinishRun", func() error { return a.FinishRun(ctx, run, finarchive.RunError, finarchive.RunCounts{}, "x") }},
+		{"UpdateRunCounts", func() error { return a.UpdateRunCounts(ctx, run, finarchive.RunCounts{Fetched: 9}) }},
+		{"StartRun", func() error { _, err := a.StartRun(ctx, store.RunSpec{}); return err }},
+		{"RebuildSearch", func() error { return a.RebuildSearch(ctx) }},
+	} {
+		if err := w.do(); !errors.As(err, &lost) {
+			t.Errorf("%s after the take-over: %v, want *store.LockLostError", w.name, err)
+		}
+	}
+	if lost == nil || lost.Now == nil || lost.Now.Owner != "crawl B" || !strings.Contains(lost.Error(), "crawl B") {
+		t.Errorf("LockLostError does not name the new holder: %v", lost)
+	}
+	var pages, runs int
+	if err := b.Pool().QueryRow(ctx, "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM runs)").Scan(&pages, &runs); err != nil || pages != 1 || runs != 1 {
+		t.Errorf("pages %d, runs %d, %v; want 1, 1 (nothing A wrote after the take-over commits)", pages, runs, err)
+	}
+	if r, err := b.Run(ctx, run); err != nil || r.Status != finarchive.RunRunning || r.Fetched != 0 {
+		t.Errorf("run %+v, %v: the lost holder wrote it", r, err)
+	}
+	if err := b.FinishRun(ctx, run, finarchive.RunInterrupted, finarchive.RunCounts{}, ""); err != nil {
+		t.Errorf("new holder: %v", err)
+	}
+	if err := releaseA(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Lock(ctx, "crawl A", false); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("A's release freed B's lock: Lock = %v", err)
+	}
+}
+
+// TestLock_fenceWaitsForCommit: a take-over waits for a write transaction
+// of the holder that has checked the lock to commit (the row is read FOR
+// SHARE), so no write of the old holder commits after the take-over.
+func TestLock_fenceWaitsForCommit(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDB(t)
+	a := openURL(t, u)
+	later := &clock{t: time.Now().Add(store.LockStale + time.Minute)}
+	b := openURL(t, u, store.WithClock(later.Now))
+	releaseA, err := a.Lock(ctx, "crawl A", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseA()
+	// A transaction that holds the row FOR SHARE, as A's writes do.
+	tx, err := a.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM crawl_lock WHERE id = 1 FOR SHARE"); err != nil {
+		t.Fatal(err)
+	}
+	took := make(chan error, 1)
+	go func() {
+		r, err := b.Lock(ctx, "crawl B", false)
+		if err == nil {
+			defer r()
+		}
+		took <- err
+	}()
+	select {
+	case err := <-took:
+		t.Fatalf("take-over did not wait for the holder's transaction: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-took; err != nil {
+		t.Fatalf("take-over after the commit: %v", err)
+	}
+}
