@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,58 +16,6 @@ import (
 
 // The crawl lock's tests, ported from store/lock_test.go: two handles on
 // one database are two processes as far as the lock can tell.
-
-func TestLock(t *testing.T) {
-	ctx := context.Background()
-	u := pgtest.NewDB(t)
-	a, b := openURL(t, u), openURL(t, u)
-	release, err := a.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = b.Lock(ctx, "crawl", false)
-	if !errors.Is(err, store.ErrLocked) {
-		t.Fatalf("second Lock: %v, want ErrLocked", err)
-	}
-	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
-		t.Errorf("error does not name the holder: %v", err)
-	}
-	if err := release(); err != nil {
-		t.Fatal(err)
-	}
-	if err := release(); err != nil {
-		t.Fatalf("second release: %v", err)
-	}
-	release, err = b.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatalf("Lock after release: %v", err)
-	}
-	got := make(chan error, 1)
-	go func() {
-		r, err := a.Lock(ctx, "crawl", true)
-		if err == nil {
-			err = r()
-		}
-		got <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
-	if err := release(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-got; err != nil {
-		t.Fatalf("waiting Lock: %v", err)
-	}
-	release, err = a.Lock(ctx, "crawl", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := b.Lock(cctx, "crawl", true); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Lock with cancelled ctx: %v", err)
-	}
-}
 
 func TestLock_stale(t *testing.T) {
 	ctx := context.Background()
@@ -126,7 +73,7 @@ func TestLock_fencing(t *testing.T) {
 	}
 	defer releaseA()
 	run := startRun(t, a, store.RunSpec{Seeds: []string{"https://a.example/"}})
-	complete(t, a, run, fetched("https://a.example/1.html", article("https://a.example/1.html", "一", "正文一"), time.Now()))
+	mustComplete(t, a, run, fetched("https://a.example/1.html", article("https://a.example/1.html", "一", "正文一"), time.Now()))
 	releaseB, err := b.Lock(ctx, "crawl B", false)
 	if err != nil {
 		t.Fatalf("take-over: %v", err)

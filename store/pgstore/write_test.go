@@ -299,192 +299,6 @@ func TestComplete_rawAndFetches(t *testing.T) {
 	}
 }
 
-func TestComplete_manyCards(t *testing.T) {
-	ctx := context.Background()
-	db := openDB(t)
-	run := startRun(t, db, store.RunSpec{})
-	const u = "https://a.example/news/cards.html"
-	rec := article(u, "卡片很多的文章", "正文。")
-	rec.Cards = nil
-	for i := range 75 {
-		rec.Cards = append(rec.Cards, extract.Card{Title: fmt.Sprintf("相关文章%d", i), URL: fmt.Sprintf("https://a.example/news/%d.html", i),
-			Snippet: "摘要", Category: "信用卡", Date: "2024-01-02"})
-	}
-	mustComplete(t, db, run, fetched(u, rec, time.Now()))
-	cards := func() []extract.Card {
-		rows, err := db.Pool().Query(ctx, `SELECT c.title, c.url, c.snippet, c.category, c.date FROM cards c
-			JOIN pages p ON p.id = c.page_id WHERE p.url = $1 ORDER BY c.position`, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []extract.Card
-		for rows.Next() {
-			var c extract.Card
-			if err := rows.Scan(&c.Title, &c.URL, &c.Snippet, &c.Category, &c.Date); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, c)
-		}
-		return out
-	}
-	got := cards()
-	if len(got) != 75 {
-		t.Fatalf("%d cards, want 75", len(got))
-	}
-	for i, c := range got {
-		if c != rec.Cards[i] {
-			t.Fatalf("card %d = %+v, want %+v", i, c, rec.Cards[i])
-		}
-	}
-	changed := article(u, "卡片很多的文章", "正文改了。")
-	changed.Cards = rec.Cards[:3]
-	mustComplete(t, db, run, fetched(u, changed, time.Now()))
-	if got := cards(); len(got) != 3 || got[2] != rec.Cards[2] {
-		t.Fatalf("after change: %+v", got)
-	}
-}
-
-func TestComplete_gone(t *testing.T) {
-	db := openDB(t)
-	u := "https://a.example/a.html"
-	run := startRun(t, db, store.RunSpec{})
-	mustComplete(t, db, run, fetched(u, article(u, "标题", "正文"), time.Now()))
-	gone := &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 404, Gone: true}
-	if got := mustComplete(t, db, run, gone); got != finarchive.SaveRemoved {
-		t.Fatalf("404 for an archived article: %q, want removed", got)
-	}
-	if got := mustComplete(t, db, run, gone); got != finarchive.SaveNone {
-		t.Errorf("second 404: %q, want none (already removed)", got)
-	}
-	if p := page(t, db, u); !p.removed || p.revs != 1 {
-		t.Fatalf("page %+v; want removed_at set and the revision kept", p)
-	}
-	if got := mustComplete(t, db, run, gone); got != finarchive.SaveNone {
-		t.Errorf("404 of a URL never archived: %q", got)
-	}
-	if got := mustComplete(t, db, run, fetched(u, article(u, "标题", "正文"), time.Now())); got != finarchive.SaveUnchanged {
-		t.Fatalf("back: %q", got)
-	}
-	if p := page(t, db, u); p.removed {
-		t.Errorf("removed_at kept after the article came back")
-	}
-}
-
-func unarchived(t *testing.T, db *pgstore.DB) map[string]string {
-	t.Helper()
-	rows, err := db.Pool().Query(context.Background(), "SELECT url, page_type FROM unarchived")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for rows.Next() {
-		var u, typ string
-		if err := rows.Scan(&u, &typ); err != nil {
-			t.Fatal(err)
-		}
-		m[u] = typ
-	}
-	return m
-}
-
-func TestComplete_unarchived(t *testing.T) {
-	ctx := context.Background()
-	db := openDB(t)
-	run := startRun(t, db, store.RunSpec{Seeds: []string{"https://a.example/"}})
-	t0 := time.Date(2024, 3, 15, 10, 0, 0, 0, time.UTC)
-	typed := func(u string, typ extract.PageType) *finarchive.Fetched {
-		rec := article(u, "信用卡逾期了怎么办", "逾期以后要尽快还款。")
-		rec.PageType = typ
-		return fetched(u, rec, t0)
-	}
-	list, archived, later := "https://a.example/list/1.html", "https://a.example/a/2.html", "https://a.example/a/3.html"
-	if res := mustComplete(t, db, run, typed(list, extract.PageList)); res != finarchive.SaveNone {
-		t.Fatalf("list page: %q, want none", res)
-	}
-	mustComplete(t, db, run, typed(archived, extract.PageArticle))
-	mustComplete(t, db, run, typed(archived, extract.PageList)) // a wrong guess on an archived article
-	mustComplete(t, db, run, typed(later, extract.PageHome))
-	mustComplete(t, db, run, typed(later, extract.PageList)) // fetched again: the latest kept
-	if got := unarchived(t, db); len(got) != 2 || got[list] != "list" || got[later] != "list" {
-		t.Fatalf("unarchived = %v, want %s and %s typed list", got, list, later)
-	}
-	mustComplete(t, db, run, typed(later, extract.PageArticle))
-	if got := unarchived(t, db); len(got) != 1 {
-		t.Errorf("after an article save: unarchived = %v, want only %s", got, list)
-	}
-	rec := article(list, "信用卡逾期了怎么办", "逾期以后要尽快还款。")
-	rec.PageType = extract.PageHome
-	if res, err := db.ReextractedUnarchived(ctx, list, rec); err != nil || res != finarchive.SaveNone {
-		t.Fatalf("reextract as home: %q, %v", res, err)
-	}
-	if got := unarchived(t, db); got[list] != "home" {
-		t.Errorf("type after reextract: %q, want home", got[list])
-	}
-	rec.PageType, rec.FetchedAt = extract.PageArticle, t0
-	if res, err := db.ReextractedUnarchived(ctx, list, rec); err != nil || res != finarchive.SaveNew {
-		t.Fatalf("reextract as article: %q, %v", res, err)
-	}
-	if got := unarchived(t, db); len(got) != 0 {
-		t.Errorf("unarchived after adoption: %v", got)
-	}
-	p := page(t, db, list)
-	if p.title != rec.Title || !p.fetchedAt.Equal(t0) || p.fetches != 1 {
-		t.Errorf("adopted page: %+v", p)
-	}
-	var digest string
-	var size int
-	if err := db.Pool().QueryRow(ctx, `SELECT f.payload_digest, r.size FROM raw r JOIN fetches f ON f.id = r.fetch_id
-		JOIN pages p ON p.id = r.page_id WHERE p.url = $1`, list).Scan(&digest, &size); err != nil {
-		t.Fatal(err)
-	}
-	if raw := fetched(list, nil, t0).Raw; digest != store.PayloadDigest(raw) || size != len(raw) {
-		t.Errorf("adopted page's raw: digest %s, %d bytes", digest, size)
-	}
-	if _, err := db.ReextractedUnarchived(ctx, "https://a.example/none", rec); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("reextract of an unknown unarchived page: %v, want ErrNotFound", err)
-	}
-}
-
-func TestReextracted(t *testing.T) {
-	ctx := context.Background()
-	db := openDB(t)
-	run := startRun(t, db, store.RunSpec{})
-	const u = "https://a.example/r"
-	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	mustComplete(t, db, run, fetched(u, article(u, "标题", "正文"), at))
-	before := page(t, db, u)
-	for _, tt := range []struct {
-		name string
-		rec  *extract.Record
-		want finarchive.SaveResult
-		revs int
-	}{
-		{"same", article(u, "标题", "正文"), finarchive.SaveUnchanged, 1},
-		{"better extraction", article(u, "标题", "正文，完整版"), finarchive.SaveChanged, 2},
-	} {
-		res, err := db.Reextracted(ctx, u, tt.rec)
-		if err != nil || res != tt.want {
-			t.Fatalf("%s: %q, %v; want %q", tt.name, res, err, tt.want)
-		}
-		p := page(t, db, u)
-		if p.revs != tt.revs || !p.fetchedAt.Equal(before.fetchedAt) || p.etag != before.etag || p.interval != before.interval || p.fetches != 1 {
-			t.Errorf("%s: page %+v", tt.name, p)
-		}
-	}
-	var runID *int64
-	if err := db.Pool().QueryRow(ctx, "SELECT run_id FROM revisions ORDER BY id DESC LIMIT 1").Scan(&runID); err != nil || runID != nil {
-		t.Errorf("reextracted revision's run: %v, %v; want NULL", runID, err)
-	}
-	if _, err := db.Reextracted(ctx, "https://a.example/none", article("x", "t", "b")); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Reextracted of an unknown page: %v, want ErrNotFound", err)
-	}
-	blocked := article(u, "验证码", "")
-	blocked.PageType = extract.PageBlocked
-	if res, err := db.Reextracted(ctx, u, blocked); err != nil || res != finarchive.SaveRejected {
-		t.Errorf("blocked: %q, %v", res, err)
-	}
-}
-
 // TestComplete_adaptive: the revisit interval starts at the run's minimum,
 // halves on a change, doubles when unchanged, within the bounds.
 func TestComplete_adaptive(t *testing.T) {
@@ -504,74 +318,36 @@ func TestComplete_adaptive(t *testing.T) {
 	}
 }
 
+// TestRuns: what the shared suite (storetest) does not check: the options
+// are kept byte for byte, and every run method (and Complete) of an
+// unknown run says store.ErrNotFound.
 func TestRuns(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	if _, err := db.LastRun(ctx); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("LastRun on empty: %v", err)
+	spec := store.RunSpec{Options: []byte(`{"depth":3,  "a":1}`)}
+	id := startRun(t, db, spec)
+	if got, err := db.RunSpec(ctx, id); err != nil || string(got.Options) != string(spec.Options) ||
+		got.MinRevisit != store.DefaultMinRevisit || got.MaxRevisit != store.DefaultMaxRevisit || len(got.Seeds) != 0 {
+		t.Errorf("RunSpec = %+v, %v", got, err)
 	}
-	spec := store.RunSpec{Seeds: []string{"https://a.example/", "https://b.example/"}, Options: []byte(`{"depth":3,  "a":1}`), Adaptive: true, MinRevisit: 2 * time.Hour, MaxRevisit: 48 * time.Hour}
-	id1 := startRun(t, db, spec)
-	id2 := startRun(t, db, store.RunSpec{})
-	counts := finarchive.RunCounts{Fetched: 10, New: 5, Changed: 1, Unchanged: 2, NotModified: 1, Failed: 1, Skipped: 2, Bytes: 12345,
-		SkippedBy: map[string]int{"robots": 2}, FailedBy: map[string]int{"http 500": 1}, GoneBy: map[string]int{"404": 3}, Gone: 3,
-		Deferred: 1, Dropped: 2, Removed: 1}
-	if err := db.UpdateRunCounts(ctx, id1, finarchive.RunCounts{Fetched: 3}); err != nil {
-		t.Fatal(err)
+	if r, err := db.Run(ctx, id); err != nil || r.StartedAt.Location() != time.UTC {
+		t.Errorf("Run = %+v, %v", r, err)
 	}
-	if r, _ := db.Run(ctx, id1); r.Fetched != 3 || r.Status != finarchive.RunRunning {
-		t.Fatalf("progress: %+v", r)
-	}
-	if err := db.FinishRun(ctx, id1, finarchive.RunFailed, counts, "some failed"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := db.Run(ctx, id1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := counts
-	stored.New, stored.Changed, stored.Unchanged, stored.NotModified = 0, 0, 0, 0
-	if got, want := fmt.Sprintf("%v %s %s %+v %s", r.Seeds, r.Options, r.Status, r.RunCounts, r.Error),
-		fmt.Sprintf("%v %s %s %+v %s", spec.Seeds, spec.Options, finarchive.RunFailed, stored, "some failed"); got != want {
-		t.Errorf("run:\n got %s\nwant %s", got, want)
-	}
-	if r.StartedAt.IsZero() || r.FinishedAt.Before(r.StartedAt) || r.StartedAt.Location() != time.UTC {
-		t.Errorf("times %v %v", r.StartedAt, r.FinishedAt)
-	}
-	gotSpec, err := db.RunSpec(ctx, id1)
-	if err != nil || !gotSpec.Adaptive || gotSpec.MinRevisit != 2*time.Hour || gotSpec.MaxRevisit != 48*time.Hour || string(gotSpec.Options) != string(spec.Options) {
-		t.Errorf("RunSpec = %+v, %v", gotSpec, err)
-	}
-	if s, _ := db.RunSpec(ctx, id2); s.MinRevisit != store.DefaultMinRevisit || s.MaxRevisit != store.DefaultMaxRevisit || len(s.Seeds) != 0 {
-		t.Errorf("default RunSpec = %+v", s)
-	}
-	last, err := db.LastRun(ctx)
-	if err != nil || last.ID != id2 {
-		t.Fatalf("LastRun = %+v, %v", last, err)
-	}
-	runs, err := db.Runs(ctx)
-	if err != nil || len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id1 {
-		t.Fatalf("Runs = %+v, %v", runs, err)
-	}
-	if err := db.ReopenRun(ctx, id1); err != nil {
-		t.Fatal(err)
-	}
-	if r, _ := db.Run(ctx, id1); r.Status != finarchive.RunRunning || !r.FinishedAt.IsZero() || r.Error != "" {
-		t.Errorf("reopened: %+v", r)
-	}
+	counts := finarchive.RunCounts{Fetched: 1}
 	for name, err := range map[string]error{
 		"Run":             func() error { _, err := db.Run(ctx, 99); return err }(),
 		"RunSpec":         func() error { _, err := db.RunSpec(ctx, 99); return err }(),
 		"FinishRun":       db.FinishRun(ctx, 99, finarchive.RunFinished, counts, ""),
 		"UpdateRunCounts": db.UpdateRunCounts(ctx, 99, counts),
 		"ReopenRun":       db.ReopenRun(ctx, 99),
+		"Complete": func() error {
+			_, err := db.Complete(ctx, 99, fetched("https://a.example/1", article("https://a.example/1", "t", "b"), time.Now()))
+			return err
+		}(),
 	} {
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s(99): %v, want ErrNotFound", name, err)
 		}
-	}
-	if _, err := db.Complete(ctx, 99, fetched("https://a.example/1", article("https://a.example/1", "t", "b"), time.Now())); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Complete in run 99: %v, want ErrNotFound", err)
 	}
 }
 
