@@ -39,13 +39,133 @@ func Normalize(raw string) (string, error) {
 var requestParser = whatwg.NewParser(whatwg.WithPercentEncodeSinglePercentSign())
 
 // requestForm returns raw as colly turns it into a request URL: WHATWG
-// parsing, then Go's url.Parse of the result, fragment dropped.
+// parsing, then Go's url.Parse of the result, fragment dropped. A plain URL
+// (see plainURL), most links of most sites, is its own request form: it
+// is only parsed by url.Parse (WHATWG parsing was a twentieth of a crawl's
+// CPU time).
 func requestForm(raw string) (*url.URL, error) {
+	if plainURL(raw) {
+		return url.Parse(raw)
+	}
+	return whatwgForm(raw)
+}
+
+// whatwgForm is requestForm without the shortcut.
+func whatwgForm(raw string) (*url.URL, error) {
 	w, err := requestParser.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	return url.Parse(w.Href(true))
+}
+
+// plainChar marks the bytes WHATWG parsing leaves as they are in a path
+// and in a query (its percent-encode sets, minus "'", which a query of a
+// special scheme encodes, and "%", whose escapes it may change).
+var plainChar = func() (m [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&()*+,;=:@/") {
+		m[c] = true
+	}
+	return m
+}()
+
+// plainURL reports whether raw is certain to be its own WHATWG
+// serialisation: "http://" or "https://", a lower-case host name of
+// letters, digits and single hyphens in dotted labels (no "xn--" or other
+// "--", whose IDNA rules apply; a last label of digits only in a
+// canonical dotted quad), a port of 1…65535 without a leading zero and not
+// the scheme's default, a path starting with "/" without dot segments,
+// backslashes or escapes, and a query of the same characters (or none); no
+// fragment, user or other character. Anything else takes the full parser.
+func plainURL(raw string) bool {
+	var rest string
+	var defPort string
+	switch {
+	case strings.HasPrefix(raw, "http://"):
+		rest, defPort = raw[len("http://"):], "80"
+	case strings.HasPrefix(raw, "https://"):
+		rest, defPort = raw[len("https://"):], "443"
+	default:
+		return false
+	}
+	slash := strings.IndexByte(rest, '/')
+	if slash < 0 {
+		return false // no path: WHATWG adds "/"
+	}
+	auth, pq := rest[:slash], rest[slash:]
+	host, port, hasPort := strings.Cut(auth, ":")
+	if hasPort {
+		if n, err := strconv.Atoi(port); err != nil || !allDigits(port) || port[0] == '0' || n > 65535 || port == defPort {
+			return false
+		}
+	}
+	if !plainHost(host) {
+		return false
+	}
+	p, q, hasQuery := strings.Cut(pq, "?")
+	for i := 0; i < len(p); i++ {
+		if !plainChar[p[i]] {
+			return false
+		}
+	}
+	if strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+		return false
+	}
+	if hasQuery {
+		for i := 0; i < len(q); i++ {
+			if c := q[i]; !plainChar[c] && c != '?' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// plainHost reports whether host is a lower-case DNS name that WHATWG
+// host parsing returns unchanged (see plainURL).
+func plainHost(host string) bool {
+	if host == "" || len(host) > 253 || strings.Contains(host, "--") {
+		return false
+	}
+	labels := strings.Split(host, ".")
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	if strings.HasPrefix(last, "0x") {
+		return false // a hexadecimal number: an IPv4 address to WHATWG
+	}
+	if allDigits(last) {
+		// An IPv4 address: only its canonical dotted-quad form is plain.
+		if len(labels) != 4 {
+			return false
+		}
+		for _, l := range labels {
+			if !allDigits(l) || len(l) > 3 || len(l) > 1 && l[0] == '0' {
+				return false
+			}
+			if n, _ := strconv.Atoi(l); n > 255 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // normalizeURL returns the canonical string and its parsed form.

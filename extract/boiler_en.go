@@ -131,8 +131,8 @@ var ctaPhrases = []string{
 // isCTALine reports a short line with a call to action or a site notice
 // (ctaPhrases).
 func isCTALine(s string, runes int32) bool {
-	if runes > 500 || runes < 8 {
-		return false
+	if runes > 500 || runes < 8 || !hasLatinLetter(s) {
+		return false // every phrase has a Latin letter: most lines of a Chinese page are passed over here
 	}
 	l := lowerASCIIFirst(s)
 	// A rights notice or a blog's entry footer runs to several sentences:
@@ -183,6 +183,22 @@ var creditLead = func() (m [256]bool) {
 	}
 	return m
 }()
+
+// hasLatinLetter reports whether s holds an ASCII letter or a rune whose
+// lower case is one (U+0130 İ and U+212A K, the only two): whether its lower
+// case can hold a phrase with an ASCII letter in it.
+func hasLatinLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c|0x20 >= 'a' && c|0x20 <= 'z' {
+			return true
+		}
+		if c == 0xC4 && strings.HasPrefix(s[i:], "\u0130") || c == 0xE2 && strings.HasPrefix(s[i:], "\u212a") {
+			return true
+		}
+	}
+	return false
+}
 
 // lowerASCIIFirst lower-cases s, without allocating when it has no upper
 // case letter.
