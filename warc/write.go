@@ -49,7 +49,8 @@ type Options struct {
 	Software string // the warcinfo record's "software" (finarchive and its version)
 	Filename string // WARC-Filename of the warcinfo record ("" = none)
 	// OnPage, when set, is called with each exported article after its
-	// records are written (WACZ uses it for pages.jsonl).
+	// records are written, one call at a time, in file order, from the
+	// goroutine that writes.
 	OnPage func(*store.ExportRecord) error
 	Logger *slog.Logger
 }
@@ -123,7 +124,8 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 
 // writer writes the records of an export. The reading goroutine (Write's)
 // only reads the archive: each page goes as a job to one of a few
-// encoders, which build its records with gowarc, digest and gzip them
+// encoders, which build its records (headers in gowarc's model), digest
+// and gzip them
 // (each its own member) into the job's buffer, and one goroutine writes
 // the jobs in order, counting offsets and telling index and OnPage, so
 // building and compressing records, most of an export's cost, is spread
