@@ -125,9 +125,8 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 // writer writes the records of an export. The reading goroutine (Write's)
 // only reads the archive: each page goes as a job to one of a few
 // encoders, which build its records (headers in gowarc's model), digest
-// and gzip them
-// (each its own member) into the job's buffer, and one goroutine writes
-// the jobs in order, counting offsets and telling index and OnPage, so
+// and gzip them (each its own member) into the job's buffer, and one
+// goroutine writes the jobs in order, counting offsets and telling index and OnPage, so
 // building and compressing records, most of an export's cost, is spread
 // over the machine's cores while the output stays as a serial writer
 // would make it.
