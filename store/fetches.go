@@ -174,7 +174,7 @@ func scanFetch(rows *sql.Rows) (int64, Fetch, error) {
 		pageID                    int64
 		f                         Fetch
 		at, headEnc               string
-		req, resp, body, rawData  []byte
+		req, resp, body, rawData  sql.RawBytes // decompressed before the next row: not copied
 		bodyEnc, rawEnc           string
 		bodySize, rawSize         int
 		bodyType, rawType, bodyCE string
