@@ -161,6 +161,7 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 	// second slot less than the delay after the first one's start. It is
 	// the way's when they were written a delay apart.
 	crawlerWrote, gateStarted, wayOnly, untraced := 0, 0, 0, 0
+	closest := time.Hour        // the shortest gap the sites saw
 	var transit []time.Duration // slot start (write returned) → kernel arrival
 	for i, starts := range all {
 		requests += len(starts)
@@ -198,6 +199,9 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 				wayOnly++
 			}
 		}
+		for j := 1; j < len(starts); j++ {
+			closest = min(closest, starts[j].At.Sub(starts[j-1].At))
+		}
 		gaps(&kernel, ks, delay)
 		gaps(&handled, hs, delay)
 		gaps(&wrote, ws, delay)
@@ -223,7 +227,7 @@ func benchFarm(b *testing.B, hosts, articles int, delay time.Duration, paralleli
 		hosts, delay, parallelism, requests, elapsed.Round(time.Millisecond), rate, limit, rate/limit,
 		inflightViolations, archived, hosts*articles, counts.New, counts.Failed,
 		cpu.Round(time.Millisecond), farmCPU.Round(time.Millisecond), elapsed.Round(time.Millisecond))
-	b.Logf("gap violations at the site, kernel arrival (%d of %d requests kernel-stamped): %s", kernelStamped, requests, kernel)
+	b.Logf("gap violations at the site, kernel arrival (%d of %d requests kernel-stamped): %s; shortest gap %s", kernelStamped, requests, kernel, closest.Round(time.Microsecond))
 	b.Logf("  of them: crawler wrote the two too close %d (its gate handed out the second too early %d), written a delay apart %d, untraced %d",
 		crawlerWrote, gateStarted, wayOnly, untraced)
 	b.Logf("gap violations at the site, handler time: %s", handled)
