@@ -3,7 +3,9 @@
 // run left for later) or resumes an unfinished one, crawls it with the
 // crawler into the store, saves its counts as it goes, and records how it
 // ended: finished, failed (transient errors survived every retry),
-// interrupted or error. The commands only parse flags and print.
+// interrupted or error. Daemon runs sites on their schedules (the
+// `schedule` command's slots, catch-up and overrun rules, shared
+// politeness, database locks). The commands only parse flags and print.
 package crawlrun
 
 import (

@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
-	"github.com/robfig/cron/v3"
+	"github.com/finarchive/finarchive/crawlrun"
 	"gopkg.in/yaml.v3"
-
-	_ "time/tzdata" // --tz and CRON_TZ= work on hosts without a zoneinfo database
 )
 
 // siteConfig is one site of a schedule: its seeds, schedule, scope, rate
@@ -245,90 +241,31 @@ func (s *siteConfig) check() (field string, err error) {
 	return "", nil
 }
 
-// hosts returns the hosts the site crawls: its seeds' and the extra ones.
-func (s *siteConfig) hosts() []string {
-	out := append([]string(nil), s.Hosts...)
-	for _, seed := range s.Seeds {
-		if n, err := crawler.Normalize(seed); err == nil {
-			if u, err := url.Parse(n); err == nil {
-				out = append(out, u.Host)
-			}
-		}
-	}
-	return out
-}
-
-// schedule is when a site is crawled.
-type schedule interface {
-	// Next returns the first slot after t.
-	Next(t time.Time) time.Time
-	// String describes the schedule for the log.
-	String() string
-}
-
-// everySchedule runs at a fixed interval.
-type everySchedule time.Duration
-
-func (e everySchedule) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
-func (e everySchedule) String() string             { return "every " + time.Duration(e).String() }
-
-// cronSchedule runs on a cron expression.
-type cronSchedule struct {
-	expr  string
-	sched cron.Schedule
-}
-
-func (c cronSchedule) Next(t time.Time) time.Time { return c.sched.Next(t) }
-func (c cronSchedule) String() string             { return "cron " + strconv.Quote(c.expr) }
-
-// cronParser reads standard 5-field expressions, an optional leading
-// seconds field, descriptors (@daily, @every 1h) and a CRON_TZ=/TZ= prefix.
-var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // schedule parses the site's --every or --cron (with --tz).
-func (s *siteConfig) schedule() (schedule, error) {
-	every, expr := time.Duration(s.Every), strings.TrimSpace(s.Cron)
-	switch {
-	case every > 0 && expr != "":
-		return nil, errors.New("give either every or cron, not both")
-	case every > 0:
-		if s.TZ != "" {
-			return nil, errors.New("tz applies to cron only")
-		}
-		return everySchedule(every), nil
-	case expr == "":
-		return nil, errors.New("no schedule: give every (e.g. 24h) or cron (e.g. \"30 3 * * *\")")
-	}
-	if s.TZ != "" {
-		if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
-			return nil, errors.New("give the time zone either in tz or as a CRON_TZ= prefix, not both")
-		}
-		if _, err := time.LoadLocation(s.TZ); err != nil {
-			return nil, fmt.Errorf("unknown time zone %q: %w", s.TZ, err)
-		}
-		expr = "CRON_TZ=" + s.TZ + " " + expr
-	}
-	sched, err := cronParser.Parse(expr)
-	if err != nil {
-		if strings.Contains(err.Error(), "location") {
-			return nil, fmt.Errorf("bad time zone in %q: %w", expr, err)
-		}
-		return nil, fmt.Errorf("bad cron expression %q: %w", expr, err)
-	}
-	if sched.Next(time.Now()).IsZero() {
-		return nil, fmt.Errorf("cron expression %q never fires", expr)
-	}
-	return cronSchedule{expr: expr, sched: sched}, nil
+func (s *siteConfig) schedule() (crawlrun.Schedule, error) {
+	return crawlrun.NewSchedule(time.Duration(s.Every), s.Cron, s.TZ)
 }
 
 // jitter returns the largest random delay added to each start: the site's
 // own, or 10% of the schedule's interval capped at 5 minutes.
-func (s *siteConfig) jitter(sched schedule) time.Duration {
+func (s *siteConfig) jitter(sched crawlrun.Schedule) time.Duration {
 	if s.Jitter != nil {
 		return time.Duration(*s.Jitter)
 	}
-	now := time.Now()
-	first := sched.Next(now)
-	interval := sched.Next(first).Sub(first)
-	return min(interval/10, 5*time.Minute)
+	return crawlrun.DefaultJitter(sched)
+}
+
+// site returns the site as the daemon runs it: its schedule parsed and
+// its profile loaded.
+func (s *siteConfig) site() (crawlrun.Site, error) {
+	sched, err := s.schedule()
+	if err != nil {
+		return crawlrun.Site{}, fmt.Errorf("site %s: %w", s.Name, err)
+	}
+	profiles, err := loadProfiles(s.Profile)
+	if err != nil {
+		return crawlrun.Site{}, fmt.Errorf("site %s: profile: %w", s.Name, err)
+	}
+	return crawlrun.Site{Name: s.Name, Seeds: s.Seeds, DB: s.DB, Schedule: sched, Jitter: s.jitter(sched),
+		Config: s.Config, Profiles: profiles}, nil
 }
