@@ -15,7 +15,7 @@ import (
 )
 
 // openPG opens a fresh PostgreSQL archive, closed when the test ends.
-func openPG(t *testing.T, opts ...store.Option) *pgstore.DB {
+func openPG(t testing.TB, opts ...store.Option) *pgstore.DB {
 	t.Helper()
 	db, err := pgstore.Open(context.Background(), pgtest.NewDB(t), opts...)
 	if err != nil {
