@@ -199,3 +199,51 @@ func TestCopy_fromPostgreSQL(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDB_readSide_written: the same crawls written through each back end's
+// own Complete, Revisited, Reextracted and runs read the same: records,
+// history, fetches, raw, lists, runs and searches.
+func TestDB_readSide_written(t *testing.T) {
+	ctx := context.Background()
+	src := filledSQLite(t, 5)
+	clock := &archivecmp.Clock{}
+	pg := openPG(t, store.WithClock(clock.Now))
+	if _, err := archivecmp.Fill(ctx, pg, clock, 5); err != nil {
+		t.Fatal(err)
+	}
+	opt := readOpts
+	opt.Runs = true
+	opt.Searches = copySearches
+	want, err := archivecmp.Snapshot(ctx, src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := archivecmp.Snapshot(ctx, pg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := archivecmp.Diff(want, got); d != "" {
+		t.Errorf("PostgreSQL reads differently from SQLite after the same writes: %s", d)
+	}
+
+	// Its copy into SQLite reads as PostgreSQL does.
+	dst, err := store.Open(ctx, filepath.Join(t.TempDir(), "copy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if _, err := store.Copy(ctx, pg, dst); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := archivecmp.Snapshot(ctx, dst, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := archivecmp.Diff(got, cp); d != "" {
+		t.Errorf("the SQLite copy reads differently from PostgreSQL: %s", d)
+	}
+}
+
+// copySearches are one and two characters, phrases, Latin and Han
+// together, two parts, and a miss.
+var copySearches = []string{"卡", "逾期", "信用卡逾期", "ETC卡", "更新", "重新抽取", "催收 银行", "没有的词"}
