@@ -15,8 +15,9 @@ import (
 // are kept (so export order, search ties and run references stay), every
 // revision with its run, fetch time and body, cards, every fetch with its
 // head blocks, payload digest and any body, the raw response with its
-// fetch, validators, revisit schedule, removed_at, unarchived pages and
-// runs. Bodies are copied compressed as they are. Rows are written in
+// fetch, validators, revisit schedule, removed_at, unarchived pages,
+// runs and their frontiers (what a run left for the next, or the queue
+// of one still running). Bodies are copied compressed as they are. Rows are written in
 // transactions of up to copyBatch pages (or copyBatchBytes), so memory
 // stays bounded whatever the archive's size; the search index is written
 // as by a crawl (bigram rows in batches) and is complete after Close.
@@ -24,6 +25,7 @@ type Copier struct {
 	db         *DB
 	pages      []*PageDump
 	unarchived []*UnarchivedDump
+	frontier   []*FrontierDump
 	held       int // bytes of the rows waiting
 	stats      CopyStats
 }
@@ -36,6 +38,7 @@ type CopyStats struct {
 	Cards      int   `json:"cards"`
 	Fetches    int   `json:"fetches"`
 	Unarchived int   `json:"unarchived"`
+	Frontier   int   `json:"frontier"`
 	Bytes      int64 `json:"bytes"` // stored (compressed) bytes of bodies and heads
 }
 
@@ -154,6 +157,15 @@ func (c *Copier) Unarchived(ctx context.Context, u *UnarchivedDump) error {
 	return nil
 }
 
+// Frontier queues one frontier row for writing (after the runs).
+func (c *Copier) Frontier(ctx context.Context, f *FrontierDump) error {
+	c.frontier = append(c.frontier, f)
+	if len(c.frontier) >= 16*copyBatch {
+		return c.flush(ctx)
+	}
+	return nil
+}
+
 // Close writes what is queued and the rest of the search index. The DB
 // stays open.
 func (c *Copier) Close(ctx context.Context) error {
@@ -168,7 +180,7 @@ func (c *Copier) Close(ctx context.Context) error {
 
 // flush writes the queued rows in one transaction.
 func (c *Copier) flush(ctx context.Context) error {
-	if len(c.pages) == 0 && len(c.unarchived) == 0 {
+	if len(c.pages) == 0 && len(c.unarchived) == 0 && len(c.frontier) == 0 {
 		return nil
 	}
 	var st CopyStats
@@ -189,6 +201,13 @@ func (c *Copier) flush(ctx context.Context) error {
 				return fmt.Errorf("unarchived page %q: %w", u.URL, err)
 			}
 		}
+		for _, f := range c.frontier {
+			if _, err := w.frontier.ExecContext(ctx, f.ID, f.RunID, f.URL, f.Host, f.Depth, f.Attempts, unixMs(f.NextTry),
+				f.State, f.LastError, f.FailRuns); err != nil {
+				return fmt.Errorf("frontier row %q of run %d: %w", f.URL, f.RunID, err)
+			}
+		}
+		st.Frontier = len(c.frontier)
 		return nil
 	})
 	if err != nil {
@@ -199,16 +218,18 @@ func (c *Copier) flush(ctx context.Context) error {
 	c.stats.Cards += st.Cards
 	c.stats.Fetches += st.Fetches
 	c.stats.Unarchived += st.Unarchived
+	c.stats.Frontier += st.Frontier
 	c.stats.Bytes += st.Bytes
 	clear(c.pages)
 	clear(c.unarchived)
-	c.pages, c.unarchived, c.held = c.pages[:0], c.unarchived[:0], 0
+	clear(c.frontier)
+	c.pages, c.unarchived, c.frontier, c.held = c.pages[:0], c.unarchived[:0], c.frontier[:0], 0
 	return nil
 }
 
 // copyStmts are a copy transaction's prepared statements.
 type copyStmts struct {
-	page, revision, card, fetch, raw, unarchived *sql.Stmt
+	page, revision, card, fetch, raw, unarchived, frontier *sql.Stmt
 }
 
 func newCopyStmts(ctx context.Context, tx *wtx) (*copyStmts, error) {
@@ -232,6 +253,8 @@ func newCopyStmts(ctx context.Context, tx *wtx) (*copyStmts, error) {
 		{&w.unarchived, `INSERT INTO unarchived (id, url, page_type, title, run_id, fetched_at, content_type, charset,
 			encoding, size, data, content_encoding, payload_digest, remote_ip, request, response)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.frontier, `INSERT INTO frontier (id, run_id, url, host, depth, attempts, next_try, state, last_error, fail_runs)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.q)
 		if err != nil {
@@ -244,7 +267,7 @@ func newCopyStmts(ctx context.Context, tx *wtx) (*copyStmts, error) {
 }
 
 func (w *copyStmts) close() {
-	for _, st := range []*sql.Stmt{w.page, w.revision, w.card, w.fetch, w.raw, w.unarchived} {
+	for _, st := range []*sql.Stmt{w.page, w.revision, w.card, w.fetch, w.raw, w.unarchived, w.frontier} {
 		if st != nil {
 			st.Close()
 		}
@@ -347,7 +370,7 @@ func (w *copyStmts) writeUnarchived(ctx context.Context, u *UnarchivedDump, st *
 }
 
 // Copy writes everything src holds into dst, a new (empty) archive:
-// runs, then pages, then unarchived pages, streaming. It returns what it
+// runs, then pages, unarchived pages and the runs' frontiers, streaming. It returns what it
 // wrote.
 func Copy(ctx context.Context, src Dumper, dst *DB) (CopyStats, error) {
 	c, err := dst.NewCopier(ctx)
@@ -365,6 +388,9 @@ func Copy(ctx context.Context, src Dumper, dst *DB) (CopyStats, error) {
 		return c.Stats(), err
 	}
 	if err := src.DumpUnarchived(ctx, func(u *UnarchivedDump) error { return c.Unarchived(ctx, u) }); err != nil {
+		return c.Stats(), err
+	}
+	if err := src.DumpFrontier(ctx, func(f *FrontierDump) error { return c.Frontier(ctx, f) }); err != nil {
 		return c.Stats(), err
 	}
 	if err := c.Close(ctx); err != nil {

@@ -51,8 +51,8 @@ func TestCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Pages != 9 || st.Runs != 2 || st.Unarchived != 2 || st.Revisions != 11 {
-		t.Errorf("copied %+v, want 9 pages, 2 runs, 2 unarchived, 11 revisions", st)
+	if st.Pages != 9 || st.Runs != 2 || st.Unarchived != 2 || st.Revisions != 11 || st.Frontier != 3 {
+		t.Errorf("copied %+v, want 9 pages, 2 runs, 2 unarchived, 11 revisions, 3 frontier rows", st)
 	}
 	sp, su, sr := dumpAll(t, src)
 	dp, du, dr := dumpAll(t, dst)
@@ -82,6 +82,12 @@ func TestCopy(t *testing.T) {
 	}
 	if d := archivecmp.Diff(a, b); d != "" {
 		t.Errorf("copy reads differently: %s", d)
+	}
+	// What run 2 left for the next: the failed and deferred URLs carry
+	// over from the copy as from the original.
+	next := MustStartRun(t, dst, store.RunSpec{})
+	if carried, dropped, err := dst.CarryOverFailed(ctx, 2, next); err != nil || carried != 2 || dropped != 0 {
+		t.Errorf("carry-over in the copy: %d carried, %d dropped, %v; want 2, 0", carried, dropped, err)
 	}
 	rows, stale, err := dst.SearchIndexRows(ctx)
 	if err != nil || rows != 9 || stale != 0 {

@@ -30,6 +30,10 @@ type Dumper interface {
 	// DumpRuns returns every run with what it was started with, oldest
 	// first.
 	DumpRuns(ctx context.Context) ([]RunDump, error)
+	// DumpFrontier calls fn for each frontier row of every run, in id
+	// order: what a finished run left for the next (failed, deferred) and
+	// the queue of one still running (which crawl --resume continues).
+	DumpFrontier(ctx context.Context, fn func(*FrontierDump) error) error
 }
 
 var _ Dumper = (*DB)(nil)
@@ -113,6 +117,20 @@ type UnarchivedDump struct {
 	PayloadDigest        string
 	RemoteIP             string
 	Request, Response    []byte
+}
+
+// FrontierDump is one row of a run's frontier. Leases (PostgreSQL's) are
+// no part of it: an item in flight is copied in flight, and crawl
+// --resume puts it back in the queue.
+type FrontierDump struct {
+	ID, RunID int64
+	URL, Host string
+	Depth     int
+	Attempts  int
+	NextTry   time.Time // zero: now
+	State     string
+	LastError string
+	FailRuns  int
 }
 
 // RunDump is one run with what it was started with.
@@ -508,4 +526,32 @@ func scanRawDump(rows *sql.Rows) (int64, func(*PageDump), error) {
 	}
 	r.FetchedAt = parseTime(at)
 	return id, func(p *PageDump) { p.Raw = &r }, nil
+}
+
+// DumpFrontier calls fn with each frontier row, in id order. An error
+// from fn stops the walk and is returned as is.
+func (db *DB) DumpFrontier(ctx context.Context, fn func(*FrontierDump) error) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, run_id, url, host, depth, attempts, next_try, state, last_error, fail_runs
+		FROM frontier ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: dump frontier: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := &FrontierDump{}
+		var next int64
+		if err := rows.Scan(&f.ID, &f.RunID, &f.URL, &f.Host, &f.Depth, &f.Attempts, &next, &f.State, &f.LastError, &f.FailRuns); err != nil {
+			return fmt.Errorf("store: dump frontier: %w", err)
+		}
+		if t := fromUnixMs(next); !t.IsZero() {
+			f.NextTry = t.UTC()
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: dump frontier: %w", err)
+	}
+	return nil
 }

@@ -39,7 +39,7 @@ memory. With -o the file is written atomically: a temporary file, then a rename.
 sqlite (needs -o) writes the whole archive, from SQLite or PostgreSQL, as a new
 SQLite archive file that every command works on: records with their full
 history, cards, raw responses, every fetch (so a WARC export of the copy is the
-same), unarchived pages, runs, and its search index. An existing file is
+same), unarchived pages, runs and their frontiers, and its search index. An existing file is
 refused unless --force is given. --since and --site do not apply to it.`,
 		Example: `  finarchive export --db finarchive.db --format jsonl -o articles.jsonl
   finarchive export --db finarchive.db --format json --since 2024-01-01 --history

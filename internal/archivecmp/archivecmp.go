@@ -20,7 +20,7 @@ import (
 
 // Options say what Snapshot reads beside the records.
 type Options struct {
-	Runs     bool      // Runs and each RunSpec
+	Runs     bool      // Runs, each RunSpec, frontier counts and failures
 	Searches []string  // queries to run (nil: no search)
 	Since    time.Time // also an export with this --since
 }
@@ -133,6 +133,11 @@ func Snapshot(ctx context.Context, a store.Archive, opt Options) (string, error)
 			put("run", r)
 			put("run-spec", map[string]any{"seeds": spec.Seeds, "options": CanonicalJSON(spec.Options), "adaptive": spec.Adaptive,
 				"min": spec.MinRevisit, "max": spec.MaxRevisit})
+			fc, err := a.FrontierCounts(ctx, r.ID)
+			put("frontier", result(fc, err))
+			var fails []store.FrontierItem
+			err = a.Failures(ctx, r.ID, func(it store.FrontierItem) error { fails = append(fails, it); return nil })
+			put("failures", result(fails, err))
 		}
 	}
 	for _, q := range opt.Searches {

@@ -179,6 +179,30 @@ func Fill(ctx context.Context, a store.Archive, clock *Clock, n int) ([]string, 
 	if err := complete(run2, list); err != nil {
 		return nil, err
 	}
+	// Run 2's frontier: a URL that failed, one deferred, one left queued.
+	left := []finarchive.QueueItem{{URL: "https://a.example/f/1.html", Depth: 2}, {URL: "https://a.example/f/2.html", Depth: 2},
+		{URL: "https://a.example/f/3.html", Depth: 3}}
+	if _, err := a.Enqueue(ctx, run2, left); err != nil {
+		return nil, err
+	}
+	claimed, _, err := a.Claim(ctx, run2, map[string]int{"a.example": 2}, clock.T)
+	if err != nil {
+		return nil, err
+	}
+	if len(claimed) != 2 {
+		return nil, fmt.Errorf("claimed %d frontier items, want 2", len(claimed))
+	}
+	for i, it := range claimed {
+		f := &finarchive.Fetched{Item: it, FetchedAt: clock.T}
+		if i == 0 {
+			f.Failed = "timeout"
+		} else {
+			f.Deferred = "retry-after 3600s"
+		}
+		if err := complete(run2, f); err != nil {
+			return nil, err
+		}
+	}
 	clock.T = at.Add(time.Minute)
 	if err := a.FinishRun(ctx, run2, finarchive.RunFailed, finarchive.RunCounts{Fetched: 6, Failed: 1,
 		FailedBy: map[string]int{"timeout": 1}, Gone: 1, GoneBy: map[string]int{"404": 1}, Removed: 1}, ""); err != nil {

@@ -118,7 +118,20 @@ func LoadPG(ctx context.Context, pool *pgxpool.Pool, src store.Dumper) error {
 		if err != nil {
 			return err
 		}
-		for _, tb := range []string{"pages", "runs", "revisions", "fetches", "unarchived"} {
+		err = src.DumpFrontier(ctx, func(f *store.FrontierDump) error {
+			next := f.NextTry
+			if next.IsZero() {
+				next = time.Unix(0, 0)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO frontier (id, run_id, url, host, depth, attempts, next_try, state, last_error,
+				fail_runs) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+				f.ID, f.RunID, f.URL, f.Host, f.Depth, f.Attempts, next, f.State, f.LastError, f.FailRuns)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, tb := range []string{"pages", "runs", "revisions", "fetches", "unarchived", "frontier"} {
 			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+tb+`', 'id'), coalesce(max(id), 0) + 1, false) FROM `+tb); err != nil {
 				return err
 			}

@@ -2,13 +2,11 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/store"
 )
 
@@ -88,43 +86,75 @@ func (db *DB) DumpUnarchived(ctx context.Context, fn func(*store.UnarchivedDump)
 	return nil
 }
 
-// DumpRuns returns every run with what it was started with, oldest first.
+// DumpRuns returns every run with what it was started with, oldest
+// first, as Runs and RunSpec give them (article counts included that
+// Complete has not yet folded into the runs row).
 func (db *DB) DumpRuns(ctx context.Context) ([]store.RunDump, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, seeds, options, adaptive, min_revisit_s, max_revisit_s, started_at, finished_at,
-		status, error, fetched, new, changed, unchanged, not_modified, failed, skipped, bytes, skipped_by, failed_by,
-		gone, gone_by, deferred, dropped, removed FROM runs ORDER BY id`)
+	runs, err := db.Runs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: dump runs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RunDump
-	for rows.Next() {
-		var (
-			r          finarchive.Run
-			opts       json.RawMessage
-			adaptive   bool
-			minS, maxS int64
-			started    time.Time
-			finished   *time.Time
-		)
-		if err := rows.Scan(&r.ID, &r.Seeds, &opts, &adaptive, &minS, &maxS, &started, &finished, &r.Status, &r.Error,
-			&r.Fetched, &r.New, &r.Changed, &r.Unchanged, &r.NotModified, &r.Failed, &r.Skipped, &r.Bytes,
-			&r.SkippedBy, &r.FailedBy, &r.Gone, &r.GoneBy, &r.Deferred, &r.Dropped, &r.Removed); err != nil {
+	out := make([]store.RunDump, 0, len(runs))
+	for i := len(runs) - 1; i >= 0; i-- {
+		spec, err := db.RunSpec(ctx, runs[i].ID)
+		if err != nil {
 			return nil, fmt.Errorf("pgstore: dump runs: %w", err)
 		}
-		r.Options = []byte(opts)
-		// An empty count map reads as none, as in SQLite.
-		for _, m := range []*map[string]int{&r.SkippedBy, &r.FailedBy, &r.GoneBy} {
-			if len(*m) == 0 {
-				*m = nil
-			}
-		}
-		r.StartedAt, r.FinishedAt = ms(started), msPtr(finished)
-		out = append(out, store.RunDump{Run: r, Spec: store.RunSpec{Seeds: r.Seeds, Options: r.Options, Adaptive: adaptive,
-			MinRevisit: time.Duration(minS) * time.Second, MaxRevisit: time.Duration(maxS) * time.Second}})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pgstore: dump runs: %w", err)
+		r := runs[i]
+		r.StartedAt, r.FinishedAt = ms(r.StartedAt), ms(r.FinishedAt)
+		out = append(out, store.RunDump{Run: r, Spec: spec})
 	}
 	return out, nil
+}
+
+// DumpFrontier calls fn with each frontier row of every run, in id order,
+// from one snapshot, without its lease. An error from fn stops the walk
+// and is returned as is.
+func (db *DB) DumpFrontier(ctx context.Context, fn func(*store.FrontierDump) error) error {
+	var fnErr error
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		var last int64
+		const chunk = 4096
+		for {
+			rows, err := tx.Query(ctx, `SELECT id, run_id, url, host, depth, attempts, next_try, state, last_error, fail_runs
+				FROM frontier WHERE id > $1 ORDER BY id LIMIT $2`, last, chunk)
+			if err != nil {
+				return err
+			}
+			var batch []*store.FrontierDump
+			for rows.Next() {
+				f := &store.FrontierDump{}
+				var next time.Time
+				if err := rows.Scan(&f.ID, &f.RunID, &f.URL, &f.Host, &f.Depth, &f.Attempts, &next, &f.State, &f.LastError,
+					&f.FailRuns); err != nil {
+					rows.Close()
+					return err
+				}
+				if next.After(time.Unix(0, 0)) { // 'epoch' is now
+					f.NextTry = ms(next)
+				}
+				batch = append(batch, f)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, f := range batch {
+				if err := fn(f); err != nil {
+					fnErr = err
+					return err
+				}
+			}
+			if len(batch) < chunk {
+				return nil
+			}
+			last = batch[len(batch)-1].ID
+		}
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("pgstore: dump frontier: %w", err)
+	}
+	return nil
 }
