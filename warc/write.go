@@ -104,6 +104,7 @@ type pageHook struct {
 
 func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error, hook *pageHook) (Stats, error) {
 	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
+	ww.warcinfoRef = angle(ww.warcinfoID)
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,13 +132,14 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 // over the machine's cores while the output stays as a serial writer
 // would make it.
 type writer struct {
-	cw         *countWriter
-	opt        Options
-	index      func(IndexEntry) error
-	hook       *pageHook
-	log        *slog.Logger
-	st         Stats  // summed by the writing goroutine
-	warcinfoID string // set before the encoders start
+	cw          *countWriter
+	opt         Options
+	index       func(IndexEntry) error
+	hook        *pageHook
+	log         *slog.Logger
+	st          Stats  // summed by the writing goroutine
+	warcinfoID  string // set before the encoders start
+	warcinfoRef string // <warcinfoID>
 
 	work, order chan *job     // to the encoders; to the writer, in page order
 	written     chan struct{} // closed when the writer is done
@@ -197,7 +199,7 @@ func (ww *writer) encode() {
 	// The fastest level: a page is a few KB of HTML and every record is
 	// its own gzip member, so higher levels buy little and cost the most.
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	e := &encoder{ww: ww, gz: gz, sha: sha256.New(), js: new(bytes.Buffer)}
+	e := &encoder{ww: ww, gz: gz, sha: sha256.New(), js: new(bytes.Buffer), fields: map[uint32]*gowarc.WarcFields{}}
 	e.jsEnc = json.NewEncoder(e.js)
 	for j := range ww.work {
 		j.out = bufs.Get().(*bytes.Buffer)
@@ -300,10 +302,10 @@ type encoder struct {
 	gz     *gzip.Writer
 	sha    hash.Hash
 	sum    []byte
-	fields gowarc.WarcFields // a record's header, its space reused
-	raw    bytes.Buffer      // a record's version line and header, before gzip
-	js     *bytes.Buffer     // a metadata record's JSON
-	jsEnc  *json.Encoder     // into js
+	fields map[uint32]*gowarc.WarcFields // by the set of fields present: see fieldsFor
+	raw    bytes.Buffer                  // a record's version line and header, before gzip
+	js     *bytes.Buffer                 // a metadata record's JSON
+	jsEnc  *json.Encoder                 // into js
 }
 
 // ref is a response a revisit can refer to.
@@ -364,32 +366,19 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 			h.payloadDigest = e.digest(body)
 		}
 	}
-	f := e.fields[:0]
-	add := func(k, v string) {
-		if v != "" {
-			f.Add(k, v)
-		}
-	}
-	f.Add(gowarc.WarcType, typ.String())
-	f.AddTimeNano(gowarc.WarcDate, date)
-	add(gowarc.WarcRecordID, angle(h.id))
-	add(gowarc.WarcTargetURI, h.target)
-	add(gowarc.ContentType, h.contentType)
-	add(gowarc.WarcConcurrentTo, h.concurrentTo)
-	add(gowarc.WarcRefersTo, h.refersTo)
-	add(gowarc.WarcProfile, h.profile)
-	add(gowarc.WarcRefersToTargetURI, h.refersToTarget)
-	add(gowarc.WarcRefersToDate, h.refersToDate)
-	add(gowarc.WarcIPAddress, h.ip)
-	add(gowarc.WarcFilename, h.filename)
-	add(CaptureField, h.capture)
+	// The values of the fields by position ("" = not in the record); the
+	// date as gowarc's AddTimeNano writes it.
+	var v [numFields]string
+	v[fType], v[fDate] = typ.String(), date.UTC().Format(time.RFC3339Nano)
+	v[fID], v[fTarget], v[fContentType] = angle(h.id), h.target, h.contentType
+	v[fConcurrentTo], v[fRefersTo], v[fProfile] = h.concurrentTo, h.refersTo, h.profile
+	v[fRefersToTarget], v[fRefersToDate], v[fIP] = h.refersToTarget, h.refersToDate, h.ip
+	v[fFilename], v[fCapture] = h.filename, h.capture
 	if typ != gowarc.Warcinfo {
-		add(gowarc.WarcWarcinfoID, angle(e.ww.warcinfoID))
+		v[fWarcinfoID] = e.ww.warcinfoRef
 	}
-	f.AddInt(gowarc.ContentLength, len(head)+len(body))
-	f.Add(gowarc.WarcBlockDigest, e.digest(head, body))
-	add(gowarc.WarcPayloadDigest, h.payloadDigest)
-	e.fields = f
+	v[fLength], v[fBlockDigest], v[fPayloadDigest] = strconv.Itoa(len(head)+len(body)), e.digest(head, body), h.payloadDigest
+	f := e.fieldsFor(&v)
 	// The version line and header go through a buffer: they are written
 	// in many small pieces, each of which would cost gzip a call.
 	e.raw.Reset()
@@ -409,6 +398,68 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 		entry.Offset, entry.Length = int64(off), int64(out.Len()-off)
 		e.j.entries = append(e.j.entries, *entry)
 	}
+}
+
+// The header fields a record may have, in the order they are written.
+const (
+	fType = iota
+	fDate
+	fID
+	fTarget
+	fContentType
+	fConcurrentTo
+	fRefersTo
+	fProfile
+	fRefersToTarget
+	fRefersToDate
+	fIP
+	fFilename
+	fCapture
+	fWarcinfoID
+	fLength
+	fBlockDigest
+	fPayloadDigest
+	numFields
+)
+
+// fieldNames are the names of the fields by their position above.
+var fieldNames = [numFields]string{gowarc.WarcType, gowarc.WarcDate, gowarc.WarcRecordID, gowarc.WarcTargetURI,
+	gowarc.ContentType, gowarc.WarcConcurrentTo, gowarc.WarcRefersTo, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI,
+	gowarc.WarcRefersToDate, gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField, gowarc.WarcWarcinfoID,
+	gowarc.ContentLength, gowarc.WarcBlockDigest, gowarc.WarcPayloadDigest}
+
+// fieldsFor returns the header fields with values v (those not "", in
+// order). The fields of a record of each set of names present are made
+// once, by gowarc's WarcFields.Add, and their values replaced for each
+// later record with the same names: Add puts the name in its canonical
+// form, which allocated and cost, for every field of every record, about
+// as much as the rest of the header.
+func (e *encoder) fieldsFor(v *[numFields]string) *gowarc.WarcFields {
+	var set uint32
+	for i, s := range v {
+		if s != "" {
+			set |= 1 << i
+		}
+	}
+	f := e.fields[set]
+	if f == nil {
+		f = new(gowarc.WarcFields)
+		for i, s := range v {
+			if s != "" {
+				f.Add(fieldNames[i], s)
+			}
+		}
+		e.fields[set] = f
+		return f
+	}
+	k := 0
+	for _, s := range v {
+		if s != "" {
+			(*f)[k].Value = s
+			k++
+		}
+	}
+	return f
 }
 
 // endOfRecord follows a record's block.
