@@ -23,6 +23,7 @@ import (
 var (
 	benchSize = flag.Int("export.size", 100000, "BenchmarkExport: articles in the synthetic archive")
 	benchDB   = flag.String("export.db", "", "BenchmarkExport: archive file to reuse (built when missing)")
+	benchRuns = flag.Int("export.rounds", 1, "BenchmarkExport: rounds of JSONL, WARC and WACZ, in turn")
 )
 
 // buildBenchArchive stores n synthetic articles, each with a captured
@@ -67,7 +68,8 @@ func buildBenchArchive(b *testing.B, path string, n int) {
 // size and the peak heap seen while each runs (constant memory). The WARC
 // and WACZ runs also report their wall and CPU time over the JSONL run just
 // before them (x-jsonl-s, x-jsonl-cpu), the figures to compare on a shared
-// machine; -count repeats the three in turn.
+// machine; -export.rounds repeats the three in turn (-count would repeat
+// each before the next).
 //
 //	go test -run '^$' -bench Export -benchtime 1x -timeout 1h ./warc
 func BenchmarkExport(b *testing.B) {
@@ -122,52 +124,54 @@ func BenchmarkExport(b *testing.B) {
 		}},
 	}
 	var jsonlWall, jsonlCPU time.Duration // of the latest JSONL run
-	for _, ft := range formats {
-		b.Run(ft.name, func(b *testing.B) {
-			for range b.N {
-				f, err := os.Create(filepath.Join(dir, "out."+ft.name))
-				if err != nil {
-					b.Fatal(err)
-				}
-				runtime.GC()
-				stop := make(chan uint64)
-				go func() { // peak heap while the export runs
-					var peak uint64
-					var ms runtime.MemStats
-					tick := time.NewTicker(20 * time.Millisecond)
-					defer tick.Stop()
-					for {
-						select {
-						case <-tick.C:
-							runtime.ReadMemStats(&ms)
-							peak = max(peak, ms.HeapInuse)
-						case <-stop:
-							stop <- peak
-							return
-						}
+	for range *benchRuns {
+		for _, ft := range formats {
+			b.Run(ft.name, func(b *testing.B) {
+				for range b.N {
+					f, err := os.Create(filepath.Join(dir, "out."+ft.name))
+					if err != nil {
+						b.Fatal(err)
 					}
-				}()
-				start, cpu0 := time.Now(), cpuTime(b)
-				if err := ft.write(f); err != nil {
-					b.Fatal(err)
+					runtime.GC()
+					stop := make(chan uint64)
+					go func() { // peak heap while the export runs
+						var peak uint64
+						var ms runtime.MemStats
+						tick := time.NewTicker(20 * time.Millisecond)
+						defer tick.Stop()
+						for {
+							select {
+							case <-tick.C:
+								runtime.ReadMemStats(&ms)
+								peak = max(peak, ms.HeapInuse)
+							case <-stop:
+								stop <- peak
+								return
+							}
+						}
+					}()
+					start, cpu0 := time.Now(), cpuTime(b)
+					if err := ft.write(f); err != nil {
+						b.Fatal(err)
+					}
+					el, cpu := time.Since(start), cpuTime(b)-cpu0
+					stop <- 0
+					peak := <-stop
+					fi, _ := f.Stat()
+					f.Close()
+					b.ReportMetric(el.Seconds(), "s/export")
+					b.ReportMetric(cpu.Seconds(), "cpu-s/export")
+					b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
+					b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+					if ft.name == "jsonl" {
+						jsonlWall, jsonlCPU = el, cpu
+					} else if jsonlWall > 0 {
+						b.ReportMetric(el.Seconds()/jsonlWall.Seconds(), "x-jsonl-s")
+						b.ReportMetric(cpu.Seconds()/jsonlCPU.Seconds(), "x-jsonl-cpu")
+					}
 				}
-				el, cpu := time.Since(start), cpuTime(b)-cpu0
-				stop <- 0
-				peak := <-stop
-				fi, _ := f.Stat()
-				f.Close()
-				b.ReportMetric(el.Seconds(), "s/export")
-				b.ReportMetric(cpu.Seconds(), "cpu-s/export")
-				b.ReportMetric(float64(fi.Size())/(1<<20), "MiB")
-				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-				if ft.name == "jsonl" {
-					jsonlWall, jsonlCPU = el, cpu
-				} else if jsonlWall > 0 {
-					b.ReportMetric(el.Seconds()/jsonlWall.Seconds(), "x-jsonl-s")
-					b.ReportMetric(cpu.Seconds()/jsonlCPU.Seconds(), "x-jsonl-cpu")
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
