@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -328,7 +329,8 @@ func later(a, b time.Time) time.Time {
 const slotHeader = "X-Finarchive-Slot"
 
 // slotTransport starts a request's slot when the request's first bytes
-// have been written to its connection (see startConn): the moment the
+// have been written to its connection (see trackedConn; on HTTP/2, when
+// its HEADERS frame has been written and flushed): the moment the
 // server sees it, not counting a dial, a TLS handshake or the client's own
 // work before the write, so two starts the gate keeps a gap apart reach
 // the host at least that far apart, however late the first was written.
@@ -417,12 +419,29 @@ func (t *slotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s == nil && t.trace == nil {
 		return t.next.RoundTrip(req)
 	}
-	var rt RequestTrace
-	var armed *trackedConn
+	// The trace's callbacks may run on the transport's goroutines, an
+	// HTTP/2 WroteRequest even after RoundTrip returned: mu guards what
+	// they share.
+	var (
+		mu    sync.Mutex
+		rt    RequestTrace
+		armed *trackedConn
+		h2    bool
+	)
 	trace := &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) {
+			mu.Lock()
+			defer mu.Unlock()
 			rt.GotConn, rt.Reused = time.Now(), info.Reused
 			if s == nil {
+				return
+			}
+			if multiplexed(info.Conn) {
+				// HTTP/2: other streams write on the connection too, so
+				// its next write need not be this request's. The slot
+				// starts at WroteHeaders, which HTTP/2 calls once the
+				// HEADERS frame is written and flushed.
+				h2 = true
 				return
 			}
 			if tc := trackedOf(info.Conn); tc != nil {
@@ -432,12 +451,24 @@ func (t *slotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			s.Start() // a connection not of our dialer: start now
 		},
-		// Called before the transport flushes the request to the
-		// connection: the slot starts at the write itself.
-		WroteRequest: func(httptrace.WroteRequestInfo) { rt.Wrote = time.Now() },
+		WroteHeaders: func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if h2 {
+				s.start(true) // again: a retry on a new connection pushes the next start
+			}
+		},
+		// HTTP/1 calls this before the transport flushes the request to
+		// the connection: the slot starts at the write itself.
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			mu.Lock()
+			rt.Wrote = time.Now()
+			mu.Unlock()
+		},
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := t.next.RoundTrip(req)
+	mu.Lock()
 	if armed != nil {
 		armed.disarm(s)
 	}
@@ -450,12 +481,14 @@ func (t *slotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// counted from when it was handed out.
 		s.Start()
 	}
+	done := rt
+	mu.Unlock()
 	if t.trace != nil {
-		rt.Host, rt.URL, rt.Err = finarchive.URLHost(req.URL.String()), req.URL.String(), err
+		done.Host, done.URL, done.Err = finarchive.URLHost(req.URL.String()), req.URL.String(), err
 		if s != nil {
-			rt.Slot, rt.Host, rt.Acquired, rt.Started = true, s.host, s.acquired, s.startTime()
+			done.Slot, done.Host, done.Acquired, done.Started = true, s.host, s.acquired, s.startTime()
 		}
-		t.trace(rt)
+		t.trace(done)
 	}
 	if own != nil {
 		if err != nil || resp.Body == nil {
@@ -514,6 +547,12 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	c.mu.Unlock()
 	s.start(true)
 	return n, err
+}
+
+// multiplexed reports whether c carries HTTP/2 (several requests at once).
+func multiplexed(c net.Conn) bool {
+	tc, ok := c.(*tls.Conn)
+	return ok && tc.ConnectionState().NegotiatedProtocol == "h2"
 }
 
 // trackedOf returns the trackedConn under c (a TLS connection's too), or

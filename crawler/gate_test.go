@@ -2,6 +2,13 @@ package crawler
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,5 +173,76 @@ func TestHostGate_SetLimitReplacesDefaults(t *testing.T) {
 		}
 		s.Start()
 		s.Release()
+	}
+}
+
+// TestSlotTransport_HTTP2: on HTTP/2, where the requests of a host share
+// one connection, each request's slot starts once its own HEADERS frame
+// is written (not at the connection's next write, which may be another
+// stream's), and the server sees the starts at least the gap apart.
+func TestSlotTransport_HTTP2(t *testing.T) {
+	const gap = 40 * time.Millisecond
+	var mu sync.Mutex
+	var seen []time.Time
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, time.Now())
+		mu.Unlock()
+		time.Sleep(gap) // the next request is under way meanwhile (parallelism 2)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	base := srv.Client().Transport.(*http.Transport)
+	dialer := &net.Dialer{}
+	tr := &http.Transport{TLSClientConfig: base.TLSClientConfig.Clone(), ForceAttemptHTTP2: true,
+		DialContext: trackedDial(dialer.DialContext)}
+	defer tr.CloseIdleConnections()
+	var traces []RequestTrace
+	st := newSlotTransport(tr, func(rt RequestTrace) {
+		mu.Lock()
+		traces = append(traces, rt)
+		mu.Unlock()
+	})
+	g := NewHostGate(2, gap, 0)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := g.Acquire(context.Background(), host)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer s.Release()
+			req, _ := http.NewRequestWithContext(withSlot(context.Background(), s), http.MethodGet, fmt.Sprintf("%s/%d", srv.URL, i), nil)
+			resp, err := st.RoundTrip(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			if resp.ProtoMajor != 2 {
+				t.Errorf("%s over HTTP/%d, want 2", req.URL, resp.ProtoMajor)
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, rt := range traces {
+		if !rt.Slot || rt.Started.IsZero() || rt.Started.Before(rt.GotConn) {
+			t.Errorf("%s: slot %v, started %v, got its connection %v: want the slot started after", rt.URL, rt.Slot, rt.Started, rt.GotConn)
+		}
+	}
+	slices.SortFunc(seen, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(seen); i++ {
+		if d := seen[i].Sub(seen[i-1]); d < gap-5*time.Millisecond {
+			t.Errorf("request %d reached the server %v after the one before; the gap is %v", i+1, d, gap)
+		}
 	}
 }
