@@ -90,15 +90,18 @@ func scanPage(row pgx.Row) (*store.PageDump, error) {
 }
 
 // walkPages calls fn with each page that filter (a condition on pages p,
-// with args) selects, in id order, with the parts asked for, chunk pages
-// at a time.
+// with args) selects, in id order, with the parts asked for, up to chunk
+// pages at a time. Memory stays bounded by bytes too: a chunk whose pages
+// held more than chunkBytes (pages with many fetch bodies) makes the next
+// one smaller, down to one page, and small ones let it grow back.
 func walkPages(ctx context.Context, q querier, filter string, args []any, pt parts, chunk int, fn func(*store.PageDump) error) error {
 	n := len(args)
 	query := "SELECT " + pageColumns + " FROM pages p WHERE " + filter + " AND p.id > $" + strconv.Itoa(n+1) +
-		" ORDER BY p.id LIMIT " + strconv.Itoa(chunk)
+		" ORDER BY p.id LIMIT $" + strconv.Itoa(n+2)
 	var last int64
+	size := chunk
 	for {
-		rows, err := q.Query(ctx, query, append(args, last)...)
+		rows, err := q.Query(ctx, query, append(args, last, size)...)
 		if err != nil {
 			return fmt.Errorf("pages: %w", err)
 		}
@@ -120,16 +123,52 @@ func walkPages(ctx context.Context, q querier, filter string, args []any, pt par
 		if err := fillParts(ctx, q, ps, pt); err != nil {
 			return err
 		}
+		held, got := 0, len(ps)
+		last = ps[got-1].ID
 		for _, p := range ps {
+			held += dumpBytes(p)
+		}
+		for i, p := range ps {
+			ps[i] = nil // fn's to keep or drop
 			if err := fn(p); err != nil {
 				return err
 			}
 		}
-		if len(ps) < chunk {
+		if got < size {
 			return nil
 		}
-		last = ps[len(ps)-1].ID
+		size = nextChunk(size, chunk, held)
 	}
+}
+
+// chunkBytes bounds the bytes of one chunk of a walk (about).
+var chunkBytes = 32 << 20 // a variable for the tests
+
+// nextChunk returns the size of the chunk after one of size pages that
+// held bytes: scaled to hold about chunkBytes, between 1 and max.
+func nextChunk(size, limit, bytes int) int {
+	if bytes <= 0 {
+		return limit
+	}
+	n := int(int64(size) * int64(chunkBytes) / int64(bytes))
+	return min(max(n, 1), limit)
+}
+
+// dumpBytes is about how many bytes p holds.
+func dumpBytes(p *store.PageDump) int {
+	n := len(p.Body) + len(p.BodyHTML) + len(p.Title)
+	for _, r := range p.Revisions {
+		if r.Body != nil {
+			n += len(*r.Body)
+		}
+	}
+	for _, f := range p.Fetches {
+		n += len(f.Body) + len(f.Request) + len(f.Response)
+	}
+	if p.Raw != nil {
+		n += len(p.Raw.Data)
+	}
+	return n
 }
 
 // fillParts reads the parts of pages ps, one query per part.
