@@ -26,6 +26,7 @@ type Copier struct {
 	pages      []*PageDump
 	unarchived []*UnarchivedDump
 	frontier   []*FrontierDump
+	runs       map[int64]bool // the runs copied
 	held       int // bytes of the rows waiting
 	stats      CopyStats
 }
@@ -128,6 +129,12 @@ func (c *Copier) Runs(ctx context.Context, runs []RunDump) error {
 		return fmt.Errorf("store: copy runs: %w", err)
 	}
 	c.stats.Runs += len(runs)
+	if c.runs == nil {
+		c.runs = map[int64]bool{}
+	}
+	for _, r := range runs {
+		c.runs[r.Run.ID] = true
+	}
 	return nil
 }
 
@@ -157,8 +164,13 @@ func (c *Copier) Unarchived(ctx context.Context, u *UnarchivedDump) error {
 	return nil
 }
 
-// Frontier queues one frontier row for writing (after the runs).
+// Frontier queues one frontier row for writing. A row of a run Runs did
+// not write (one started while the copy was being read) is left out, with
+// its run.
 func (c *Copier) Frontier(ctx context.Context, f *FrontierDump) error {
+	if !c.runs[f.RunID] {
+		return nil
+	}
 	c.frontier = append(c.frontier, f)
 	if len(c.frontier) >= 16*copyBatch {
 		return c.flush(ctx)
