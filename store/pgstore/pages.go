@@ -438,13 +438,13 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 		b.Queue(`WITH r AS (INSERT INTO revisions (page_id, run_id, content_hash, title, body, published,
 				published_raw, author, source, category, breadcrumb, keywords, fetched_at)
 			VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id)
-			INSERT INTO search (page_id, revision_id, doc, title, t, b, body_len)
-			SELECT $1, r.id, $13::tsvector, $14::tsvector, $15::tsvector, $16::tsvector, $17::integer FROM r
+			INSERT INTO search (page_id, revision_id, doc, title, body_len)
+			SELECT $1, r.id, $13::tsvector, $14::tsvector, $15::integer FROM r
 			ON CONFLICT (page_id) DO UPDATE SET revision_id = excluded.revision_id, doc = excluded.doc,
-				title = excluded.title, t = excluded.t, b = excluded.b, body_len = excluded.body_len`,
+				title = excluded.title, body_len = excluded.body_len`,
 			id, nullRun(runID), p.hash, rec.Title, p.published, rec.PublishedRaw, rec.Author, rec.Source,
 			rec.Category, p.breadcrumb, p.keywords, p.fetchedAt,
-			p.search.doc, p.search.title, p.search.t, p.search.b, p.search.bodyLen)
+			p.search.doc, p.search.title, p.search.bodyLen)
 	}
 	keepCards := false
 	var same any // the fetch raw's body already belongs to (same payload digest)

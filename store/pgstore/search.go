@@ -3,11 +3,13 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,8 +25,8 @@ import (
 // substring of the stored title or body (what SQLite's phrase of bigrams
 // matches). As in SQLite the ranking looks at the newest
 // store.CandidateLimit matches (newest by current revision) in the title
-// and anywhere, and scores them from the positions of the query's lexemes
-// in the t and b columns.
+// and anywhere, and scores them from the parts' hits in their stored title
+// and body, counted as FTS4's matchinfo counts them (see partHits).
 
 // avgBodyLen caches the average body length (in tokens) over the index,
 // which the BM25 body term divides by: a scan of the table, so it is
@@ -106,10 +108,22 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
 	}
 	scores := map[int64]float64{}
-	if err := db.searchCandidates(ctx, qp, opt, false, avg, scores); err != nil {
-		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
-	}
-	if err := db.searchCandidates(ctx, qp, opt, true, avg, scores); err != nil {
+	// Both candidate queries in one read-only transaction (one snapshot),
+	// which looks matches up in the GIN indexes only: the planner counts
+	// testing a row's tsvector as cheap, but it is stored out of line
+	// (TOAST) and compressed, so a sequential scan or an index scan in
+	// revision order that tests each row costs some 25-100 µs a row, where
+	// the GIN index (whose matches need no recheck) reads no tsvector.
+	err = pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"); err != nil {
+			return err
+		}
+		if err := searchCandidates(ctx, tx, qp, opt, false, avg, scores); err != nil {
+			return err
+		}
+		return searchCandidates(ctx, tx, qp, opt, true, avg, scores)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
 	}
 	type scored struct {
@@ -173,20 +187,19 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 	return hits, nil
 }
 
-// lexemePositions reads a column's positions of the query's lexemes, as
-// "lexeme:1,5 lexeme2:3".
-const lexemePositions = `coalesce((SELECT string_agg(lexeme || ':' || array_to_string(positions, ','), ' ')
-	FROM unnest(%s) WHERE lexeme = ANY($2)), '')`
-
 // searchCandidates looks up the newest store.CandidateLimit pages that
 // match qp (in the title only, with title) and adds each one's score to
 // scores, keeping the higher score of a page seen twice.
-func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.SearchOptions, title bool, avg float64, scores map[int64]float64) error {
-	col := "s.doc"
+func searchCandidates(ctx context.Context, tx pgx.Tx, qp queryPlan, opt store.SearchOptions, title bool, avg float64, scores map[int64]float64) error {
+	// The body is read for its hits of the parts that are not one
+	// character (which score by presence).
+	col, body := "s.doc", "''"
 	if title {
 		col = "s.title"
+	} else if slices.ContainsFunc(qp.parts, func(p store.QueryPart) bool { return !p.Han || p.Len() > 1 }) {
+		body = "p.body"
 	}
-	args := []any{tsquery(qp.all), qp.all}
+	args := []any{tsquery(qp.all)}
 	where := []string{col + " @@ $1::tsquery"}
 	for _, ph := range qp.phrases {
 		args = append(args, ph)
@@ -205,28 +218,38 @@ func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.Sear
 		args = append(args, ts(opt.Since))
 		where = append(where, "coalesce(p.published_utc, p.first_seen_at) >= $"+strconv.Itoa(len(args)))
 	}
-	join := ""
-	if len(where) > 1 {
-		join = " JOIN pages p ON p.id = s.page_id"
+	var q string
+	if len(where) == 1 {
+		// The newest matches first, then their pages.
+		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s FROM (SELECT page_id, body_len, revision_id FROM search s
+			WHERE %s ORDER BY revision_id DESC LIMIT %d) s JOIN pages p ON p.id = s.page_id`, body, where[0], store.CandidateLimit)
+	} else {
+		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s FROM search s JOIN pages p ON p.id = s.page_id
+			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, strings.Join(where, " AND "), store.CandidateLimit)
 	}
-	q := fmt.Sprintf(`SELECT c.page_id, c.body_len, `+lexemePositions+`, `+lexemePositions+`
-		FROM (SELECT s.page_id, s.body_len, s.t, s.b FROM search s`+join+` WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY s.revision_id DESC LIMIT %d) c`, "c.t", "c.b", store.CandidateLimit)
-	rows, err := db.pool.Query(ctx, q, args...)
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	words := false // a part is a word: hits are counted on the tokens
+	for _, p := range qp.parts {
+		words = words || !p.Han
+	}
 	for rows.Next() {
 		var (
-			id      int64
-			bodyLen int
-			tp, bp  string
+			id          int64
+			bodyLen     int
+			ttext, btxt string
 		)
-		if err := rows.Scan(&id, &bodyLen, &tp, &bp); err != nil {
+		if err := rows.Scan(&id, &bodyLen, &ttext, &btxt); err != nil {
 			return err
 		}
-		tpos, bpos := parsePositions(tp), parsePositions(bp)
+		tpos := tokenPositions(store.IndexTokens(ttext))
+		var bpos map[string][]int
+		if !title && words {
+			bpos = tokenPositions(store.IndexTokens(btxt))
+		}
 		r := 0.0
 		for i, p := range qp.parts {
 			oneChar := p.Han && p.Len() == 1
@@ -242,11 +265,11 @@ func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.Sear
 				r += store.CharScore
 				continue
 			}
-			bh := phraseHits(bpos, qp.lexemes[i])
-			if th == 0 && bh == 0 {
-				// Matched past the positions a tsvector keeps (16,383):
-				// one hit in the body.
-				bh = 1
+			var bh float64
+			if bpos != nil {
+				bh = phraseHits(bpos, qp.lexemes[i])
+			} else {
+				bh = float64(countOverlapping(btxt, p.Text))
 			}
 			r += store.TitleScore(th) + store.BodyScore(bh, float64(bodyLen), avg)
 		}
@@ -257,60 +280,50 @@ func (db *DB) searchCandidates(ctx context.Context, qp queryPlan, opt store.Sear
 	return rows.Err()
 }
 
-// parsePositions reads lexemePositions' text.
-func parsePositions(s string) map[string][]int {
-	if s == "" {
-		return nil
-	}
-	m := map[string][]int{}
-	for _, e := range strings.Fields(s) {
-		i := strings.LastIndexByte(e, ':')
-		if i < 0 {
-			continue
-		}
-		var ps []int
-		for _, f := range strings.Split(e[i+1:], ",") {
-			if n, err := strconv.Atoi(f); err == nil {
-				ps = append(ps, n)
-			}
-		}
-		m[e[:i]] = ps
+// tokenPositions returns each token's positions (0-based) in tokens.
+func tokenPositions(tokens []string) map[string][]int {
+	m := make(map[string][]int, len(tokens))
+	for i, t := range tokens {
+		m[t] = append(m[t], i)
 	}
 	return m
 }
 
-// phraseHits counts the places where the lexemes follow one another (a
-// one-lexeme phrase: its occurrences), as FTS4's matchinfo counts a
+// phraseHits counts the places where the lexemes follow one another as
+// tokens (one lexeme: its occurrences), as FTS4's matchinfo counts a
 // phrase's hits in a column.
 func phraseHits(pos map[string][]int, lexemes []string) float64 {
-	if len(lexemes) == 0 || len(pos[lexemes[0]]) == 0 {
+	if len(lexemes) == 0 {
 		return 0
-	}
-	if len(lexemes) == 1 {
-		return float64(len(pos[lexemes[0]]))
-	}
-	sets := make([]map[int]bool, len(lexemes))
-	for i, l := range lexemes[1:] {
-		ps := pos[l]
-		if len(ps) == 0 {
-			return 0
-		}
-		sets[i+1] = make(map[int]bool, len(ps))
-		for _, p := range ps {
-			sets[i+1][p] = true
-		}
 	}
 	n := 0
 next:
 	for _, p := range pos[lexemes[0]] {
-		for i := 1; i < len(lexemes); i++ {
-			if !sets[i][p+i] {
+		for i, l := range lexemes[1:] {
+			if !slices.Contains(pos[l], p+i+1) {
 				continue next
 			}
 		}
 		n++
 	}
 	return float64(n)
+}
+
+// countOverlapping counts the occurrences of sub in s, overlapping ones
+// too. For a run of two or more Han characters that is the number of hits
+// FTS4 counts for its phrase of bigrams (each occurrence is inside one Han
+// run of s, where the bigrams follow one another).
+func countOverlapping(s, sub string) int {
+	n := 0
+	for {
+		i := strings.Index(s, sub)
+		if i < 0 {
+			return n
+		}
+		n++
+		_, size := utf8.DecodeRuneInString(s[i:])
+		s = s[i+size:]
+	}
 }
 
 // SearchIndexRows returns how many rows the search index holds and how many
@@ -346,9 +359,9 @@ func (db *DB) RebuildSearch(ctx context.Context) error {
 				return err
 			}
 			var (
-				ids, revs              []int64
-				docs, titles, tcs, bcs []string
-				lens                   []int32
+				ids, revs    []int64
+				docs, titles []string
+				lens         []int32
 			)
 			for rows.Next() {
 				var id, rev int64
@@ -359,7 +372,7 @@ func (db *DB) RebuildSearch(ctx context.Context) error {
 				}
 				sr := newSearchRow(title, body)
 				ids, revs = append(ids, id), append(revs, rev)
-				docs, titles, tcs, bcs = append(docs, sr.doc), append(titles, sr.title), append(tcs, sr.t), append(bcs, sr.b)
+				docs, titles = append(docs, sr.doc), append(titles, sr.title)
 				lens = append(lens, int32(sr.bodyLen))
 				last = id
 			}
@@ -370,10 +383,10 @@ func (db *DB) RebuildSearch(ctx context.Context) error {
 			if len(ids) == 0 {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO search (page_id, revision_id, doc, title, t, b, body_len)
-				SELECT u.id, u.rev, u.doc::tsvector, u.title::tsvector, u.t::tsvector, u.b::tsvector, u.n
-				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
-					AS u(id, rev, doc, title, t, b, n)`, ids, revs, docs, titles, tcs, bcs, lens); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO search (page_id, revision_id, doc, title, body_len)
+				SELECT u.id, u.rev, u.doc::tsvector, u.title::tsvector, u.n
+				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::integer[]) AS u(id, rev, doc, title, n)`,
+				ids, revs, docs, titles, lens); err != nil {
 				return err
 			}
 		}

@@ -73,8 +73,9 @@ func hitsString(hits []store.SearchHit) string {
 	return b.String()
 }
 
-// TestSearch_beyondPositions: a body longer than tsvector positions reach
-// (16,383) is still found by its last words, one, two and more characters.
+// TestSearch_beyondPositions: a body longer than a tsvector's positions
+// reach (16,383) is found by its last words, one, two and more characters:
+// the index keeps no positions.
 func TestSearch_beyondPositions(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
