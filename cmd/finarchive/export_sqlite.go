@@ -90,6 +90,9 @@ func (a *app) exportSQLite(ctx context.Context, db store.Archive, f *exportFlags
 		return err
 	}
 	cleanup() // a -wal or -shm Close left (none when it checkpointed)
+	if err := syncDir(filepath.Dir(f.out)); err != nil {
+		return fmt.Errorf("export: write %s: %w", f.out, err)
+	}
 	a.log.Info("exported", "format", "sqlite", "file", f.out, "pages", st.Pages, "revisions", st.Revisions,
 		"fetches", st.Fetches, "unarchived", st.Unarchived, "runs", st.Runs, "bytes", st.Bytes,
 		"took", time.Since(start).Round(time.Millisecond))
@@ -121,4 +124,15 @@ func place(tmp, path string, force bool) error {
 		return fmt.Errorf("export: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// syncDir makes a rename or link in dir durable (the file's own data was
+// synced by SQLite's checkpoint on close).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
