@@ -27,7 +27,7 @@ type Copier struct {
 	unarchived []*UnarchivedDump
 	frontier   []*FrontierDump
 	runs       map[int64]bool // the runs copied
-	held       int // bytes of the rows waiting
+	held       int            // bytes of the rows waiting
 	stats      CopyStats
 }
 

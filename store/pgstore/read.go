@@ -290,12 +290,12 @@ func eachRow(ctx context.Context, q querier, query string, arg any, fn func(pgx.
 
 // page reads the page at pageURL with pt, or returns store.ErrNotFound.
 func (db *DB) page(ctx context.Context, pageURL string, pt parts) (*store.PageDump, error) {
+	// Two statements straight on the pool (no BEGIN and COMMIT around
+	// them: half the round trips), as SQLite's Get reads.
 	var found *store.PageDump
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		return walkPages(ctx, tx, "p.url = $1", []any{pageURL}, pt, 1, func(p *store.PageDump) error {
-			found = p
-			return nil
-		})
+	err := walkPages(ctx, db.pool, "p.url = $1", []any{pageURL}, pt, 1, func(p *store.PageDump) error {
+		found = p
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -423,12 +423,12 @@ func (db *DB) List(ctx context.Context, opt store.ListOptions) ([]store.Summary,
 	}
 	out := []store.Summary{}
 	var total int
-	err := db.readTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM pages"+w, args...).Scan(&total); err != nil {
+	err := func() error {
+		if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM pages"+w, args...).Scan(&total); err != nil {
 			return err
 		}
 		n := len(args)
-		rows, err := tx.Query(ctx, `SELECT url, title, site, category, author, published, fetched_at, changed_at,
+		rows, err := db.pool.Query(ctx, `SELECT url, title, site, category, author, published, fetched_at, changed_at,
 			(SELECT count(*) FROM revisions WHERE page_id = pages.id)
 			FROM pages`+w+` ORDER BY published_utc DESC NULLS LAST, fetched_at DESC, id
 			LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), append(args, opt.Limit, opt.Offset)...)
@@ -454,7 +454,7 @@ func (db *DB) List(ctx context.Context, opt store.ListOptions) ([]store.Summary,
 			out = append(out, s)
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
 		return nil, 0, fmt.Errorf("pgstore: list: %w", err)
 	}
