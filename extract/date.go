@@ -111,6 +111,31 @@ func parseZone(z string) *time.Location {
 	return time.FixedZone("", off)
 }
 
+// hasDMYStart reports whether s has what every match of reDMY starts
+// with: a digit, then "/" or "-" and a digit, or "." (a white space
+// character of \s may follow) and a digit. Most texts have none, and the
+// regular expression is not run on them.
+func hasDMYStart(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if c := s[i]; c < '0' || c > '9' {
+			continue
+		}
+		switch s[i+1] {
+		case '/', '-':
+			if isDigitByte(s[i+2]) {
+				return true
+			}
+		case '.':
+			if isDigitByte(s[i+2]) || i+3 < len(s) && strings.IndexByte("\t\n\f\r ", s[i+2]) >= 0 && isDigitByte(s[i+3]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
+
 // amPMMarks strips the dots and spaces of an am/pm marker ("p. m." → "pm").
 var amPMMarks = strings.NewReplacer(".", "", " ", "")
 
@@ -196,7 +221,7 @@ func findDates(s string, max int) []dateHit {
 		add(m[0], m[1], atoi(sub(1)), atoi(sub(2)), atoi(sub(3)), append(m[:14:14], -1, -1, m[14], m[15]), 4, false)
 		i = m[1] - 1
 	}
-	if strings.ContainsAny(s, "/.-") {
+	if hasDMYStart(s) {
 		for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
 			// 1.2.2020 inside a longer dotted number (a version) is no date.
 			if m[0] > 0 && s[m[0]-1] == '.' {
