@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 
@@ -35,7 +34,5 @@ func TestArchive(t *testing.T) {
 			u := urls[a]
 			mu.Unlock()
 			return open(t, u)
-		}),
-		// TODO(pgcmd): drop once every method of pgstore is built.
-		storetest.SkipIf(func(err error) bool { return strings.Contains(err.Error(), "pgstore: not built yet") }))
+		}))
 }

@@ -32,17 +32,9 @@ func Reopen(fn func(t *testing.T, a store.Archive) store.Archive) Option {
 	return func(s *suite) { s.reopen = fn }
 }
 
-// SkipIf makes a subtest skip, with the error as its reason, when a method
-// fails with an error that stub says is "not built yet", for a back end
-// still being written. A back end whose methods are all real passes none.
-func SkipIf(stub func(error) bool) Option {
-	return func(s *suite) { s.stub = stub }
-}
-
 type suite struct {
 	open   func(t *testing.T) store.Archive
 	reopen func(t *testing.T, a store.Archive) store.Archive
-	stub   func(error) bool
 }
 
 // Run runs the suite: each subtest gets a new, empty archive from open,
@@ -83,27 +75,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Archive, opts ...Option) {
 
 var ctx = context.Background()
 
-// isStub reports whether err is a back end's "not built yet".
-func (s *suite) isStub(err error) bool { return err != nil && s.stub != nil && s.stub(err) }
-
-// ok fails t when err is not nil (or skips it, for a stub).
+// ok fails t when err is not nil.
 func (s *suite) ok(t testing.TB, err error, what string) {
 	t.Helper()
-	if err == nil {
-		return
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
-	if s.isStub(err) {
-		t.Skipf("%s: %v", what, err)
-	}
-	t.Fatalf("%s: %v", what, err)
 }
 
-// is checks that err is target (or skips t, for a stub).
+// is checks that err is target.
 func (s *suite) is(t testing.TB, err, target error, what string) {
 	t.Helper()
-	if s.isStub(err) {
-		t.Skipf("%s: %v", what, err)
-	}
 	if !errors.Is(err, target) {
 		t.Errorf("%s: %v, want %v", what, err, target)
 	}
