@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,7 +122,8 @@ func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); re
 // PostgreSQL (the same stored rows): JSON Lines (Export), the WARC's feed
 // (ExportFetches, bodies decompressed), and a whole-archive copy into a
 // new SQLite file (export --format sqlite); wall and CPU time, the
-// client's and, for PostgreSQL, the server's.
+// client's and, for PostgreSQL, the server's, and the peak heap in use
+// (sampled every 5 ms; MemStats reading stops the world briefly).
 //
 //	go test -run '^$' -bench Export_backends -benchtime 1x ./store/pgstore
 func BenchmarkExport_backends(b *testing.B) {
@@ -200,14 +202,38 @@ func BenchmarkExport_backends(b *testing.B) {
 		} {
 			b.Run(task.name+"/"+be.name, func(b *testing.B) {
 				var wall, cpu, server time.Duration
-				var size int64
+				var (
+					size int64
+					peak uint64
+				)
 				for b.Loop() {
 					var before map[int]time.Duration
 					if be.name == "postgres" {
 						before = serverCPU(ctx, pg)
 					}
+					runtime.GC()
+					stop := make(chan struct{})
+					peakDone := make(chan uint64)
+					go func() {
+						var ms runtime.MemStats
+						var top uint64
+						tick := time.NewTicker(5 * time.Millisecond)
+						defer tick.Stop()
+						for {
+							runtime.ReadMemStats(&ms)
+							top = max(top, ms.HeapInuse)
+							select {
+							case <-stop:
+								peakDone <- top
+								return
+							case <-tick.C:
+							}
+						}
+					}()
 					t0, c0 := time.Now(), cpuTime()
 					s, err := task.do()
+					close(stop)
+					peak = max(peak, <-peakDone)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -224,6 +250,7 @@ func BenchmarkExport_backends(b *testing.B) {
 				b.ReportMetric(server.Seconds()*1000/k, "server-cpu-ms")
 				b.ReportMetric(float64(n)/(wall.Seconds()/k), "articles/s")
 				b.ReportMetric(float64(size)/(1<<20), "MiB")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 				b.ReportMetric(0, "ns/op")
 			})
 		}
