@@ -87,7 +87,8 @@ func TestCLI_postgresFromEnv(t *testing.T) {
 // second after the site changed) into a SQLite file and into PostgreSQL;
 // then export (with history, --since, --site), search (one, two and more
 // characters), runs and the reader give the same on both, but for the
-// times of the crawls themselves.
+// times of the crawls themselves; so do reextract, and the import of one
+// WARC into a new archive of each.
 func TestCLI_postgresSameAsSQLite(t *testing.T) {
 	pg := pgtest.NewDB(t)
 	sq := filepath.Join(t.TempDir(), "archive.db")
@@ -110,7 +111,7 @@ func TestCLI_postgresSameAsSQLite(t *testing.T) {
 		t.Fatal("the test site changed no article in version 2")
 	}
 
-	same := func(what string, f func(db string) string) {
+	sameOn := func(sq, pg, what string, f func(db string) string) {
 		t.Helper()
 		a, b := f(sq), f(pg)
 		if a != b {
@@ -120,6 +121,7 @@ func TestCLI_postgresSameAsSQLite(t *testing.T) {
 			t.Errorf("%s is empty", what)
 		}
 	}
+	same := func(what string, f func(db string) string) { t.Helper(); sameOn(sq, pg, what, f) }
 	host := strings.TrimPrefix(base, "http://")
 	exportArgs := [][]string{
 		{"--history"},
@@ -154,6 +156,25 @@ func TestCLI_postgresSameAsSQLite(t *testing.T) {
 		same("serve "+path, func(db string) string { return normPage(serveGet(t, db, path)) })
 	}
 	same("serve / (articles listed)", func(db string) string { return listedArticles(serveGet(t, db, "/")) })
+
+	// Re-extraction rewrites the same pages the same way.
+	same("reextract", func(db string) string { return mustRun(t, nil, "reextract", "--db", db) })
+	same("export --history after reextract", func(db string) string {
+		return normExport(t, mustRun(t, nil, "export", "--db", db, "--format", "jsonl", "--history"))
+	})
+	// A WARC (of the SQLite archive) imported into a new archive of each.
+	warcFile := filepath.Join(t.TempDir(), "archive.warc.gz")
+	mustRun(t, nil, "export", "--db", sq, "--format", "warc", "-o", warcFile)
+	sq2, pg2 := filepath.Join(t.TempDir(), "imported.db"), pgtest.NewDB(t)
+	sameOn(sq2, pg2, "import", func(db string) string {
+		return strings.Replace(mustRun(t, nil, "import", "--db", db, warcFile), db, "DB", 1)
+	})
+	sameOn(sq2, pg2, "export --history of the import", func(db string) string {
+		return normExport(t, mustRun(t, nil, "export", "--db", db, "--format", "jsonl", "--history"))
+	})
+	sameOn(sq2, pg2, "search of the import", func(db string) string {
+		return normSearch(t, mustRun(t, nil, "search", "--db", db, "--json", "--limit", "1000", "贷款"))
+	})
 }
 
 // serveGet runs `serve` on db and returns the body of path.
