@@ -58,7 +58,7 @@ func pgEnv(t *testing.T, u string) {
 
 // TestCLI_postgresFromEnv: --db postgres:// takes the whole database from
 // the PG* environment variables: a crawl, then runs, search and export on
-// it.
+// it, and the demo.
 func TestCLI_postgresFromEnv(t *testing.T) {
 	u := pgtest.NewDB(t)
 	pgEnv(t, u)
@@ -80,6 +80,13 @@ func TestCLI_postgresFromEnv(t *testing.T) {
 	// The same database by its URL.
 	if got := mustRun(t, nil, "runs", "--db", u); !strings.Contains(got, "finished") {
 		t.Errorf("runs --db URL:\n%s", got)
+	}
+	// The demo crawls into it too, as a second run.
+	if got := mustRun(t, nil, "demo", "--db", "postgres://", "--articles", "6", "-q"); !strings.Contains(got, "archive: postgres:// — try: finarchive export --db postgres://") {
+		t.Errorf("demo on PostgreSQL:\n%s", got)
+	}
+	if got := strings.Count(mustRun(t, nil, "runs", "--db", "postgres://"), "finished"); got != 2 {
+		t.Errorf("runs after the demo: %d finished, want 2", got)
 	}
 }
 
