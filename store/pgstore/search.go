@@ -60,13 +60,11 @@ func (db *DB) avgBodyLen(ctx context.Context) (float64, error) {
 type queryPlan struct {
 	parts   []store.QueryPart
 	lexemes [][]string // of each part, in order
-	all     []string   // every part's lexemes, each once
 	phrases []string   // Han parts of three or more characters, checked as substrings
 }
 
 func planQuery(parts []store.QueryPart) queryPlan {
 	qp := queryPlan{parts: parts}
-	seen := map[string]bool{}
 	for _, p := range parts {
 		lex := []string{p.Text}
 		if p.Han && p.Len() > 1 {
@@ -76,12 +74,6 @@ func planQuery(parts []store.QueryPart) queryPlan {
 			qp.phrases = append(qp.phrases, p.Text)
 		}
 		qp.lexemes = append(qp.lexemes, lex)
-		for _, l := range lex {
-			if !seen[l] {
-				seen[l] = true
-				qp.all = append(qp.all, l)
-			}
-		}
 	}
 	return qp
 }
@@ -108,22 +100,20 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
 	}
 	scores := map[int64]float64{}
-	// Both candidate queries in one read-only transaction (one snapshot),
-	// which looks matches up in the GIN indexes only: the planner counts
-	// testing a row's tsvector as cheap, but it is stored out of line
-	// (TOAST) and compressed, so a sequential scan or an index scan in
-	// revision order that tests each row costs some 25-100 µs a row, where
+	// Both candidate queries in one round trip: a batch, which runs as one
+	// implicit transaction (one snapshot), and looks matches up in the GIN
+	// indexes only (set_config ... local, for that transaction): the planner
+	// counts testing a row's tsvector as cheap, but it is stored out of line
+	// (TOAST) and compressed, so a sequential scan, or an index scan in
+	// revision order that tests each row, costs some 25-100 µs a row, where
 	// the GIN index (whose matches need no recheck) reads no tsvector.
-	err = pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"); err != nil {
-			return err
-		}
-		if err := searchCandidates(ctx, tx, qp, opt, false, avg, scores); err != nil {
-			return err
-		}
-		return searchCandidates(ctx, tx, qp, opt, true, avg, scores)
-	})
-	if err != nil {
+	b := &pgx.Batch{}
+	b.Queue("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)")
+	for _, title := range []bool{false, true} {
+		sql, args := candidateQuery(qp, opt, title)
+		b.Queue(sql, args...).Query(func(rows pgx.Rows) error { return scoreCandidates(rows, qp, title, avg, scores) })
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
 	}
 	type scored struct {
@@ -187,10 +177,10 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 	return hits, nil
 }
 
-// searchCandidates looks up the newest store.CandidateLimit pages that
-// match qp (in the title only, with title) and adds each one's score to
-// scores, keeping the higher score of a page seen twice.
-func searchCandidates(ctx context.Context, tx pgx.Tx, qp queryPlan, opt store.SearchOptions, title bool, avg float64, scores map[int64]float64) error {
+// candidateQuery returns the query of the newest store.CandidateLimit
+// pages that match qp (in the title only, with title), with their body
+// length, title and (when the ranking needs it) body.
+func candidateQuery(qp queryPlan, opt store.SearchOptions, title bool) (string, []any) {
 	// The body is read for its hits of the parts that are not one
 	// character (which score by presence).
 	col, body := "s.doc", "''"
@@ -199,7 +189,7 @@ func searchCandidates(ctx context.Context, tx pgx.Tx, qp queryPlan, opt store.Se
 	} else if slices.ContainsFunc(qp.parts, func(p store.QueryPart) bool { return !p.Han || p.Len() > 1 }) {
 		body = "p.body"
 	}
-	args := []any{tsquery(qp.all)}
+	args := []any{tsquery(qp)}
 	where := []string{col + " @@ $1::tsquery"}
 	for _, ph := range qp.phrases {
 		args = append(args, ph)
@@ -227,11 +217,12 @@ func searchCandidates(ctx context.Context, tx pgx.Tx, qp queryPlan, opt store.Se
 		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s FROM search s JOIN pages p ON p.id = s.page_id
 			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, strings.Join(where, " AND "), store.CandidateLimit)
 	}
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+	return q, args
+}
+
+// scoreCandidates adds the score of each page of rows (candidateQuery's)
+// to scores, keeping the higher score of a page seen twice.
+func scoreCandidates(rows pgx.Rows, qp queryPlan, title bool, avg float64, scores map[int64]float64) error {
 	words := false // a part is a word: hits are counted on the tokens
 	for _, p := range qp.parts {
 		words = words || !p.Han

@@ -8,12 +8,13 @@
 -- without any text-search configuration, so PostgreSQL's parser and
 -- dictionaries never see the text.
 --
---   doc      every token and character of title and body (GIN): what
---            "matches anywhere" looks up
---   title    the title's tokens and characters (GIN)
+--   doc      every token of title and body, and each character no bigram
+--            of them begins with (GIN): what "matches anywhere" looks up
+--   title    the same of the title alone (GIN)
 --   body_len tokens in the body (the ranking's BM25 length)
 --
--- A query part is its lexemes: a word or one character itself, a longer
+-- A query part is its lexemes: a word itself, one character the prefix
+-- query 'c':* (the character alone, or a bigram beginning with it), a longer
 -- Han part its bigrams; a part of three or more characters is then checked
 -- as a substring of the stored title or body, which is what SQLite's phrase
 -- of bigrams matches (so no positions are needed, and none of tsvector's
