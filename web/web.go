@@ -1,6 +1,7 @@
 // Package web owns the read-only web reader of an archive: an http.Handler
 // that lists, searches and shows archived articles, their history and the
-// crawl runs, from a store.DB opened read-only. It never writes.
+// crawl runs, from an archive opened read-only (a SQLite file or
+// PostgreSQL, through store/backend). It never writes.
 //
 // Everything archived is untrusted: text goes through html/template, the
 // HTML produced from archive data goes through bluemonday (search
@@ -74,8 +75,8 @@ type Server struct {
 	hosts    *hostGuard
 }
 
-// New returns a reader over db, which should be opened with
-// store.OpenReadOnly.
+// New returns a reader over db, which should be opened read-only
+// (backend.OpenReadOnly).
 func New(db store.Archive, opt Options) (*Server, error) {
 	s := &Server{db: db, log: opt.Logger, pageSize: opt.PageSize}
 	if s.log == nil {

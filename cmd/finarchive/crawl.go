@@ -56,7 +56,8 @@ extracted content changed get a new revision.
 A crawl killed at any moment continues with --resume.`,
 		Example: `  finarchive crawl https://www.example.com/
   finarchive crawl --db bank.db --max-pages 500 --delay 2s https://www.example.com/zixun/
-  finarchive crawl --db bank.db --resume`,
+  finarchive crawl --db bank.db --resume
+  finarchive crawl --db postgres://crawler@db.example/finarchive https://www.example.com/   # then: finarchive work on other machines`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.crawl(cmd.Context(), f, args)
 		},

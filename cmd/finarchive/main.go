@@ -1,5 +1,6 @@
 // Command finarchive crawls Chinese finance-info sites into an offline,
-// searchable SQLite archive. See README.md for usage.
+// searchable archive: a SQLite file, or a PostgreSQL database that many
+// workers share. See README.md for usage.
 package main
 
 import (

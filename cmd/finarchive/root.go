@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:           "finarchive",
-		Short:         "Crawl Chinese finance-info sites into an offline, searchable SQLite archive",
+		Short:         "Crawl Chinese finance-info sites into an offline, searchable archive (a SQLite file, or PostgreSQL)",
 		Version:       crawler.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

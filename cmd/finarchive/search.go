@@ -54,7 +54,8 @@ this】. --json prints url, title, snippet (plain text), published, site and
 rank for each hit.`,
 		Example: `  finarchive search --db bank.db 信用卡逾期
   finarchive search --db bank.db --site www.example.com --since 2024-01-01 U盾
-  finarchive search --db bank.db --since 720h --json ETC卡 | jq -r '.[].url'`,
+  finarchive search --db bank.db --since 720h --json ETC卡 | jq -r '.[].url'
+  finarchive search --db postgres:// 信用卡逾期      # the database the PG* variables name`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{msg: "search needs a query: finarchive search [flags] QUERY"}
