@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/finarchive/finarchive/store"
@@ -11,5 +12,13 @@ import (
 // files in t.TempDir().
 func TestArchive(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Archive { return MustOpenDB(t) },
-		storetest.Reopen(func(t *testing.T, a store.Archive) store.Archive { return MustOpenPath(t, a.Path()) }))
+		storetest.Reopen(func(t *testing.T, a store.Archive) store.Archive { return MustOpenPath(t, a.Path()) }),
+		storetest.ReopenReadOnly(func(t *testing.T, a store.Archive) store.Archive {
+			db, err := store.OpenReadOnly(context.Background(), a.Path())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}))
 }

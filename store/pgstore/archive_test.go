@@ -34,5 +34,16 @@ func TestArchive(t *testing.T) {
 			u := urls[a]
 			mu.Unlock()
 			return open(t, u)
+		}),
+		storetest.ReopenReadOnly(func(t *testing.T, a store.Archive) store.Archive {
+			mu.Lock()
+			u := urls[a]
+			mu.Unlock()
+			db, err := pgstore.OpenReadOnly(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
 		}))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/store"
 )
 
@@ -59,5 +60,59 @@ func testLock(t *testing.T, s *suite) {
 	cancel()
 	if _, err := b.Lock(cctx, "crawl", true); !errors.Is(err, context.Canceled) {
 		t.Errorf("waiting Lock with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+// testReadOnly: a read-only handle reads what the archive holds and
+// refuses every write with store.ErrReadOnly, leaving the archive as it
+// was.
+func testReadOnly(t *testing.T, s *suite) {
+	if s.readOnly == nil {
+		t.Skip("no ReopenReadOnly option")
+	}
+	a := s.open(t)
+	run := s.startRun(t, a, store.RunSpec{})
+	const u = "https://a.example/1.html"
+	s.complete(t, a, run, fetched(u, article(u, "信用卡逾期了怎么办", "逾期以后要尽快还款。"), t0))
+	// A search through the writing handle first: SQLite indexes a saved
+	// page within about a second, at once for a search of its own.
+	if hits, err := a.Search(ctx, store.SearchOptions{Query: "逾期"}); err != nil || len(hits) != 1 {
+		t.Errorf("Search = %v, %v", hits, err)
+	}
+	ro := s.readOnly(t, a)
+	if got := s.get(t, ro, u); got.Title != "信用卡逾期了怎么办" {
+		t.Errorf("read-only Get: %+v", got)
+	}
+	if hits, err := ro.Search(ctx, store.SearchOptions{Query: "逾期"}); err != nil || len(hits) != 1 {
+		t.Errorf("read-only Search = %v, %v", hits, err)
+	}
+	if runs, err := ro.Runs(ctx); err != nil || len(runs) != 1 {
+		t.Errorf("read-only Runs = %v, %v", runs, err)
+	}
+	for _, w := range []struct {
+		what string
+		err  error
+	}{
+		{"StartRun", func() error { _, err := ro.StartRun(ctx, store.RunSpec{}); return err }()},
+		{"Enqueue", func() error {
+			_, err := ro.Enqueue(ctx, run, []finarchive.QueueItem{{URL: "https://a.example/2.html"}})
+			return err
+		}()},
+		{"Complete", func() error {
+			_, err := ro.Complete(ctx, run, fetched("https://a.example/3.html", article("https://a.example/3.html", "标题", "正文"), t0))
+			return err
+		}()},
+		{"FinishRun", ro.FinishRun(ctx, run, finarchive.RunFinished, finarchive.RunCounts{}, "")},
+		{"Lock", func() error { _, err := ro.Lock(ctx, "crawl", false); return err }()},
+	} {
+		if !errors.Is(w.err, store.ErrReadOnly) {
+			t.Errorf("read-only %s: %v, want store.ErrReadOnly", w.what, w.err)
+		}
+	}
+	if n, err := a.Count(ctx); err != nil || n != 1 {
+		t.Errorf("Count after refused writes = %d, %v; want 1", n, err)
+	}
+	if r, err := a.Run(ctx, run); err != nil || r.Status != finarchive.RunRunning {
+		t.Errorf("run after a refused FinishRun: %+v, %v", r, err)
 	}
 }

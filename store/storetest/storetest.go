@@ -32,9 +32,17 @@ func Reopen(fn func(t *testing.T, a store.Archive) store.Archive) Option {
 	return func(s *suite) { s.reopen = fn }
 }
 
+// ReopenReadOnly gives the suite a read-only handle to the archive a, as
+// the commands that only read open it. Without it the read-only subtest is
+// skipped.
+func ReopenReadOnly(fn func(t *testing.T, a store.Archive) store.Archive) Option {
+	return func(s *suite) { s.readOnly = fn }
+}
+
 type suite struct {
-	open   func(t *testing.T) store.Archive
-	reopen func(t *testing.T, a store.Archive) store.Archive
+	open     func(t *testing.T) store.Archive
+	reopen   func(t *testing.T, a store.Archive) store.Archive
+	readOnly func(t *testing.T, a store.Archive) store.Archive
 }
 
 // Run runs the suite: each subtest gets a new, empty archive from open,
@@ -68,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Archive, opts ...Option) {
 		{"Claim_hosts", testClaimHosts},
 		{"CarryOver", testCarryOver},
 		{"Lock", testLock},
+		{"ReadOnly", testReadOnly},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })
 	}
