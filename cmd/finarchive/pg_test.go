@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/finarchive/finarchive/internal/pgtest"
+	"github.com/finarchive/finarchive/store/pgstore"
 	"github.com/finarchive/finarchive/testsite"
 )
 
@@ -327,4 +328,31 @@ sites:
 		t.Fatalf("runs = %+v; want 2, the first archiving the %d articles, the second finding them not modified", runs, site.Articles())
 	}
 	checkDisjoint(t, runs)
+}
+
+// TestCLI_postgresLocked: a crawl of a PostgreSQL archive that another
+// crawl holds exits 4 naming the holder, as on SQLite; so does reextract,
+// which takes the lock too.
+func TestCLI_postgresLocked(t *testing.T) {
+	u := pgtest.NewDB(t)
+	holder, err := pgstore.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	release, err := holder.Lock(context.Background(), "finarchive crawl (pid 4242)", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	_, base := MustStartSite(t, testsite.Options{Articles: 2})
+	for _, args := range [][]string{
+		append(fastCrawl(u), base+"/"),
+		{"reextract", "--db", u},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		if code != exitLocked || !strings.Contains(errOut, "is being crawled by another process") || !strings.Contains(errOut, "pid 4242") {
+			t.Errorf("%s on a locked archive: exit %d, want %d naming the holder:\n%s", args[0], code, exitLocked, errOut)
+		}
+	}
 }
