@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -194,8 +195,13 @@ func writeExport(ctx context.Context, db store.Archive, opts store.ExportOptions
 // writeFileAtomic writes through a temporary file in the target's directory
 // and renames it into place, so a reader never sees half a file. The file
 // gets the mode a plain create would (0666 less the umask), or keeps the
-// mode of the file it replaces.
+// mode of the file it replaces. A path that is no regular file (/dev/null,
+// a named pipe, a terminal) is written to as it is: a rename would
+// replace it (/dev/null by a plain file, for everyone, when run as root).
 func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return writeSpecial(path, write)
+	}
 	tmp, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)),
 		renameio.WithPermissions(0o666), renameio.WithExistingPermissions())
 	if err != nil {
@@ -211,6 +217,27 @@ func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, erro
 		return n, fmt.Errorf("export: write %s: %w", path, err)
 	}
 	if err := tmp.CloseAtomicallyReplace(); err != nil {
+		return n, fmt.Errorf("export: write %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// writeSpecial writes to path, a device or pipe, without creating or
+// replacing anything.
+func writeSpecial(path string, write func(io.Writer) (int, error)) (int, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return 0, fmt.Errorf("export: open %s: %w", path, err)
+	}
+	w := bufio.NewWriterSize(f, 256<<10)
+	n, err := write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return n, fmt.Errorf("export: write %s: %w", path, err)
 	}
 	return n, nil

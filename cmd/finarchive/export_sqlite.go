@@ -30,8 +30,9 @@ func checkSQLiteExport(f *exportFlags) error {
 		return &usageError{msg: "--format sqlite: -o names the SQLite file to write, not a database URL"}
 	}
 	if st, err := os.Stat(f.out); err == nil {
-		if st.IsDir() {
-			return &usageError{msg: fmt.Sprintf("-o %s is a directory", f.out)}
+		if !st.Mode().IsRegular() {
+			// A rename would replace it (a device, a pipe: /dev/null).
+			return &usageError{msg: fmt.Sprintf("--format sqlite: -o %s is not a regular file", f.out)}
 		}
 		if !f.force {
 			return &usageError{msg: existsMsg(f.out)}

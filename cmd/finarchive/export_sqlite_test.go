@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/finarchive/finarchive/internal/archivecmp"
@@ -192,5 +193,50 @@ func TestExport_sqliteFromPostgreSQL(t *testing.T) {
 	r2, _, _ := runCLI(t, "runs", "--json", "--db", out)
 	if r1 != r2 {
 		t.Errorf("runs differ:\n%s\n%s", r1, r2)
+	}
+}
+
+// TestExport_specialFile: -o naming a device or a pipe (/dev/null, a
+// FIFO) writes to it and leaves it what it is: a rename would have put a
+// plain file in its place. export --format sqlite refuses it.
+func TestExport_specialFile(t *testing.T) {
+	src := filledArchive(t, 0)
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// A writer of our own, so the reader's open never blocks and its read
+	// ends (EOF) once both writers are done, whatever export did.
+	hold, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		r.Close()
+		got <- string(b)
+	}()
+	_, e, code := runCLI(t, "export", "--db", src, "--format", "jsonl", "-o", fifo)
+	hold.Close()
+	if code != 0 {
+		t.Fatalf("export -o FIFO: exit %d: %s", code, e)
+	}
+	if n := strings.Count(<-got, "\n"); n != 6 {
+		t.Errorf("read %d records from the pipe, want 6", n)
+	}
+	st, err := os.Lstat(fifo)
+	if err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is no longer one: %v, %v", st.Mode(), err)
+	}
+	if _, e, code := runCLI(t, "export", "--db", src, "--format", "sqlite", "-o", fifo, "--force"); code != 2 || !strings.Contains(e, "not a regular file") {
+		t.Errorf("export --format sqlite -o FIFO: exit %d: %s", code, e)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe is no longer one after --format sqlite: %v", err)
 	}
 }
