@@ -95,8 +95,8 @@ func TestCLI_postgresFromEnv(t *testing.T) {
 // second after the site changed) into a SQLite file and into PostgreSQL;
 // then export (with history, --since, --site), search (one, two and more
 // characters), runs and the reader give the same on both, but for the
-// times of the crawls themselves; so do reextract, and the import of one
-// WARC into a new archive of each.
+// times of the crawls themselves; so do reextract, the import of one WARC
+// into a new archive of each, and each archive's WARC export imported.
 func TestCLI_postgresSameAsSQLite(t *testing.T) {
 	pg := pgtest.NewDB(t)
 	sq := filepath.Join(t.TempDir(), "archive.db")
@@ -123,7 +123,7 @@ func TestCLI_postgresSameAsSQLite(t *testing.T) {
 		t.Helper()
 		a, b := f(sq), f(pg)
 		if a != b {
-			t.Errorf("%s differs between SQLite and PostgreSQL:\n--- SQLite\n%s\n--- PostgreSQL\n%s", what, a, b)
+			t.Errorf("%s differs:\n--- %s\n%s\n--- %s\n%s", what, dbName(sq), a, dbName(pg), b)
 		}
 		if strings.TrimSpace(a) == "" || a == "[]" {
 			t.Errorf("%s is empty", what)
@@ -182,6 +182,15 @@ func TestCLI_postgresSameAsSQLite(t *testing.T) {
 	})
 	sameOn(sq2, pg2, "search of the import", func(db string) string {
 		return normSearch(t, mustRun(t, nil, "search", "--db", db, "--json", "--limit", "1000", "贷款"))
+	})
+	// The PostgreSQL archive's own WARC, imported, gives what the SQLite
+	// archive's does.
+	pgWARC := filepath.Join(t.TempDir(), "pg.warc.gz")
+	mustRun(t, nil, "export", "--db", pg, "--format", "warc", "-o", pgWARC)
+	sq3 := filepath.Join(t.TempDir(), "from-pg.db")
+	mustRun(t, nil, "import", "--db", sq3, pgWARC)
+	sameOn(sq2, sq3, "export --history of the WARC of each archive, imported", func(db string) string {
+		return normExport(t, mustRun(t, nil, "export", "--db", db, "--format", "jsonl", "--history"))
 	})
 }
 
