@@ -78,6 +78,10 @@ func TestCLI_postgresFromEnv(t *testing.T) {
 	if got := mustRun(t, nil, "search", "--db", "postgres://", "--json", "卡"); !strings.Contains(got, `"url"`) {
 		t.Errorf("search 卡 found nothing:\n%s", got)
 	}
+	// Parameters beside the PG* variables.
+	if got := mustRun(t, nil, "runs", "--db", "postgres://?pool_max_conns=2&application_name=fa-test"); !strings.Contains(got, "finished") {
+		t.Errorf("runs --db postgres://?pool_max_conns=2:\n%s", got)
+	}
 	// The same database by its URL.
 	if got := mustRun(t, nil, "runs", "--db", u); !strings.Contains(got, "finished") {
 		t.Errorf("runs --db URL:\n%s", got)
