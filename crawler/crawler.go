@@ -221,15 +221,13 @@ func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarch
 func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 	switch j.kind {
 	case jobRobots, jobSitemap:
-		release, err := c.globalSlot(ctx, j.host) // under a HostTimer: a start of its own
-		if err != nil {
+		if err := c.globalSlot(ctx, j.host, j.slot); err != nil { // under a HostTimer: a start of its own
 			j.slot.Release()
 			if ctx.Err() != nil {
 				return nil // stopping: asked again on resume
 			}
 			return err
 		}
-		defer release()
 		if j.kind == jobRobots {
 			c.readRobots(ctx, j)
 		} else {

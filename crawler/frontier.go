@@ -438,6 +438,11 @@ func (f *frontier) startClaim(now time.Time) {
 			delete(f.needClaim, key)
 			continue
 		}
+		if f.gate.global != nil && !h.robots && h.down == "" {
+			// Under a HostTimer a claim reserves starts: one made now
+			// would pass while robots.txt is read. Claim once it is known.
+			continue
+		}
 		ahead := f.claimAhead(key)
 		delete(f.needClaim, key)
 		if len(h.items) > ahead/2 {
@@ -479,6 +484,7 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 			it := h.items[0]
 			h.items = h.items[1:]
 			f.afterTake(h)
+			f.unreserved(it)
 			return job{kind: jobFail, host: h.key, item: it, reason: h.down}, true, time.Time{}
 		}
 		if len(h.tasks) == 0 && !f.c.cfg.IgnoreRobots {
@@ -504,14 +510,23 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 			if !allowed {
 				h.items = h.items[1:]
 				f.afterTake(h)
+				f.unreserved(it)
 				return job{kind: jobSkip, host: h.key, item: it}, true, time.Time{}
 			}
 		}
-		if len(h.tasks) == 0 {
+		if len(h.tasks) == 0 && !h.items[0].StartAt.IsZero() {
+			// Its start is reserved (HostTimer): not before, and not so
+			// late that the next reservation's request, perhaps another
+			// worker's, would come less than the gap after it.
 			if at := h.items[0].StartAt; at.After(now) {
-				// Its start is reserved (HostTimer): not before.
 				heap.Pop(&f.ready)
 				f.schedule(h, at)
+				continue
+			}
+			if late := time.Since(h.items[0].StartAt); late > f.gate.global.late {
+				it := h.items[0]
+				h.items = h.items[1:]
+				f.missed(it, late)
 				continue
 			}
 		}
@@ -531,6 +546,9 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 			h.tasks = h.tasks[1:]
 		} else {
 			j = job{kind: jobPage, host: h.key, item: h.items[0]}
+			if !j.item.StartAt.IsZero() {
+				f.reserved(slot, j.item)
+			}
 			h.items = h.items[1:]
 			f.pages++
 		}
@@ -539,6 +557,20 @@ func (f *frontier) next(now time.Time) (j job, ok bool, wait time.Time) {
 		return j, true, time.Time{}
 	}
 	return job{}, false, time.Time{}
+}
+
+// missed puts back an item whose reserved start passed before it could go
+// (the process was descheduled, the machine loaded): it is claimed again,
+// with a new start.
+func (f *frontier) missed(it finarchive.QueueItem, late time.Duration) {
+	f.c.log.Debug("reserved start missed: claimed again", "url", it.URL, "late", late)
+	go func() {
+		if err := f.c.sink.Unclaim(context.WithoutCancel(f.ctx), f.runID, []finarchive.QueueItem{it}); err != nil {
+			f.failed(fmt.Errorf("crawler: put back %q: %w", it.URL, err))
+			return
+		}
+		f.enqueued([]finarchive.QueueItem{it})
+	}()
 }
 
 // afterTake asks for more items of h when it runs low.

@@ -147,8 +147,9 @@ type Slot struct {
 	startAt  time.Time
 	started  bool
 	done     bool
-	// onRelease, when set, is called once by Release (a HostTimer's
-	// reservation).
+	// onStart and onRelease, when set, are called by Start (with its
+	// time) and once by Release: a HostTimer's reservation.
+	onStart   func(at time.Time)
 	onRelease func()
 }
 
@@ -252,6 +253,9 @@ func (s *Slot) start(again bool) {
 		h.next = next
 	}
 	g.mu.Unlock()
+	if s.onStart != nil {
+		s.onStart(now)
+	}
 	g.notify(s.host)
 }
 

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -187,8 +189,62 @@ func (db *DB) politeness(runID int64) (politeness, bool) {
 // slack is added to each reserved gap: a request goes out a little after
 // its reserved start (timer, scheduling, the connection), and the slack
 // keeps the next reservation's request the full gap after it.
+//
+// The next reservation is made from the previous request's actual start
+// (Started), so lateness costs no gap; the slack covers what the start as
+// reported can differ from the site's view: the clock offset's error
+// between processes (under half a round trip) and the wire.
 func slack(gap time.Duration) time.Duration {
-	return min(max(gap/20, 2*time.Millisecond), 20*time.Millisecond)
+	return min(max(gap/50, time.Millisecond), 5*time.Millisecond)
+}
+
+// pendingTTL is how long a reservation waits for its start to be reported
+// before it counts as started at that deadline (its process died).
+const pendingTTL = 2 * time.Second
+
+// LateLimit is how late after its reserved start a request may still go:
+// half of pendingTTL, so its start is reported while the reservation
+// holds. It implements crawler.HostTimer.
+func (db *DB) LateLimit(runID int64) time.Duration { return pendingTTL / 2 }
+
+// Started records the actual start of a claimed item's request (at, our
+// clock), from which the host's next reservation is made. It implements
+// crawler.HostTimer.
+func (db *DB) Started(ctx context.Context, runID int64, item finarchive.QueueItem, at time.Time) error {
+	return db.started(ctx, runID, item.Host, item.Lease, at)
+}
+
+func (db *DB) started(ctx context.Context, runID int64, host string, token int64, at time.Time) error {
+	pol, _ := db.politeness(runID)
+	if _, err := db.pool.Exec(ctx, `SELECT frontier_started($1, $2, $3, $4, $5, $6, $7)`,
+		runID, host, token, at.Add(db.clockOffset()).UTC(), pol.gap, pol.random, slack(pol.gap)); err != nil {
+		return fmt.Errorf("pgstore: start of %s on %s: %w", strconv.FormatInt(token, 10), host, err)
+	}
+	return nil
+}
+
+// Unstarted ends the reservation of a claimed item whose request never
+// started (robots.txt disallowed it, it was given up before a request):
+// the host's next start is what it was before it. It implements
+// crawler.HostTimer.
+func (db *DB) Unstarted(ctx context.Context, runID int64, item finarchive.QueueItem) error {
+	err := db.write(ctx, func(tx pgx.Tx) error { return unstarted(ctx, tx, runID, []int64{item.Lease}) })
+	if err != nil {
+		return fmt.Errorf("pgstore: unstarted %q: %w", item.URL, err)
+	}
+	return nil
+}
+
+// unstarted ends, in tx, the reservations of tokens whose requests never
+// started (see frontier_unstarted).
+func unstarted(ctx context.Context, tx pgx.Tx, runID int64, tokens []int64) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT frontier_unstarted($1, $2)`, runID, tokens); err != nil {
+		return fmt.Errorf("end unstarted reservations: %w", err)
+	}
+	return nil
 }
 
 // claimLead is how far ahead of the claim a reservation on an idle host
@@ -384,8 +440,8 @@ func (db *DB) Claim(ctx context.Context, runID int64, want map[string]int, now t
 		sent := time.Now()
 		rows, err := tx.Query(ctx, `SELECT kind, host, id, url, depth, attempts, next_try, etag, last_modified,
 				token, start_at, due_local, due_db, db_now
-			FROM frontier_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			runID, hosts, wants, now.UTC(), s.owner, db.leaseDuration(), par, gap, random, sl, lead, horizon, poll)
+			FROM frontier_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			runID, hosts, wants, now.UTC(), s.owner, db.leaseDuration(), par, gap, random, sl, lead, horizon, poll, pendingTTL)
 		if err != nil {
 			return err
 		}
@@ -476,6 +532,9 @@ func (db *DB) Unclaim(ctx context.Context, runID int64, items []finarchive.Queue
 	}
 	urls, tokens := leaseArrays(items)
 	err := db.write(ctx, func(tx pgx.Tx) error {
+		if err := unstarted(ctx, tx, runID, tokens); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `UPDATE frontier f SET state = 'queued', lease_owner = NULL, lease_token = NULL,
 				lease_expires = NULL, start_at = NULL
 			FROM unnest($2::text[], $3::bigint[]) AS u (url, token)
@@ -533,6 +592,10 @@ func (db *DB) DeferHost(ctx context.Context, runID int64, host, reason string) (
 				lease_token = NULL, lease_expires = NULL, start_at = NULL
 			WHERE run_id = $1 AND host = $2 AND state IN ('queued', 'inflight')`, runID, host, reason)
 		n = ct.RowsAffected()
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE frontier_hosts SET pending_token = NULL WHERE run_id = $1 AND host = $2`, runID, host)
 		return err
 	})
 	if err != nil {
@@ -609,8 +672,9 @@ func (db *DB) CompleteFrontier(ctx context.Context, tx pgx.Tx, runID int64, f *f
 	if err != nil {
 		return 0, err
 	}
+	// lease_owner and start_at stay: who fetched it, and when it was to start.
 	if _, err := tx.Exec(ctx, `UPDATE frontier SET state = $3, last_error = $4, fail_runs = fail_runs + $5,
-			lease_owner = NULL, lease_token = NULL, lease_expires = NULL, start_at = NULL
+			lease_token = NULL, lease_expires = NULL
 		WHERE run_id = $1 AND url = $2`, runID, f.Item.URL, state, lastErr, failRun); err != nil {
 		return 0, fmt.Errorf("mark item: %w", err)
 	}
@@ -662,6 +726,9 @@ func (db *DB) ResetInFlight(ctx context.Context, runID int64) (int, error) {
 			lease_expires = NULL, start_at = NULL WHERE run_id = $1 AND state = 'inflight'`, runID)
 		n = ct.RowsAffected()
 		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE frontier_hosts SET pending_token = NULL WHERE run_id = $1`, runID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM host_slots WHERE run_id = $1`, runID)
@@ -839,7 +906,14 @@ func (db *DB) measureOffset(sent, recv, dbNow time.Time) time.Duration {
 	}
 	rtt := recv.Sub(sent)
 	if s.offAt.IsZero() || rtt <= s.offRTT || recv.Sub(s.offAt) > time.Minute {
-		s.offset, s.offRTT, s.offAt = dbNow.Sub(sent.Add(rtt/2)), rtt, recv
+		off := dbNow.Sub(sent.Add(rtt / 2))
+		if off.Abs() <= rtt/2 {
+			// The clocks agree as far as this sample can tell (one
+			// machine, or well-synchronised ones): trust them as they are
+			// rather than move every reservation by the sample's error.
+			off = 0
+		}
+		s.offset, s.offRTT, s.offAt = off, rtt, recv
 	}
 	return s.offset
 }
@@ -855,13 +929,26 @@ func (db *DB) syncClock(ctx context.Context) {
 	if done {
 		return
 	}
-	for range 5 {
+	// A sample is as good as its round trip is short: take a few, more
+	// while they are slow (a loaded machine, a process starting).
+	for i := 0; i < 20; i++ {
 		var dbNow time.Time
 		sent := time.Now()
 		if err := db.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&dbNow); err != nil {
 			return
 		}
-		db.measureOffset(sent, time.Now(), dbNow)
+		recv := time.Now()
+		db.measureOffset(sent, recv, dbNow)
+		if i >= 4 && recv.Sub(sent) < time.Millisecond {
+			break
+		}
+	}
+	s.mu.Lock()
+	rtt, off := s.offRTT, s.offset
+	s.mu.Unlock()
+	if rtt > 5*time.Millisecond {
+		db.logger.Warn("pgstore: the database's clock is known to a few milliseconds only (slow round trips): hosts' gaps may be short by as much between workers",
+			"round_trip", rtt, "offset", off)
 	}
 }
 
@@ -877,7 +964,7 @@ func (db *DB) clockOffset() time.Duration {
 // claim would, waiting while the host is parked or at its cap. The request
 // counts in flight until release is called (or its lease runs out). start
 // is in our clock. It implements crawler.HostTimer.
-func (db *DB) ReserveHost(ctx context.Context, runID int64, host string) (start time.Time, release func(), err error) {
+func (db *DB) ReserveHost(ctx context.Context, runID int64, host string) (start time.Time, started func(time.Time), release func(), err error) {
 	pol, ok := db.politeness(runID)
 	if !ok {
 		pol = politeness{par: 1 << 30}
@@ -895,11 +982,11 @@ func (db *DB) ReserveHost(ctx context.Context, runID int64, host string) (start 
 		sent := time.Now()
 		err := db.write(ctx, func(tx pgx.Tx) error {
 			tok, at, dbNow, wait = nil, nil, nil, nil
-			return tx.QueryRow(ctx, `SELECT token, start_at, db_now, wait_until FROM frontier_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				runID, host, s.owner, db.leaseDuration(), int32(pol.par), pol.gap, pol.random, sl, lead).Scan(&tok, &at, &dbNow, &wait)
+			return tx.QueryRow(ctx, `SELECT token, start_at, db_now, wait_until FROM frontier_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				runID, host, s.owner, db.leaseDuration(), int32(pol.par), pol.gap, pol.random, sl, lead, pendingTTL).Scan(&tok, &at, &dbNow, &wait)
 		})
 		if err != nil {
-			return time.Time{}, nil, fmt.Errorf("pgstore: reserve a start on %q: %w", host, err)
+			return time.Time{}, nil, nil, fmt.Errorf("pgstore: reserve a start on %q: %w", host, err)
 		}
 		off := db.clockOffset()
 		if dbNow != nil {
@@ -907,17 +994,35 @@ func (db *DB) ReserveHost(ctx context.Context, runID int64, host string) (start 
 		}
 		if tok != nil {
 			token := *tok
+			var didStart atomic.Bool // set before the report: release never undoes a start
+			started = func(at time.Time) {
+				didStart.Store(true)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := db.started(ctx, runID, host, token, at); err != nil {
+					db.logger.Warn("pgstore: report a start", "host", host, "err", err)
+				}
+			}
 			release = func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				if _, err := db.pool.Exec(ctx, `DELETE FROM host_slots WHERE token = $1`, token); err != nil {
+				err := db.write(ctx, func(tx pgx.Tx) error {
+					if !didStart.Load() {
+						if err := unstarted(ctx, tx, runID, []int64{token}); err != nil {
+							return err
+						}
+					}
+					_, err := tx.Exec(ctx, `DELETE FROM host_slots WHERE token = $1`, token)
+					return err
+				})
+				if err != nil {
 					db.logger.Warn("pgstore: release host slot", "host", host, "err", err)
 				}
 			}
 			if at == nil {
-				return time.Now(), release, nil
+				return time.Now(), started, release, nil
 			}
-			return at.Add(-off), release, nil
+			return at.Add(-off), started, release, nil
 		}
 		d := 50 * time.Millisecond
 		if wait != nil {
@@ -927,7 +1032,7 @@ func (db *DB) ReserveHost(ctx context.Context, runID int64, host string) (start 
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return time.Time{}, nil, ctx.Err()
+			return time.Time{}, nil, nil, ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -41,22 +41,33 @@ CREATE INDEX frontier_left ON frontier (run_id, state, id) WHERE state IN ('fail
 CREATE SEQUENCE frontier_lease_tokens;
 
 -- frontier_hosts: the politeness state of one host in one run, shared by
--- every process: next_start is the earliest start the next claim may
--- reserve (the previous reservation plus the gap), parked_until holds the
--- host after a 429, 503, soft block or Retry-After, crawl_delay is the
--- robots.txt Crawl-delay (capped) that raises the run's gap. The row is
--- locked (FOR UPDATE SKIP LOCKED) by the claim that reserves starts for the
--- host, so reservations never overlap whoever claims. Requests in flight
--- are not counted here: they are the host's live leases (frontier rows and
--- host_slots), so a dead process's share comes back when its leases run out.
+-- every process, as the crawler's HostGate holds it in one: next_start is
+-- the earliest start the next reservation may have (the previous request's
+-- actual start plus the gap), parked_until holds the host after a 429,
+-- 503, soft block or Retry-After, crawl_delay is the robots.txt
+-- Crawl-delay (capped) that raises the run's gap. On a host with a gap one
+-- reservation at a time is pending (pending_token, its start pending_at):
+-- its process reports the request's actual start (frontier_started), which
+-- sets next_start, before another reservation is made; one that never
+-- started (put back, skipped) restores pending_prev; one whose process died
+-- counts as started at pending_until. The row is locked (FOR UPDATE SKIP
+-- LOCKED) by the claim that reserves, so reservations never overlap
+-- whoever claims. Requests in flight are not counted here: they are the
+-- host's live leases (frontier rows and host_slots), so a dead process's
+-- share comes back when its leases run out.
 CREATE TABLE frontier_hosts (
-    run_id       bigint NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    host         text NOT NULL,
-    next_start   timestamptz NOT NULL DEFAULT '-infinity',
-    parked_until timestamptz NOT NULL DEFAULT '-infinity',
-    crawl_delay  interval NOT NULL DEFAULT '0',
+    run_id        bigint NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    host          text NOT NULL,
+    next_start    timestamptz NOT NULL DEFAULT '-infinity',
+    parked_until  timestamptz NOT NULL DEFAULT '-infinity',
+    crawl_delay   interval NOT NULL DEFAULT '0',
+    pending_token bigint,
+    pending_at    timestamptz,
+    pending_prev  timestamptz,
+    pending_until timestamptz,
     PRIMARY KEY (run_id, host)
 );
+CREATE INDEX frontier_hosts_pending ON frontier_hosts (pending_token) WHERE pending_token IS NOT NULL;
 
 -- host_slots: requests in flight that are no frontier item (robots.txt, a
 -- sitemap), each with a lease like a claimed item.
@@ -102,7 +113,7 @@ $$;
 -- next_try), or due_db in the database's. db_now is the database's clock.
 CREATE FUNCTION frontier_claim(p_run bigint, p_hosts text[], p_want integer[], p_now timestamptz,
         p_owner text, p_lease interval, p_par integer, p_gap interval, p_random interval,
-        p_slack interval, p_lead interval, p_horizon interval, p_poll interval)
+        p_slack interval, p_lead interval, p_horizon interval, p_poll interval, p_pending interval)
     RETURNS TABLE (kind integer, host text, id bigint, url text, depth integer, attempts integer,
         next_try timestamptz, etag text, last_modified text, token bigint, start_at timestamptz,
         due_local timestamptz, due_db timestamptz, db_now timestamptz)
@@ -152,6 +163,22 @@ BEGIN
         gap := greatest(p_gap, hr.crawl_delay);
         busy := frontier_busy(p_run, h, t);
         n := least(want, p_par - busy);
+        IF gap > '0' OR p_random > '0' THEN
+            IF hr.pending_token IS NOT NULL AND hr.pending_until > t THEN
+                -- The previous reservation's request has not reported its
+                -- start: the next is reserved from it, once it has.
+                IF EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = p_run AND f.host = h AND f.state IN ('queued', 'inflight')) THEN
+                    due_db := greatest(hr.pending_at + least(gap / 2, p_poll), t + interval '2 milliseconds');
+                    RETURN NEXT;
+                END IF;
+                CONTINUE;
+            ELSIF hr.pending_token IS NOT NULL THEN
+                -- Its process is gone: count it as started at its deadline.
+                hr.next_start := greatest(hr.next_start, hr.pending_until + gap + p_slack);
+                hr.pending_token := NULL;
+            END IF;
+            n := least(n, 1);
+        END IF;
         got := 0;
         far := false;
         IF n > 0 THEN
@@ -172,9 +199,17 @@ BEGIN
                         far := true;
                         EXIT;
                     END IF;
+                    -- Until its start is reported: next_start as if it
+                    -- started on time.
+                    hr.pending_prev := hr.next_start;
                     hr.next_start := s + gap + p_random * random() + p_slack;
                 END IF;
                 tok := nextval('frontier_lease_tokens');
+                IF s IS NOT NULL THEN
+                    hr.pending_token := tok;
+                    hr.pending_at := s;
+                    hr.pending_until := s + p_pending;
+                END IF;
                 UPDATE frontier f SET state = 'inflight', lease_owner = p_owner, lease_token = tok,
                         lease_expires = t + p_lease, start_at = s
                     WHERE f.id = fid
@@ -190,9 +225,9 @@ BEGIN
                 RETURN NEXT;
                 got := got + 1;
             END LOOP;
-            IF got > 0 THEN
-                UPDATE frontier_hosts fh SET next_start = hr.next_start WHERE fh.run_id = p_run AND fh.host = h;
-            END IF;
+            UPDATE frontier_hosts fh SET next_start = hr.next_start, pending_token = hr.pending_token,
+                    pending_at = hr.pending_at, pending_prev = hr.pending_prev, pending_until = hr.pending_until
+                WHERE fh.run_id = p_run AND fh.host = h;
         END IF;
         -- When to ask again for what stays claimable.
         kind := 1; id := NULL; url := NULL; depth := NULL; attempts := NULL; next_try := NULL;
@@ -205,6 +240,9 @@ BEGIN
         CONTINUE WHEN nt IS NULL;
         IF far THEN
             due_db := hr.next_start - p_horizon;
+        ELSIF got > 0 AND hr.pending_token IS NOT NULL THEN
+            -- The next reservation waits for this one's start.
+            due_db := hr.pending_at + least(gap / 2, p_poll);
         ELSIF busy + got >= p_par THEN
             -- At the host's cap: ask again when this process ends one of
             -- its requests, or after p_poll for the others'.
@@ -222,7 +260,7 @@ $$;
 -- item, with a row of host_slots as its lease. When the host is parked or
 -- at its cap it reserves nothing and says when to ask again (wait_until).
 CREATE FUNCTION frontier_reserve(p_run bigint, p_host text, p_owner text, p_lease interval, p_par integer,
-        p_gap interval, p_random interval, p_slack interval, p_lead interval)
+        p_gap interval, p_random interval, p_slack interval, p_lead interval, p_pending interval)
     RETURNS TABLE (token bigint, start_at timestamptz, db_now timestamptz, wait_until timestamptz)
     LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -249,15 +287,46 @@ BEGIN
         RETURN NEXT;
         RETURN;
     END IF;
+    tok := nextval('frontier_lease_tokens');
     IF gap > '0' OR p_random > '0' THEN
+        IF hr.pending_token IS NOT NULL AND hr.pending_until > t THEN
+            wait_until := greatest(hr.pending_at, t) + interval '2 milliseconds';
+            RETURN NEXT;
+            RETURN;
+        ELSIF hr.pending_token IS NOT NULL THEN
+            hr.next_start := greatest(hr.next_start, hr.pending_until + gap + p_slack);
+        END IF;
         s := greatest(hr.next_start, t + p_lead);
-        UPDATE frontier_hosts fh SET next_start = s + gap + p_random * random() + p_slack
+        UPDATE frontier_hosts fh SET next_start = s + gap + p_random * random() + p_slack, pending_token = tok,
+                pending_at = s, pending_prev = hr.next_start, pending_until = s + p_pending
             WHERE fh.run_id = p_run AND fh.host = p_host;
     END IF;
-    tok := nextval('frontier_lease_tokens');
     INSERT INTO host_slots (token, run_id, host, owner, expires) VALUES (tok, p_run, p_host, p_owner, t + p_lease);
     token := tok;
     start_at := s;
     RETURN NEXT;
 END
+$$;
+
+-- frontier_started records the actual start (p_at, the database's clock)
+-- of the request of reservation p_token: the host's next reservation is
+-- the gap (raised by its Crawl-delay) plus a random extra up to p_random
+-- plus p_slack after it, or after its reserved start if that was later.
+CREATE FUNCTION frontier_started(p_run bigint, p_host text, p_token bigint, p_at timestamptz,
+        p_gap interval, p_random interval, p_slack interval) RETURNS void
+    LANGUAGE sql AS $$
+    UPDATE frontier_hosts fh
+    SET next_start = greatest(fh.pending_at, p_at) + greatest(p_gap, fh.crawl_delay) + p_random * random() + p_slack,
+        pending_token = NULL
+    WHERE fh.run_id = p_run AND fh.host = p_host AND fh.pending_token = p_token
+$$;
+
+-- frontier_unstarted ends reservations whose request never started (the
+-- item put back, completed or retried without a request, a host slot
+-- released unused): the host's next start is what it was before them.
+-- A reservation reported started is no longer pending and is left alone.
+CREATE FUNCTION frontier_unstarted(p_run bigint, p_tokens bigint[]) RETURNS void
+    LANGUAGE sql AS $$
+    UPDATE frontier_hosts fh SET next_start = fh.pending_prev, pending_token = NULL
+    WHERE fh.run_id = p_run AND fh.pending_token = ANY (p_tokens)
 $$;
