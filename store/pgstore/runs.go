@@ -126,11 +126,17 @@ const setCounts = `fetched = $2, failed = $3, skipped = $4, bytes = $5, skipped_
 // counts (new, changed, unchanged, not modified), which are the store's
 // own, committed with the pages by Complete.
 func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.RunCounts) error {
-	args, err := countArgs(counts)
-	if err != nil {
-		return fmt.Errorf("pgstore: update run %d: %w", id, err)
-	}
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// counts are this process's: the run's are the sum over its
+		// processes (a crawl and its workers, workers.go).
+		sum, err := db.WorkerCounts(ctx, tx, id, counts)
+		if err != nil {
+			return err
+		}
+		args, err := countArgs(sum)
+		if err != nil {
+			return err
+		}
 		ct, err := tx.Exec(ctx, "UPDATE runs SET "+setCounts+" WHERE id = $1", append([]any{id}, args...)...)
 		if err == nil && ct.RowsAffected() == 0 {
 			err = store.ErrNotFound
@@ -147,13 +153,17 @@ func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.R
 // UpdateRunCounts) and the error that stopped it, if any. The article
 // counts saved so far are folded into the runs row.
 func (db *DB) FinishRun(ctx context.Context, id int64, status string, counts finarchive.RunCounts, errMsg string) error {
-	args, err := countArgs(counts)
-	if err != nil {
-		return fmt.Errorf("pgstore: finish run %d: %w", id, err)
-	}
-	args = append([]any{id}, args...)
-	args = append(args, ts(db.now()), status, errMsg)
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		sum, err := db.WorkerCounts(ctx, tx, id, counts) // as UpdateRunCounts
+		if err != nil {
+			return err
+		}
+		args, err := countArgs(sum)
+		if err != nil {
+			return err
+		}
+		args = append([]any{id}, args...)
+		args = append(args, ts(db.now()), status, errMsg)
 		ct, err := tx.Exec(ctx, `WITH d AS (DELETE FROM run_counts WHERE run_id = $1 RETURNING *)
 			UPDATE runs SET finished_at = $13, status = $14, error = $15, `+setCounts+`,
 				new = new + coalesce((SELECT sum(new) FROM d), 0),
@@ -176,6 +186,10 @@ func (db *DB) FinishRun(ctx context.Context, id int64, status string, counts fin
 // finish time and error.
 func (db *DB) ReopenRun(ctx context.Context, id int64) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// The resumed crawl reports the stored counts plus its own.
+		if err := db.ResetWorkerCounts(ctx, tx, id); err != nil {
+			return err
+		}
 		ct, err := tx.Exec(ctx, "UPDATE runs SET status = $2, finished_at = NULL, error = '' WHERE id = $1", id, finarchive.RunRunning)
 		if err == nil && ct.RowsAffected() == 0 {
 			err = store.ErrNotFound

@@ -20,8 +20,15 @@ import (
 // WorkerCounts stores counts as this process's own figures of run runID,
 // in tx, and returns the sum over every process of the run, which
 // UpdateRunCounts and FinishRun store in the runs row (all but the article
-// counts, which are the sum's zero values).
+// counts, which are the sum's zero values). A run that does not exist is
+// store.ErrNotFound.
 func (db *DB) WorkerCounts(ctx context.Context, tx pgx.Tx, runID int64, counts finarchive.RunCounts) (finarchive.RunCounts, error) {
+	// The run's row first: concurrent reports of its processes take turns,
+	// so each sum includes every row committed before it.
+	var one int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM runs WHERE id = $1 FOR UPDATE`, runID).Scan(&one); err != nil {
+		return finarchive.RunCounts{}, errNotFound(err)
+	}
 	own := counts
 	own.New, own.Changed, own.Unchanged, own.NotModified = 0, 0, 0, 0
 	js, err := json.Marshal(own)
