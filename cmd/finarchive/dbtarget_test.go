@@ -29,6 +29,9 @@ func TestCLI_dbPasswordNeverShown(t *testing.T) {
 			{"crawl", "--db", db, "--resume"},
 			{"reextract", "--db", db},
 			{"import", "--db", db, warcFile},
+			{"export", "--db", db, "--format", "sqlite", "-o", filepath.Join(t.TempDir(), "copy.db")},
+			{"work", "--db", db},
+			{"demo", "--db", db, "--articles", "2"},
 		} {
 			t.Run(args[0], func(t *testing.T) {
 				out, errOut, code := runCLI(t, args...)
@@ -43,6 +46,24 @@ func TestCLI_dbPasswordNeverShown(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCLI_dbPasswordNeverShown_schedule: the schedule daemon logs a
+// failing run on an unreachable PostgreSQL database (and goes on) without
+// its password.
+func TestCLI_dbPasswordNeverShown_schedule(t *testing.T) {
+	const secret = "s3cr3t-Pw"
+	db := "postgres://fa:" + secret + "@127.0.0.1:1/none?sslmode=disable&connect_timeout=5"
+	stderr, code := runSchedule(t, "schedule", "--db", db, "--every", "1h", "--jitter", "0", "--max-runs", "1", "http://127.0.0.1:9/")
+	if code != exitOK {
+		t.Errorf("schedule: exit %d, want 0 (a failing run is logged)", code)
+	}
+	if strings.Contains(stderr, secret) {
+		t.Errorf("the password is shown:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "run failed") || !strings.Contains(stderr, "127.0.0.1:1") {
+		t.Errorf("the failed run is not logged with its server:\n%s", stderr)
 	}
 }
 
