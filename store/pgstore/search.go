@@ -181,15 +181,28 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 // pages that match qp (in the title only, with title), with their body
 // length, title and (when the ranking needs it) body.
 func candidateQuery(qp queryPlan, opt store.SearchOptions, title bool) (string, []any) {
-	// The body is read for its hits of the parts that are not one
-	// character (which score by presence).
-	col, body := "s.doc", "''"
+	args := []any{tsquery(qp)}
+	// The body's hits of the parts that are not one character (which
+	// score by presence): counted in the query where a substring count is
+	// FTS4's count (see bodyCounted), else in Go from the body.
+	col, body, counts := "s.doc", "''", "'{}'::integer[]"
 	if title {
 		col = "s.title"
-	} else if slices.ContainsFunc(qp.parts, func(p store.QueryPart) bool { return !p.Han || p.Len() > 1 }) {
+	} else if qp.bodyInGo() {
 		body = "p.body"
+	} else {
+		var cs []string
+		for _, p := range qp.parts {
+			if p.Han && p.Len() > 1 {
+				args = append(args, p.Text)
+				n := strconv.Itoa(len(args))
+				cs = append(cs, "(length(p.body) - length(replace(p.body, $"+n+", ''))) / length($"+n+")")
+			}
+		}
+		if len(cs) > 0 {
+			counts = "ARRAY[" + strings.Join(cs, ", ") + "]"
+		}
 	}
-	args := []any{tsquery(qp)}
 	where := []string{col + " @@ $1::tsquery"}
 	for _, ph := range qp.phrases {
 		args = append(args, ph)
@@ -211,11 +224,11 @@ func candidateQuery(qp queryPlan, opt store.SearchOptions, title bool) (string, 
 	var q string
 	if len(where) == 1 {
 		// The newest matches first, then their pages.
-		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s FROM (SELECT page_id, body_len, revision_id FROM search s
-			WHERE %s ORDER BY revision_id DESC LIMIT %d) s JOIN pages p ON p.id = s.page_id`, body, where[0], store.CandidateLimit)
+		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s, %s FROM (SELECT page_id, body_len, revision_id FROM search s
+			WHERE %s ORDER BY revision_id DESC LIMIT %d) s JOIN pages p ON p.id = s.page_id`, body, counts, where[0], store.CandidateLimit)
 	} else {
-		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s FROM search s JOIN pages p ON p.id = s.page_id
-			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, strings.Join(where, " AND "), store.CandidateLimit)
+		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s, %s FROM search s JOIN pages p ON p.id = s.page_id
+			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, counts, strings.Join(where, " AND "), store.CandidateLimit)
 	}
 	return q, args
 }
@@ -223,17 +236,16 @@ func candidateQuery(qp queryPlan, opt store.SearchOptions, title bool) (string, 
 // scoreCandidates adds the score of each page of rows (candidateQuery's)
 // to scores, keeping the higher score of a page seen twice.
 func scoreCandidates(rows pgx.Rows, qp queryPlan, title bool, avg float64, scores map[int64]float64) error {
-	words := false // a part is a word: hits are counted on the tokens
-	for _, p := range qp.parts {
-		words = words || !p.Han
-	}
+	words := slices.ContainsFunc(qp.parts, func(p store.QueryPart) bool { return !p.Han }) // hits counted on the tokens
+	inGo := qp.bodyInGo()
 	for rows.Next() {
 		var (
 			id          int64
 			bodyLen     int
 			ttext, btxt string
+			counts      []int32
 		)
-		if err := rows.Scan(&id, &bodyLen, &ttext, &btxt); err != nil {
+		if err := rows.Scan(&id, &bodyLen, &ttext, &btxt, &counts); err != nil {
 			return err
 		}
 		tpos := tokenPositions(store.IndexTokens(ttext))
@@ -242,6 +254,7 @@ func scoreCandidates(rows pgx.Rows, qp queryPlan, title bool, avg float64, score
 			bpos = tokenPositions(store.IndexTokens(btxt))
 		}
 		r := 0.0
+		k := 0 // the next of counts
 		for i, p := range qp.parts {
 			oneChar := p.Han && p.Len() == 1
 			th := phraseHits(tpos, qp.lexemes[i])
@@ -257,10 +270,14 @@ func scoreCandidates(rows pgx.Rows, qp queryPlan, title bool, avg float64, score
 				continue
 			}
 			var bh float64
-			if bpos != nil {
+			switch {
+			case bpos != nil:
 				bh = phraseHits(bpos, qp.lexemes[i])
-			} else {
+			case inGo:
 				bh = float64(countOverlapping(btxt, p.Text))
+			case k < len(counts):
+				bh = float64(counts[k])
+				k++
 			}
 			r += store.TitleScore(th) + store.BodyScore(bh, float64(bodyLen), avg)
 		}
@@ -269,6 +286,25 @@ func scoreCandidates(rows pgx.Rows, qp queryPlan, title bool, avg float64, score
 		}
 	}
 	return rows.Err()
+}
+
+// bodyInGo reports whether the body's hits must be counted in Go: a part
+// is a word (counted on the body's tokens, whole words folded), or a Han
+// part overlaps itself (its start is its end, as 哈哈 in 哈哈哈), where
+// SQL's substring count (replace) misses the overlapping hits FTS4 counts.
+func (qp queryPlan) bodyInGo() bool {
+	for _, p := range qp.parts {
+		if !p.Han {
+			return true
+		}
+		r := []rune(p.Text)
+		for n := 1; n < len(r); n++ {
+			if slices.Equal(r[:n], r[len(r)-n:]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tokenPositions returns each token's positions (0-based) in tokens.

@@ -36,18 +36,19 @@ func TestSearch_sameAsSQLite(t *testing.T) {
 		"提前还款前先算利息。很多人问信用卡、信用卡分期和信用卡取现的区别。",
 		"大额存单利率比定期存款高，大额存单利率每年调整。存款利率下调。",
 		"U盾丢失后应立即挂失，网银U盾可以补办。",
+		"哈哈哈，这个理财产品的收益哈哈。常常有人问。",
 	}
-	titles := []string{"信用卡逾期", "ETC卡办理", "提前还款", "大额存单利率", "U盾挂失"}
+	titles := []string{"信用卡逾期", "ETC卡办理", "提前还款", "大额存单利率", "U盾挂失", "哈哈理财"}
 	for _, a := range []store.Archive{pg, lite} {
 		run := startRun(t, a, store.RunSpec{})
 		for i := range 40 {
 			u := fmt.Sprintf("https://s%d.example/%d.html", i%3, i)
-			rec := article(u, titles[i%5]+fmt.Sprint(i%7), bodies[(i*3)%5]+bodies[i%5])
+			rec := article(u, titles[i%len(titles)]+fmt.Sprint(i%7), bodies[(i*3)%len(bodies)]+bodies[i%len(bodies)])
 			rec.Site = fmt.Sprintf("s%d.example", i%3)
 			mustComplete(t, a, run, fetched(u, rec, time.Now()))
 		}
 	}
-	for _, q := range []string{"卡", "利", "逾期", "信用卡", "大额存单利率", "ETC", "etc卡", "U盾", "信用卡 逾期", "存款利率下调", "3", "比特币"} {
+	for _, q := range []string{"卡", "利", "逾期", "信用卡", "大额存单利率", "ETC", "etc卡", "U盾", "信用卡 逾期", "存款利率下调", "3", "比特币", "哈哈", "哈哈哈", "理财 哈哈", "常常"} {
 		for _, site := range []string{"", "s1.example"} {
 			opt := store.SearchOptions{Query: q, Site: site, Limit: 50}
 			want, err := lite.Search(ctx, opt)

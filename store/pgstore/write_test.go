@@ -497,3 +497,53 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("Lock: %v", err)
 	}
 }
+
+// TestComplete_leaseLost: a worker whose lease ran out (its URL handed to
+// another) writes nothing through Complete: no page, revision, index row,
+// fetch or count, and the error says so (finarchive.ErrLeaseLost); the
+// new holder's Complete saves the page once.
+func TestComplete_leaseLost(t *testing.T) {
+	ctx := context.Background()
+	u0 := pgtest.NewDB(t)
+	a, b := openURL(t, u0), openURL(t, u0)
+	run := startRun(t, a, store.RunSpec{})
+	const u = "http://x.test/a.html"
+	if _, err := a.Enqueue(ctx, run, []finarchive.QueueItem{{URL: u, Depth: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := a.Claim(ctx, run, map[string]int{"x.test": 1}, time.Now())
+	if err != nil || len(got) != 1 || got[0].Lease == 0 {
+		t.Fatalf("claim: %+v, %v", got, err)
+	}
+	if _, err := a.Pool().Exec(ctx, `UPDATE frontier SET lease_expires = clock_timestamp() - interval '1 second' WHERE url = $1`, u); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := b.Claim(ctx, run, map[string]int{"x.test": 1}, time.Now())
+	if err != nil || len(again) != 1 {
+		t.Fatalf("re-claim: %+v, %v", again, err)
+	}
+	f := fetched(u, article(u, "标题", "正文"), time.Now())
+	f.Item = got[0]
+	f.Links = []finarchive.QueueItem{{URL: "http://x.test/b.html", Depth: 2}}
+	if res, err := a.Complete(ctx, run, f); !errors.Is(err, finarchive.ErrLeaseLost) || res != finarchive.SaveNone {
+		t.Fatalf("Complete by the lease's first holder: %q, %v; want ErrLeaseLost", res, err)
+	}
+	var pages, revs, index, fetches, links int
+	if err := a.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM revisions), (SELECT count(*) FROM search),
+		(SELECT count(*) FROM fetches), (SELECT count(*) FROM frontier WHERE url = 'http://x.test/b.html')`).Scan(&pages, &revs, &index, &fetches, &links); err != nil {
+		t.Fatal(err)
+	}
+	if pages+revs+index+fetches+links != 0 {
+		t.Errorf("the lost lease wrote: %d pages, %d revisions, %d index rows, %d fetches, %d links", pages, revs, index, fetches, links)
+	}
+	if r, _ := a.Run(ctx, run); r.New != 0 {
+		t.Errorf("the lost lease counted %d new", r.New)
+	}
+	f.Item = again[0]
+	if res := mustComplete(t, b, run, f); res != finarchive.SaveNew {
+		t.Fatalf("Complete by the new holder: %q", res)
+	}
+	if r, _ := b.Run(ctx, run); r.New != 1 {
+		t.Errorf("run counts %+v", r.RunCounts)
+	}
+}

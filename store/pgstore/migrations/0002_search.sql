@@ -30,3 +30,12 @@ CREATE TABLE search (
 CREATE INDEX search_doc ON search USING gin (doc);
 CREATE INDEX search_title ON search USING gin (title);
 CREATE INDEX search_revision ON search (revision_id);
+
+-- GIN's pending list (fastupdate) makes a page's index entries cheap to
+-- write, but the list's pages are reused only after a VACUUM of the table:
+-- between two, the index grows by every entry written (measured: 70 MB for
+-- 5,000 pages written by Complete, 12 MB for the same rebuilt at once).
+-- Autovacuum therefore visits this table every 2,000 pages written, not at
+-- its default 20 % of the table.
+ALTER TABLE search SET (autovacuum_vacuum_insert_threshold = 2000, autovacuum_vacuum_insert_scale_factor = 0,
+    autovacuum_vacuum_threshold = 2000, autovacuum_vacuum_scale_factor = 0);
