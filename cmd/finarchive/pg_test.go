@@ -378,9 +378,9 @@ func TestCLI_postgresLocked(t *testing.T) {
 // crawl --resume, kill after kill, to every article exactly once, and the
 // archive passes its integrity check.
 func TestCLI_postgresKillAndResume(t *testing.T) {
+	db := pgtest.NewDB(t) // first: it skips without PostgreSQL
 	bin := MustBuild(t)
 	site, base := MustStartSite(t, testsite.Options{Articles: 60, Delay: 5 * time.Millisecond})
-	db := pgtest.NewDB(t)
 	args := append(fastCrawl(db)[1:], "--max-depth", "0", "--exclude", "/calendar/|/refer/")
 	first := append([]string{"crawl"}, append(args, base+"/")...)
 	resume := []string{"crawl", "--db", db, "--resume", "-q"}
@@ -433,5 +433,63 @@ func TestCLI_postgresKillAndResume(t *testing.T) {
 	runs, err := a.Runs(context.Background())
 	if err != nil || len(runs) != 1 || runs[0].Status != "finished" || runs[0].New != len(recs) {
 		t.Errorf("runs = %+v, %v; want the one run finished, its new count the %d records", runs, err, len(recs))
+	}
+}
+
+// TestCLI_postgresReadWhileCrawling: runs, search, export and the reader
+// answer from a PostgreSQL archive while a crawl writes into it, each time
+// with no fewer articles than the time before.
+func TestCLI_postgresReadWhileCrawling(t *testing.T) {
+	db := pgtest.NewDB(t)
+	bin := MustBuild(t)
+	site, base := MustStartSite(t, testsite.Options{Articles: 30, Delay: 10 * time.Millisecond})
+	mk, err := pgstore.Open(context.Background(), db) // the schema, for the reader started first
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk.Close()
+	crawl, out := startCrawl(t, bin, append(fastCrawl(db), "--parallelism", "2", base+"/")...)
+	ended := make(chan error, 1)
+	go func() { ended <- crawl.Wait() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, done, _, _ := startServe(t, ctx, "--db", db, "--addr", "127.0.0.1:0")
+	defer func() { cancel(); <-done }()
+	prev, reads := 0, 0
+	for running := true; running; {
+		select {
+		case err := <-ended:
+			running = false
+			if err != nil {
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != exitPartial {
+					t.Fatalf("crawl: %v\n%s", err, out)
+				}
+			}
+		default:
+		}
+		n := strings.Count(mustRun(t, nil, "export", "--db", db, "--format", "jsonl"), "\n")
+		if n < prev {
+			t.Fatalf("export while crawling: %d articles after %d", n, prev)
+		}
+		prev = n
+		mustRun(t, nil, "runs", "--db", db)
+		mustRun(t, nil, "search", "--db", db, "--json", "卡")
+		resp, err := http.Get(srv + "search?q=" + url.QueryEscape("卡"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reader while crawling: %s", resp.Status)
+		}
+		reads++
+	}
+	if prev < site.Articles() {
+		t.Errorf("export after the crawl: %d articles, want at least %d", prev, site.Articles())
+	}
+	t.Logf("%d rounds of reads while the crawl wrote", reads)
+	if reads < 2 {
+		t.Errorf("only %d rounds of reads: the crawl ended before the test read it while it wrote", reads)
 	}
 }
