@@ -172,3 +172,23 @@ CREATE TABLE crawl_lock (
     acquired_at  timestamptz NOT NULL,
     heartbeat_at timestamptz NOT NULL
 );
+
+-- Compression. Raw bodies and head blocks are Snappy-compressed by the
+-- program: PostgreSQL is not to try again (EXTERNAL: out of line, as is).
+-- Texts (bodies, body_html) are compressed with lz4 where the server has it
+-- (PostgreSQL 14 or later, built with lz4, as Debian's is): a search reads
+-- the bodies of its candidates, and lz4 reads back several times faster
+-- than the default pglz, and writes faster too. Without it they stay pglz.
+ALTER TABLE raw ALTER COLUMN data SET STORAGE EXTERNAL;
+ALTER TABLE fetches ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN request SET STORAGE EXTERNAL,
+    ALTER COLUMN response SET STORAGE EXTERNAL;
+ALTER TABLE unarchived ALTER COLUMN data SET STORAGE EXTERNAL, ALTER COLUMN request SET STORAGE EXTERNAL,
+    ALTER COLUMN response SET STORAGE EXTERNAL;
+DO $$
+BEGIN
+    ALTER TABLE pages ALTER COLUMN body SET COMPRESSION lz4, ALTER COLUMN body_html SET COMPRESSION lz4;
+    ALTER TABLE revisions ALTER COLUMN body SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+    RAISE NOTICE 'lz4 compression not available: texts stay pglz-compressed';
+END
+$$;

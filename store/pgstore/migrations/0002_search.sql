@@ -39,3 +39,12 @@ CREATE INDEX search_revision ON search (revision_id);
 -- its default 20 % of the table.
 ALTER TABLE search SET (autovacuum_vacuum_insert_threshold = 2000, autovacuum_vacuum_insert_scale_factor = 0,
     autovacuum_vacuum_threshold = 2000, autovacuum_vacuum_scale_factor = 0);
+
+-- The lexemes, compressed with lz4 where the server has it (see 0001).
+DO $$
+BEGIN
+    ALTER TABLE search ALTER COLUMN doc SET COMPRESSION lz4, ALTER COLUMN title SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+    NULL;
+END
+$$;
