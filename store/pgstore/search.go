@@ -227,8 +227,13 @@ func candidateQuery(qp queryPlan, opt store.SearchOptions, title bool) (string, 
 		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s, %s FROM (SELECT page_id, body_len, revision_id FROM search s
 			WHERE %s ORDER BY revision_id DESC LIMIT %d) s JOIN pages p ON p.id = s.page_id`, body, counts, where[0], store.CandidateLimit)
 	} else {
-		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s, %s FROM search s JOIN pages p ON p.id = s.page_id
-			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, counts, strings.Join(where, " AND "), store.CandidateLimit)
+		// The index's matches in revision order (OFFSET 0 keeps the
+		// planner from merging the subquery), each page then checked in
+		// that order until enough pass: a phrase's substring test reads
+		// the bodies of the candidates it needs, not of every match.
+		q = fmt.Sprintf(`SELECT s.page_id, s.body_len, p.title, %s, %s FROM (SELECT page_id, body_len, revision_id FROM search s
+			WHERE %s ORDER BY revision_id DESC OFFSET 0) s JOIN pages p ON p.id = s.page_id
+			WHERE %s ORDER BY s.revision_id DESC LIMIT %d`, body, counts, where[0], strings.Join(where[1:], " AND "), store.CandidateLimit)
 	}
 	return q, args
 }
