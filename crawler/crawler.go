@@ -154,7 +154,9 @@ func copyMap(m map[string]int) map[string]int {
 // Sitemaps is set), then its pages, each request at least the host's gap
 // after the previous one's start and at most Parallelism in flight.
 func (c *Crawler) Run(ctx context.Context, runID int64, seeds []string) (finarchive.RunCounts, error) {
+	c.countsMu.Lock() // Progress, from another goroutine, reads it
 	c.start = time.Now()
+	c.countsMu.Unlock()
 	var items []finarchive.QueueItem
 	hosts := append([]string(nil), c.cfg.Hosts...)
 	var seedHosts []string
