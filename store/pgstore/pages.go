@@ -19,7 +19,7 @@ import (
 // Saving pages: the SQLite store's rules (store/pages.go, fetches.go,
 // unarchived.go; the table in store/SCHEMA.md, "Saving a fetched page"),
 // in a few round trips: the page's row is looked up and locked (SELECT …
-// FOR UPDATE; a new page is inserted ON CONFLICT DO NOTHING and looked up
+// FOR NO KEY UPDATE; a new page is inserted ON CONFLICT DO NOTHING and looked up
 // again when another transaction inserted it first), then every other
 // statement of the transaction goes in one pgx.Batch. So any number of
 // processes may save the same URL at once: the second waits on the row
@@ -338,11 +338,13 @@ type storedPage struct {
 }
 
 // lockPage looks up the page at pageURL and locks its row until the
-// transaction ends; ok is false when there is none.
+// transaction ends (FOR NO KEY UPDATE: the id never changes, so rows
+// referencing the page, its revisions, fetches and index row, can be
+// written beside it without waiting); ok is false when there is none.
 func lockPage(ctx context.Context, tx pgx.Tx, pageURL string) (sp storedPage, ok bool, err error) {
 	err = tx.QueryRow(ctx, `SELECT p.id, p.content_hash, p.revisit_interval_s, r.fetch_id, coalesce(f.payload_digest, '')
 		FROM pages p LEFT JOIN raw r ON r.page_id = p.id LEFT JOIN fetches f ON f.id = r.fetch_id
-		WHERE p.url = $1 FOR UPDATE OF p`, pageURL).Scan(&sp.id, &sp.hash, &sp.interval, &sp.bodyFetch, &sp.digest)
+		WHERE p.url = $1 FOR NO KEY UPDATE OF p`, pageURL).Scan(&sp.id, &sp.hash, &sp.interval, &sp.bodyFetch, &sp.digest)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sp, false, nil
 	}
@@ -508,7 +510,7 @@ func queueCards(b *pgx.Batch, pageID int64, cards []extract.Card, existing bool)
 // fr. It reports whether the page exists.
 func (db *DB) touchPage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *fetchRow, runID int64) (bool, error) {
 	var id, interval int64
-	err := tx.QueryRow(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = $1 FOR UPDATE", pageURL).Scan(&id, &interval)
+	err := tx.QueryRow(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = $1 FOR NO KEY UPDATE", pageURL).Scan(&id, &interval)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}

@@ -376,9 +376,11 @@ const rebuildChunk = 500
 
 // RebuildSearch rebuilds the search index from the pages in one
 // transaction. Searches keep working on the old index meanwhile (the rows
-// are deleted, not truncated: readers see the old ones until the commit).
+// are deleted, not truncated: readers see the old ones until the commit),
+// and crawls keep writing: a page saved meanwhile keeps the row of its
+// newer revision.
 func (db *DB) RebuildSearch(ctx context.Context) error {
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM search"); err != nil {
 			return err
 		}
@@ -417,7 +419,9 @@ func (db *DB) RebuildSearch(ctx context.Context) error {
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO search (page_id, revision_id, doc, title, body_len)
 				SELECT u.id, u.rev, u.doc::tsvector, u.title::tsvector, u.n
-				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::integer[]) AS u(id, rev, doc, title, n)`,
+				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::integer[]) AS u(id, rev, doc, title, n)
+				ON CONFLICT (page_id) DO UPDATE SET revision_id = excluded.revision_id, doc = excluded.doc, title = excluded.title,
+					body_len = excluded.body_len WHERE search.revision_id < excluded.revision_id`,
 				ids, revs, docs, titles, lens); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive/internal/pgtest"
 	"github.com/finarchive/finarchive/store"
 )
 
@@ -124,5 +125,41 @@ func TestRebuildSearch(t *testing.T) {
 	}
 	if rows, stale, err := db.SearchIndexRows(ctx); err != nil || rows != len(searchDocs) || stale != 0 {
 		t.Errorf("SearchIndexRows = %d, %d, %v", rows, stale, err)
+	}
+}
+
+// TestRebuildSearch_whileWriting: a rebuild beside a crawl that saves new
+// and changed pages fails neither, and leaves each page one row of its
+// newest revision (the cleanup's integrity check).
+func TestRebuildSearch_whileWriting(t *testing.T) {
+	ctx := context.Background()
+	u0 := pgtest.NewDB(t)
+	db, crawl := openURL(t, u0), openURL(t, u0)
+	run := startRun(t, crawl, store.RunSpec{})
+	for i := range 50 {
+		u := fmt.Sprintf("https://a.example/%d.html", i)
+		mustComplete(t, crawl, run, fetched(u, article(u, "标题", fmt.Sprint("正文", i)), time.Now()))
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			u := fmt.Sprintf("https://a.example/%d.html", i%100)
+			if _, err := crawl.Complete(ctx, run, fetched(u, article(u, "标题", fmt.Sprint("正文改", i)), time.Now())); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range 3 {
+		if err := db.RebuildSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rows, stale, err := db.SearchIndexRows(ctx); err != nil || rows != 100 || stale != 0 {
+		t.Errorf("SearchIndexRows = %d, %d, %v; want 100, 0", rows, stale, err)
 	}
 }
