@@ -81,6 +81,10 @@ func OpenReadOnly(ctx context.Context, connString string, opts ...store.Option) 
 		db.pool.Close()
 		return nil, err
 	}
+	if v == 0 {
+		db.pool.Close()
+		return nil, fmt.Errorf("pgstore: open %s read-only: the database holds no archive yet (crawl into it first)", db.name)
+	}
 	if v != n {
 		db.pool.Close()
 		return nil, fmt.Errorf("pgstore: open %s read-only: schema version %d, want %d (open it read-write once)", db.name, v, n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,6 +47,8 @@ func TestOpenReadOnly_empty(t *testing.T) {
 	if db, err := pgstore.OpenReadOnly(ctx, u); err == nil {
 		db.Close()
 		t.Fatal("OpenReadOnly of an empty database succeeded")
+	} else if !strings.Contains(err.Error(), "holds no archive yet") {
+		t.Errorf("OpenReadOnly of an empty database: %v, want it to say there is no archive yet", err)
 	}
 	db, err := pgstore.Open(ctx, u)
 	if err != nil {
