@@ -156,8 +156,9 @@ func BenchmarkCrawl_VsBareColly(b *testing.B) {
 			b.Logf("pair %d: ratio %.2f", k+1, fr/br)
 		}
 	}
-	b.Logf("medians of %d pairs: finarchive %.0f pages/s, bare colly %.0f pages/s, ratio %.2f; CPU per page %.2f ms vs %.2f ms",
-		len(ratios), median(faRate), median(bareRate), median(ratios), median(faCPU), median(bareCPU))
+	b.Logf("medians of %d pairs: finarchive %.0f pages/s, bare colly %.0f pages/s, ratio %.2f (pairs %.2f…%.2f); CPU per page %.2f ms (%.2f…%.2f) vs %.2f ms (%.2f…%.2f)",
+		len(ratios), median(faRate), median(bareRate), median(ratios), slices.Min(ratios), slices.Max(ratios),
+		median(faCPU), slices.Min(faCPU), slices.Max(faCPU), median(bareCPU), slices.Min(bareCPU), slices.Max(bareCPU))
 	b.ReportMetric(median(faRate), "finarchive-pages/s")
 	b.ReportMetric(median(bareRate), "bare-pages/s")
 	b.ReportMetric(median(ratios), "ratio")
