@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -384,24 +383,7 @@ func TestCLI_postgresKillAndResume(t *testing.T) {
 	args := append(fastCrawl(db)[1:], "--max-depth", "0", "--exclude", "/calendar/|/refer/")
 	first := append([]string{"crawl"}, append(args, base+"/")...)
 	resume := []string{"crawl", "--db", db, "--resume", "-q"}
-	kills := 0
-	for i, at := range []int64{15, 50, 90} {
-		cmdArgs := resume
-		if i == 0 {
-			cmdArgs = first
-		}
-		cmd, out := startCrawl(t, bin, cmdArgs...)
-		waitRequests(site, at, 20*time.Second)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			kills++
-		}
-		t.Logf("killed at %d requests (%d asked); output: %s", site.Stats().Requests, at, strings.TrimSpace(out.String()))
-	}
-	if kills < 2 {
-		t.Fatalf("only %d kills landed: the crawl was too fast to test resume", kills)
-	}
+	killCrawls(t, bin, site, first, resume, []int64{15, 50, 90}, func() {})
 	cmd, out := startCrawl(t, bin, resume...)
 	if err := cmd.Wait(); err != nil {
 		var ee *exec.ExitError

@@ -92,25 +92,7 @@ func TestCrawl_KillAndResume(t *testing.T) {
 	first := append([]string{"crawl"}, append(args, base+"/")...)
 	resume := []string{"crawl", "--db", db, "--resume", "-q"}
 
-	kills := 0
-	for i, at := range []int64{15, 50, 100, 150} {
-		cmdArgs := resume
-		if i == 0 {
-			cmdArgs = first
-		}
-		cmd, out := startCrawl(t, bin, cmdArgs...)
-		waitRequests(site, at, 20*time.Second)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			kills++
-		}
-		t.Logf("killed at %d requests (%d so far); output: %s", site.Stats().Requests, at, strings.TrimSpace(out.String()))
-		integrityCheck(t, db)
-	}
-	if kills < 2 {
-		t.Fatalf("only %d kills landed: the crawl was too fast to test resume", kills)
-	}
+	killCrawls(t, bin, site, first, resume, []int64{15, 50, 100, 150}, func() { integrityCheck(t, db) })
 	cmd, out := startCrawl(t, bin, resume...)
 	err := cmd.Wait()
 	var ee *exec.ExitError
@@ -229,5 +211,32 @@ func TestCrawl_KillCountsMatchArchive(t *testing.T) {
 	rout, _, _ := runCLI(t, "runs", "--db", db, "--json")
 	if !strings.Contains(rout, fmt.Sprintf(`"new": %d`, pages)) {
 		t.Errorf("runs --json does not say new=%d:\n%s", pages, rout)
+	}
+}
+
+// killCrawls runs the binary with first, then with resume, killing each
+// with SIGKILL once the site has seen the next number of requests of at,
+// and calls after each kill; it fails t unless at least two kills landed
+// before the crawl ended by itself.
+func killCrawls(t *testing.T, bin string, site *testsite.Site, first, resume []string, at []int64, after func()) {
+	t.Helper()
+	kills := 0
+	for i, n := range at {
+		args := resume
+		if i == 0 {
+			args = first
+		}
+		cmd, out := startCrawl(t, bin, args...)
+		waitRequests(site, n, 20*time.Second)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			kills++
+		}
+		t.Logf("killed at %d requests (%d asked); output: %s", site.Stats().Requests, n, strings.TrimSpace(out.String()))
+		after()
+	}
+	if kills < 2 {
+		t.Fatalf("only %d kills landed: the crawl was too fast to test resume", kills)
 	}
 }
