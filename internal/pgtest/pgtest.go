@@ -134,6 +134,7 @@ func start() (string, error) {
 		return "", err
 	}
 	in := &instance{pgCtl: filepath.Join(bin, "pg_ctl"), uid: -1, gid: -1}
+	reapOrphans(in.pgCtl)
 	// initdb refuses to run as root: run the cluster as the postgres user
 	// (Debian's package makes it) or nobody.
 	if os.Geteuid() == 0 {
@@ -149,6 +150,12 @@ func start() (string, error) {
 		return "", fmt.Errorf("temp dir: %w", err)
 	}
 	in.dir = dir
+	// The owner file lets a later test binary stop this cluster if this
+	// one is killed before Main stops it (reapOrphans).
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("write %s: %w", ownerFile, err)
+	}
 	in.data = filepath.Join(dir, "data")
 	in.logOut = filepath.Join(dir, "log")
 	if in.uid >= 0 {
@@ -193,6 +200,37 @@ func ping(u string) error {
 		return fmt.Errorf("connect %s: %w", redact(u), err)
 	}
 	return conn.Close(ctx)
+}
+
+// ownerFile, in a cluster's directory, holds the pid of the test binary
+// that started it.
+const ownerFile = "owner.pid"
+
+// reapOrphans stops and removes the clusters that test binaries killed
+// before Main could stop them (go test's timeout, kill -9) left behind:
+// those whose owner.pid names a process that no longer exists.
+func reapOrphans(pgCtl string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "fapg*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // not ours, or still being made
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue // its owner lives (or cannot be told)
+		}
+		in := &instance{dir: dir, pgCtl: pgCtl, data: filepath.Join(dir, "data"), uid: -1, gid: -1}
+		if st, err := os.Stat(dir); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+				in.uid, in.gid = int(sys.Uid), int(sys.Gid)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(in.data, "postmaster.pid")); err == nil {
+			in.run(pgCtl, "stop", "-m", "immediate", "-w", "-D", in.data)
+		}
+		os.RemoveAll(dir)
+	}
 }
 
 // stop stops the cluster this package started and removes its directory.
