@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -386,12 +385,11 @@ func (d *Daemon) runOnce(ctx context.Context, j *siteJob, log *slog.Logger) {
 	}
 }
 
-var pidRE = regexp.MustCompile(`pid (\d+)`)
-
 // lockedBy says who holds a database, from a Lock error.
 func lockedBy(err error) string {
-	if m := pidRE.FindStringSubmatch(err.Error()); m != nil {
-		return "locked by pid " + m[1]
+	var le *store.LockedError
+	if errors.As(err, &le) {
+		return "locked by pid " + strconv.Itoa(le.Holder.PID)
 	}
 	return "locked by another process"
 }

@@ -95,9 +95,24 @@ type LockHolder struct {
 	HeartbeatAt time.Time
 }
 
+// LockedError is Lock's answer when another live crawl holds the lock: it
+// names the holder, so callers say who without reading the message. It
+// matches ErrLocked with errors.Is.
+type LockedError struct {
+	Holder LockHolder
+	Age    time.Duration // how long the holder has had it
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%v: %s (pid %d on %s) holds it since %s ago", ErrLocked, e.Holder.Owner, e.Holder.PID, e.Holder.Hostname, e.Age)
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
 // Lock takes the database's crawl lock for owner, so that two crawls never
 // write one archive at once, across processes. When another live holder has
-// it, Lock returns an error wrapping ErrLocked that names the holder, or,
+// it, Lock returns a *LockedError (errors.Is ErrLocked) naming the holder, or,
 // with wait, polls until the lock is free or ctx ends. A lock whose holder
 // is gone (same host and its process no longer exists) or whose heartbeat
 // is older than LockStale is taken over. While held, a goroutine refreshes
@@ -122,7 +137,7 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 		}
 		if !wait {
 			age := db.now().Sub(holder.AcquiredAt).Round(time.Second)
-			return nil, fmt.Errorf("%w: %s (pid %d on %s) holds it since %s ago", ErrLocked, holder.Owner, holder.PID, holder.Hostname, age)
+			return nil, &LockedError{Holder: *holder, Age: age}
 		}
 		select {
 		case <-ctx.Done():

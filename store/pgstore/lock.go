@@ -87,7 +87,7 @@ func (db *DB) lockLost(f *fence, now *store.LockHolder) error {
 
 // Lock takes the archive's crawl lock for owner, so that two crawls never
 // write one archive at once, from any number of machines. When another live
-// holder has it, Lock returns an error wrapping store.ErrLocked that names
+// holder has it, Lock returns a *store.LockedError (errors.Is store.ErrLocked) naming
 // the holder, or, with wait, polls until the lock is free or ctx ends. A
 // lock whose heartbeat is older than store.LockStale, or whose holder ran
 // on this host and is gone, is taken over. While held, a goroutine
@@ -113,7 +113,7 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 		}
 		if !wait {
 			age := db.now().Sub(holder.AcquiredAt).Round(time.Second)
-			return nil, fmt.Errorf("%w: %s (pid %d on %s) holds it since %s ago", store.ErrLocked, holder.Owner, holder.PID, holder.Hostname, age)
+			return nil, &store.LockedError{Holder: *holder, Age: age}
 		}
 		select {
 		case <-ctx.Done():

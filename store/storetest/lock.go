@@ -31,6 +31,10 @@ func testLock(t *testing.T, s *suite) {
 	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
 		t.Errorf("ErrLocked does not name the holder's pid: %v", err)
 	}
+	var le *store.LockedError
+	if !errors.As(err, &le) || le.Holder.PID != os.Getpid() || le.Holder.Owner != "crawl" {
+		t.Errorf("second Lock: %#v, want a *store.LockedError naming this process's crawl", err)
+	}
 	s.ok(t, release(), "release")
 	s.ok(t, release(), "second release")
 	release, err = b.Lock(ctx, "crawl", false)
