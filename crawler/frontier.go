@@ -65,6 +65,7 @@ type hostQueue struct {
 	dbDue    time.Time       // when the sink may have due items of the host (zero: none known)
 	gen      uint64          // bumped whenever dbDue is raised from outside a claim
 	claiming bool
+	freed    int  // under a HostTimer: requests ended since the last claim
 	deferred bool // left for the next run: nothing more is fetched
 	waitSlot bool // waiting for the gate to report a start or release
 	readyGen uint64
@@ -341,9 +342,15 @@ func (f *frontier) drain() error {
 			if j.origin {
 				delete(h.originQ, strings.TrimSuffix(j.url, "/robots.txt"))
 			}
-			if f.gate.global != nil && !h.dbDue.IsZero() && !h.claiming {
-				// Its place in flight is free in the sink: claim again.
-				f.setDue(h, time.UnixMilli(0))
+			if f.gate.global != nil && !h.dbDue.IsZero() {
+				// Its place in flight is free in the sink: claim again,
+				// once a quarter of the parallelism is (a claim a page
+				// would cost as much as the page's commit).
+				h.freed++
+				if h.freed >= max(1, f.c.cfg.Parallelism/4) && !h.claiming {
+					h.freed = 0
+					f.setDue(h, time.UnixMilli(0))
+				}
 			}
 			f.schedule(h, time.Time{})
 		}

@@ -115,8 +115,9 @@ func (gt *globalTiming) unstarted(it finarchive.QueueItem) {
 }
 
 // reserved makes slot, of a claimed item with a reserved start, report
-// the request's start (the host's next reservation is made from it, and
-// this worker claims again at once) or, released unstarted, end the
+// the request's start (the host's next reservation is made from it: every
+// worker asks for it half a gap after this start, this one too, so a host
+// is not kept by the worker that had it) or, released unstarted, end the
 // reservation. The flag is set before the report, so a release that comes
 // while the start is being reported never undoes it.
 func (f *frontier) reserved(slot *Slot, it finarchive.QueueItem) {
@@ -125,7 +126,6 @@ func (f *frontier) reserved(slot *Slot, it finarchive.QueueItem) {
 	slot.onStart = func(at time.Time) {
 		started.Store(true)
 		gt.started(it, at)
-		f.enqueued([]finarchive.QueueItem{it})
 	}
 	slot.onRelease = func() {
 		if !started.Load() {

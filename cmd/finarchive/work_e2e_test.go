@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -41,13 +40,13 @@ func init() {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  bytes.Buffer
+	out  syncBuffer // its stdout and stderr (serve_test.go)
 	done chan error
 }
 
 // startProc starts the finarchive command (this binary, see cliEnv) with
 // args.
-func startProc(t *testing.T, name string, args ...string) *proc {
+func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -70,7 +69,7 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 }
 
 // wait waits for the process to exit and returns its exit code.
-func (p *proc) wait(t *testing.T, limit time.Duration) int {
+func (p *proc) wait(t testing.TB, limit time.Duration) int {
 	t.Helper()
 	select {
 	case <-p.done:
@@ -258,5 +257,67 @@ func testCrawlAndWorkers(t *testing.T, kill bool) {
 	}
 	if kill {
 		t.Logf("the killed worker had %d URL(s) in flight", len(lost))
+	}
+}
+
+// TestWork_followAndInterrupt: a worker started with --follow before any
+// crawl waits, joins the crawl when it starts; the crawl is
+// interrupted (SIGINT): the worker leaves the run (it is no longer
+// running) and waits again, and an interrupt ends it; crawl --resume then
+// finishes the run with every article.
+func TestWork_followAndInterrupt(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDB(t)
+	const hosts, articles = 4, 10
+	farm, err := crawltest.StartFarm(hosts, articles)
+	if err != nil {
+		t.Skipf("loopback farm: %v", err)
+	}
+	defer farm.Close()
+	worker := startProc(t, "worker", "work", "--db", u, "--follow", "--poll", "100ms", "--lease", "3s")
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	crawl := startProc(t, "crawl", append([]string{"crawl", "--db", u, "-q", "--delay", "300ms", "--parallelism", "1",
+		"--no-sitemaps"}, farm.Seeds()...)...)
+	defer func() {
+		if t.Failed() {
+			t.Logf("crawl:\n%s\nworker:\n%s", crawl.out.String(), worker.out.String())
+		}
+	}()
+	// The worker joins the run (whether it gets a share of these four
+	// hosts at parallelism 1 beside the crawl is the claims' luck), and
+	// the crawl is under way.
+	waitFor(t, 30*time.Second, "the worker to join and the crawl to archive pages", func() bool {
+		var n int
+		_ = conn.QueryRow(ctx, `SELECT count(*) FROM pages`).Scan(&n)
+		return n >= 4 && strings.Contains(worker.out.String(), `msg="working run" run=1`)
+	})
+	_ = crawl.cmd.Process.Signal(os.Interrupt)
+	if code := crawl.wait(t, 30*time.Second); code != exitInterrupted {
+		t.Fatalf("interrupted crawl: exit %d:\n%s", code, crawl.out.String())
+	}
+	waitFor(t, 30*time.Second, "the worker to leave the interrupted run", func() bool {
+		return strings.Contains(worker.out.String(), "worked run #1 (interrupted)")
+	})
+	if worker.cmd.ProcessState != nil {
+		t.Fatalf("the --follow worker exited:\n%s", worker.out.String())
+	}
+	_ = worker.cmd.Process.Signal(os.Interrupt)
+	if code := worker.wait(t, 30*time.Second); code != exitInterrupted {
+		t.Fatalf("interrupted worker: exit %d:\n%s", code, worker.out.String())
+	}
+	if _, errOut, code := runCLI(t, "crawl", "--db", u, "--resume", "-q"); code != exitOK {
+		t.Fatalf("resume: exit %d: %s", code, errOut)
+	}
+	var pages int
+	var status string
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM pages), (SELECT status FROM runs WHERE id = 1)`).Scan(&pages, &status); err != nil {
+		t.Fatal(err)
+	}
+	if pages != hosts*articles || status != "finished" {
+		t.Fatalf("after the resume: %d pages, run %s; want %d, finished", pages, status, hosts*articles)
 	}
 }

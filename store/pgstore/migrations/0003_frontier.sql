@@ -166,9 +166,11 @@ BEGIN
         IF gap > '0' OR p_random > '0' THEN
             IF hr.pending_token IS NOT NULL AND hr.pending_until > t THEN
                 -- The previous reservation's request has not reported its
-                -- start: the next is reserved from it, once it has.
+                -- start: the next is reserved from it, once it has. Every
+                -- worker asks again about half a gap after, at random, so
+                -- whichever had the host does not keep it.
                 IF EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = p_run AND f.host = h AND f.state IN ('queued', 'inflight')) THEN
-                    due_db := greatest(hr.pending_at + least(gap / 2, p_poll), t + interval '2 milliseconds');
+                    due_db := greatest(hr.pending_at + least(gap / 2, p_poll) * (0.5 + random()), t + interval '2 milliseconds');
                     RETURN NEXT;
                 END IF;
                 CONTINUE;
@@ -242,7 +244,7 @@ BEGIN
             due_db := hr.next_start - p_horizon;
         ELSIF got > 0 AND hr.pending_token IS NOT NULL THEN
             -- The next reservation waits for this one's start.
-            due_db := hr.pending_at + least(gap / 2, p_poll);
+            due_db := hr.pending_at + least(gap / 2, p_poll) * (0.5 + random());
         ELSIF busy + got >= p_par THEN
             -- At the host's cap: ask again when this process ends one of
             -- its requests, or after p_poll for the others'.
