@@ -342,10 +342,13 @@ func (f *frontier) drain() error {
 			if j.origin {
 				delete(h.originQ, strings.TrimSuffix(j.url, "/robots.txt"))
 			}
-			if f.gate.global != nil && !h.dbDue.IsZero() {
+			if f.gate.global != nil && !h.dbDue.IsZero() && f.c.cfg.Delay == 0 && f.c.cfg.RandomDelay == 0 {
 				// Its place in flight is free in the sink: claim again,
 				// once a quarter of the parallelism is (a claim a page
-				// would cost as much as the page's commit).
+				// would cost as much as the page's commit). With a gap
+				// the sink says when (half a gap after a start, at
+				// random for every worker): claiming at once would keep
+				// the host with this worker.
 				h.freed++
 				if h.freed >= max(1, f.c.cfg.Parallelism/4) && !h.claiming {
 					h.freed = 0

@@ -261,7 +261,7 @@ func testCrawlAndWorkers(t *testing.T, kill bool) {
 }
 
 // TestWork_followAndInterrupt: a worker started with --follow before any
-// crawl waits, joins the crawl when it starts; the crawl is
+// crawl waits, joins the crawl when it starts and works it; the crawl is
 // interrupted (SIGINT): the worker leaves the run (it is no longer
 // running) and waits again, and an interrupt ends it; crawl --resume then
 // finishes the run with every article.
@@ -287,13 +287,15 @@ func TestWork_followAndInterrupt(t *testing.T) {
 			t.Logf("crawl:\n%s\nworker:\n%s", crawl.out.String(), worker.out.String())
 		}
 	}()
-	// The worker joins the run (whether it gets a share of these four
-	// hosts at parallelism 1 beside the crawl is the claims' luck), and
-	// the crawl is under way.
-	waitFor(t, 30*time.Second, "the worker to join and the crawl to archive pages", func() bool {
+	// The worker joins the run and gets its share of the hosts, even at
+	// parallelism 1 beside the crawl.
+	waitFor(t, 30*time.Second, "the worker's first pages", func() bool {
 		var n int
 		_ = conn.QueryRow(ctx, `SELECT count(*) FROM pages`).Scan(&n)
-		return n >= 4 && strings.Contains(worker.out.String(), `msg="working run" run=1`)
+		var w int
+		_ = conn.QueryRow(ctx, `SELECT count(*) FROM frontier WHERE state = 'done' AND strpos(lease_owner, $1) > 0`,
+			fmt.Sprintf(":%d:", worker.cmd.Process.Pid)).Scan(&w)
+		return n >= 4 && w > 0 && strings.Contains(worker.out.String(), `msg="working run" run=1`)
 	})
 	_ = crawl.cmd.Process.Signal(os.Interrupt)
 	if code := crawl.wait(t, 30*time.Second); code != exitInterrupted {

@@ -424,9 +424,11 @@ func (db *DB) Claim(ctx context.Context, runID int64, want map[string]int, now t
 		par, gap, random = int32(pol.par), pol.gap, pol.random
 		if gap > 0 || random > 0 {
 			sl, lead = slack(gap), claimLead
-			// Reservations run ahead at most this far: a process holds
-			// a host's next few starts, not its next minutes.
-			horizon = max(2*(gap+random+sl), time.Second)
+			// A reservation is made at most half a gap ahead of its
+			// start: the item counts in flight from its claim, and one
+			// claimed a whole gap ahead (right after the previous request)
+			// would keep the host with one worker at a low parallelism.
+			horizon = max(gap/2, 4*claimLead)
 		}
 		poll = min(max(gap, 25*time.Millisecond), 250*time.Millisecond)
 	}
