@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive/crawler/crawltest"
 	"github.com/finarchive/finarchive/internal/pgtest"
 	"github.com/finarchive/finarchive/testsite"
 )
@@ -155,4 +156,93 @@ func serverCPU(b *testing.B) func() time.Duration {
 		}
 		return total
 	}
+}
+
+// BenchmarkWork_ManyHosts crawls 30 loopback hosts (crawltest farm, 20
+// articles each) at --delay 200ms --parallelism 2, as processes: into
+// SQLite with one crawl, into PostgreSQL with the crawl alone and with the
+// crawl and two workers. It reports, as the sites saw it, efficiency
+// (requests/s ÷ hosts/delay, from each host's first request to the last
+// one of the crawl), gap violations (a start less than the delay after
+// the host's previous one, 2 ms tolerance) and in-flight violations.
+//
+//	go test -run '^$' -bench Work_ManyHosts -benchtime 1x ./cmd/finarchive
+func BenchmarkWork_ManyHosts(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		for _, c := range []struct {
+			name    string
+			pg      bool
+			workers int
+		}{{"sqlite", false, 0}, {"pg-1-worker", true, 0}, {"pg-3-workers", true, 2}} {
+			benchManyHosts(b, c.name, c.pg, c.workers)
+		}
+	}
+}
+
+func benchManyHosts(b *testing.B, name string, pg bool, extra int) {
+	const hosts, articles, parallelism = 30, 20, 2
+	const delay = 200 * time.Millisecond
+	farm, err := crawltest.StartFarm(hosts, articles)
+	if err != nil {
+		b.Skipf("loopback farm: %v", err)
+	}
+	defer farm.Close()
+	db := filepath.Join(b.TempDir(), "bench.db")
+	if pg {
+		db = pgtest.NewDB(b)
+	}
+	args := append([]string{"crawl", "--db", db, "--delay", delay.String(), "--parallelism", fmt.Sprint(parallelism),
+		"--no-sitemaps", "--retries", "1", "-q"}, farm.Seeds()...)
+	procs := []*proc{startProc(b, "crawl", args...)}
+	if extra > 0 {
+		for {
+			out, _, code := runCLI(b, "runs", "--db", db, "--json")
+			if code == exitOK && strings.Contains(out, `"running"`) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		for i := range extra {
+			procs = append(procs, startProc(b, fmt.Sprintf("worker %d", i+1), "work", "--db", db, "-q"))
+		}
+	}
+	for _, p := range procs {
+		if code := p.wait(b, 10*time.Minute); code != exitOK {
+			b.Fatalf("%s: exit %d\n%s", p.name, code, p.out.String())
+		}
+	}
+	var first, last time.Time
+	requests, gapV, inflightV := 0, 0, 0
+	for _, h := range farm.Hosts {
+		starts := h.Starts()
+		for i, s := range starts {
+			requests++
+			if first.IsZero() || s.At.Before(first) {
+				first = s.At
+			}
+			if s.At.After(last) {
+				last = s.At
+			}
+			if s.InFlight > parallelism {
+				inflightV++
+			}
+			if i > 0 && s.At.Sub(starts[i-1].At) < delay-2*time.Millisecond {
+				gapV++
+			}
+		}
+	}
+	wall := last.Sub(first)
+	eff := float64(requests) / wall.Seconds() / (float64(hosts) / delay.Seconds())
+	var runs []struct {
+		New int `json:"new"`
+	}
+	_ = json.Unmarshal([]byte(benchRunsJSON(b, db)), &runs)
+	newPages := 0
+	if len(runs) == 1 {
+		newPages = runs[0].New
+	}
+	b.Logf("%s: %d requests in %s: efficiency %.3f; gap violations %d, in-flight violations %d; %d of %d articles",
+		name, requests, wall.Round(time.Millisecond), eff, gapV, inflightV, newPages, hosts*articles)
+	b.ReportMetric(eff, name+"-efficiency")
+	b.ReportMetric(float64(gapV), name+"-gap-violations")
 }
