@@ -56,10 +56,13 @@ func BodyPolicy() *bluemonday.Policy { return bodyPolicy }
 // attribute escaped); whatever keeps or shows it — the store before saving,
 // the extract command before printing, the reader before rendering —
 // sanitises it with the allow-list again, so a fault in the builder can
-// never reach a page.
+// never reach a page. A string already in the builder's canonical form,
+// which the allow-list gives back unchanged (isCanonicalBodyHTML, one
+// pass, no allocation), is returned as it is; any other goes through
+// bluemonday.
 func SanitizeBodyHTML(s string) string {
-	if s == "" {
-		return ""
+	if s == "" || isCanonicalBodyHTML(s) {
+		return s
 	}
 	return bodyPolicy.Sanitize(s)
 }

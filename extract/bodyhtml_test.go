@@ -68,7 +68,7 @@ func checkBodyHTML(t *testing.T, name string, rec *extract.Record) {
 		t.Errorf("%s: body_html's text differs from body at rune %d (%d vs %d runes):\n html: …%s…\n body: …%s…",
 			name, i, len(gr), len(wr), string(gr[max(0, i-20):min(len(gr), i+40)]), string(wr[max(0, i-20):min(len(wr), i+40)]))
 	}
-	if s := extract.SanitizeBodyHTML(rec.BodyHTML); s != rec.BodyHTML {
+	if s := extract.BodyPolicy().Sanitize(rec.BodyHTML); s != rec.BodyHTML {
 		t.Errorf("%s: body_html is not what its allow-list passes:\n got: %s\nsane: %s", name, rec.BodyHTML, s)
 	}
 }

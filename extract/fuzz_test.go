@@ -42,7 +42,7 @@ func FuzzExtract(f *testing.F) {
 		if r1.Body != "" && r1.BodyHTML == "" {
 			t.Errorf("a body and no body_html: %q", r1.Body)
 		}
-		if s := extract.SanitizeBodyHTML(r1.BodyHTML); s != r1.BodyHTML {
+		if s := extract.BodyPolicy().Sanitize(r1.BodyHTML); s != r1.BodyHTML {
 			t.Errorf("body_html outside its allow-list:\n%s\nsanitised: %s", r1.BodyHTML, s)
 		}
 	})
