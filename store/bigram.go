@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The search index holds text in a bigram form (see 0002_search.sql):
@@ -51,39 +52,62 @@ func isWordRune(r rune) bool {
 // characters c1..cn becomes "c1c2 c2c3 … cn-1cn" (a lone character, no
 // token: charsText covers it) and each run of letters and digits one
 // lower-case word; everything else separates tokens.
+//
+// Han characters have no case and fold to themselves, so a bigram is the
+// two runes' bytes of s as they are, copied in one piece; ASCII is folded
+// by byte. Only other non-ASCII runes are decoded and folded one by one.
 func indexText(s string) string {
 	var b strings.Builder
-	b.Grow(len(s) * 2)
-	var prev rune // previous Han rune of the current run, 0 if none
+	b.Grow(len(s)*7/3 + 8) // a run of Han: 3 bytes a character in, 7 out
+	prevAt := -1           // offset of the previous Han rune of the current run, -1 if none
 	inWord := false
-	sep := func() {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+				prevAt = -1
+				if !inWord {
+					if b.Len() > 0 {
+						b.WriteByte(' ')
+					}
+					inWord = true
+				}
+				b.WriteByte(c)
+			} else {
+				prevAt, inWord = -1, false
+			}
+			continue
 		}
-	}
-	for _, r := range s {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		at := i
+		i += size
 		if r < 0x4E00 || r > 0x9FFF { // not a common ideograph: fold
 			r = foldRune(r)
 		}
 		switch {
 		case isHan(r):
 			inWord = false
-			if prev != 0 {
-				sep()
-				b.WriteRune(prev)
-				b.WriteRune(r)
+			if prevAt >= 0 {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(s[prevAt:i])
 			}
-			prev = r
+			prevAt = at
 		case isWordRune(r):
-			prev = 0
+			prevAt = -1
 			if !inWord {
-				sep()
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
 				inWord = true
 			}
 			b.WriteRune(r)
 		default:
-			prev = 0
-			inWord = false
+			prevAt, inWord = -1, false
 		}
 	}
 	return b.String()
@@ -98,16 +122,23 @@ func charsText(texts ...string) string {
 	var common [(0x9FFF - 0x4E00 + 64) / 64]uint64 // seen, CJK Unified Ideographs
 	var rare map[rune]struct{}                     // seen, other Han
 	for _, s := range texts {
-		for _, r := range s {
+		for i := 0; i < len(s); {
+			if s[i] < 0xE2 { // ASCII and two-byte runes: below U+2E80
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			at := i
+			i += size
 			if r < 0x2E80 {
 				continue
 			}
 			if r >= 0x4E00 && r <= 0x9FFF {
-				i := r - 0x4E00
-				if common[i/64]&(1<<(i%64)) != 0 {
+				k := r - 0x4E00
+				if common[k/64]&(1<<(k%64)) != 0 {
 					continue
 				}
-				common[i/64] |= 1 << (i % 64)
+				common[k/64] |= 1 << (k % 64)
 			} else {
 				if r = foldRune(r); !isHan(r) {
 					continue
@@ -122,8 +153,10 @@ func charsText(texts ...string) string {
 			}
 			if b.Len() > 0 {
 				b.WriteByte(' ')
+			} else {
+				b.Grow(len(s) / 2)
 			}
-			b.WriteRune(r)
+			b.WriteString(s[at:i])
 		}
 	}
 	return b.String()
