@@ -81,7 +81,7 @@ func indexText(s string) string {
 			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s, i)
 		at := i
 		i += size
 		if r < 0x4E00 || r > 0x9FFF { // not a common ideograph: fold
@@ -113,6 +113,16 @@ func indexText(s string) string {
 	return b.String()
 }
 
+// decodeRune is utf8.DecodeRuneInString(s[i:]) with the three-byte runes
+// of U+4000..U+9FFF (the common ideographs and their neighbours, which
+// are neither overlong nor surrogates) decoded inline.
+func decodeRune(s string, i int) (rune, int) {
+	if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), 3
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
 // charsText returns the distinct Han characters of the texts, each once,
 // in order of first appearance: the index's c column, which answers
 // one-character queries. (Indexing every character occurrence, as a
@@ -127,7 +137,7 @@ func charsText(texts ...string) string {
 				i++
 				continue
 			}
-			r, size := utf8.DecodeRuneInString(s[i:])
+			r, size := decodeRune(s, i)
 			at := i
 			i += size
 			if r < 0x2E80 {
