@@ -247,7 +247,7 @@ func findDates(s string, max int) []dateHit {
 			add(m[0], m[1], y, mo, d, m, 7, true)
 		}
 	}
-	if hasLetter(s) {
+	if hasLetter(s) && mayHaveNamedDate(s) {
 		for _, m := range reDayMonth.FindAllStringSubmatchIndex(s, -1) {
 			mo := monthNumber(s[m[4]:m[5]])
 			if mo == 0 || !wordStart(s, m[4]) || !wordEnd(s, m[5]) {
@@ -307,6 +307,38 @@ func hasLetter(s string) bool {
 		if c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0xC3 && c <= 0xD4 {
 			return true
 		}
+	}
+	return false
+}
+
+// mayHaveNamedDate reports whether reDayMonth or reNameDay can match in s:
+// both need a run of two or more Latin or Cyrillic letters (the month
+// name, or the "de"/"del" after it) followed, past dots, commas and white
+// space only, by a digit (the year, or the day). A false skips the two
+// patterns, which would find nothing.
+func mayHaveNamedDate(s string) bool {
+	run := 0 // letters in the run just before s[i]
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z') || r >= utf8.RuneSelf && (unicode.Is(unicode.Latin, r) || unicode.Is(unicode.Cyrillic, r)) {
+			run++
+			i += size
+			continue
+		}
+		if run >= 2 {
+			j := i
+			for j < len(s) && strings.IndexByte(".,\t\n\f\r ", s[j]) >= 0 {
+				j++
+			}
+			if j < len(s) && isDigitByte(s[j]) {
+				return true
+			}
+		}
+		run = 0
+		i += size
 	}
 	return false
 }
@@ -391,6 +423,15 @@ func firstDateIn(s string, now, yref time.Time, loose bool) (dateHit, bool) {
 }
 
 // relativeDate reads 3天前, 5小时前, 昨天 14:05, 刚刚 against ref.
+// relativeMatch is reRelative.FindStringSubmatchIndex(s), not run where it
+// cannot match (no 前, or no digit).
+func relativeMatch(s string) []int {
+	if !strings.Contains(s, "前") || !hasDigit(s) {
+		return nil
+	}
+	return reRelative.FindStringSubmatchIndex(s)
+}
+
 func relativeDate(s string, ref time.Time) (dateHit, bool) {
 	if ref.IsZero() {
 		return dateHit{}, false
@@ -399,7 +440,7 @@ func relativeDate(s string, ref time.Time) (dateHit, bool) {
 		return dateHit{}, false
 	}
 	r := ref.In(cst)
-	if m := reRelative.FindStringSubmatchIndex(s); m != nil {
+	if m := relativeMatch(s); m != nil {
 		n := atoi(s[m[2]:m[3]])
 		var t time.Time
 		prec := precMinute
