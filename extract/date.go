@@ -134,6 +134,61 @@ func hasDMYStart(s string) bool {
 	return false
 }
 
+// hasDMYCore reports whether reDMY matches in s: one or two digits, then
+// either a slash or dash, one or two digits and a slash or dash, or a dot,
+// an optional white space, one or two digits, a dot and an optional white
+// space; then four digits (the time after it is optional).
+func hasDMYCore(s string) bool {
+	digits := func(i, n int) bool { // s[i:i+n] are all digits
+		if i+n > len(s) {
+			return false
+		}
+		for k := i; k < i+n; k++ {
+			if !isDigitByte(s[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	ws := func(i int) bool { return i < len(s) && strings.IndexByte("\t\n\f\r ", s[i]) >= 0 }
+	for i := 0; i < len(s); i++ {
+		if !isDigitByte(s[i]) {
+			continue
+		}
+		for n1 := 1; n1 <= 2; n1++ {
+			j := i + n1
+			if !digits(i, n1) || j >= len(s) {
+				continue
+			}
+			switch s[j] {
+			case '/', '-':
+				for n2 := 1; n2 <= 2; n2++ {
+					k := j + 1 + n2
+					if digits(j+1, n2) && k < len(s) && (s[k] == '/' || s[k] == '-') && digits(k+1, 4) {
+						return true
+					}
+				}
+			case '.':
+				for w1 := 0; w1 <= 1; w1++ {
+					if w1 == 1 && !ws(j+1) {
+						continue
+					}
+					for n2 := 1; n2 <= 2; n2++ {
+						k := j + 1 + w1 + n2
+						if !digits(j+1+w1, n2) || k >= len(s) || s[k] != '.' {
+							continue
+						}
+						if digits(k+1, 4) || ws(k+1) && digits(k+2, 4) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
 func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
 
 // amPMMarks strips the dots and spaces of an am/pm marker ("p. m." → "pm").
@@ -221,7 +276,7 @@ func findDates(s string, max int) []dateHit {
 		add(m[0], m[1], atoi(sub(1)), atoi(sub(2)), atoi(sub(3)), append(m[:14:14], -1, -1, m[14], m[15]), 4, false)
 		i = m[1] - 1
 	}
-	if hasDMYStart(s) {
+	if hasDMYStart(s) && hasDMYCore(s) {
 		for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
 			// 1.2.2020 inside a longer dotted number (a version) is no date.
 			if m[0] > 0 && s[m[0]-1] == '.' {
