@@ -110,6 +110,35 @@ func (e *LockedError) Error() string {
 // Is makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
+// AcquireLock is the part of a back end's Lock that both share: it makes
+// the holder's random token and calls try (which takes the lock for token
+// on host and returns nil, or returns the live holder) until the lock is
+// taken, another live holder has it (*LockedError, without wait; with wait
+// it polls every poll), or ctx ends. pkg prefixes its errors.
+func AcquireLock(ctx context.Context, pkg string, now func() time.Time, wait bool, poll time.Duration, try func(token, host string) (*LockHolder, error)) (token string, err error) {
+	host, _ := os.Hostname()
+	tokenBytes := make([]byte, 16)
+	rand.Read(tokenBytes)
+	token = hex.EncodeToString(tokenBytes)
+	for {
+		holder, err := try(token, host)
+		if err != nil {
+			return "", fmt.Errorf("%s: lock: %w", pkg, err)
+		}
+		if holder == nil {
+			return token, nil
+		}
+		if !wait {
+			return "", &LockedError{Holder: *holder, Age: now().Sub(holder.AcquiredAt).Round(time.Second)}
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s: lock: %w", pkg, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
 // Lock takes the database's crawl lock for owner, so that two crawls never
 // write one archive at once, across processes. When another live holder has
 // it, Lock returns a *LockedError (errors.Is ErrLocked) naming the holder, or,
@@ -123,27 +152,11 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 	if db.w == nil {
 		return nil, ErrReadOnly
 	}
-	host, _ := os.Hostname()
-	tokenBytes := make([]byte, 16)
-	rand.Read(tokenBytes)
-	token := hex.EncodeToString(tokenBytes)
-	for {
-		holder, err := db.tryLock(ctx, owner, token, host)
-		if err != nil {
-			return nil, fmt.Errorf("store: lock: %w", err)
-		}
-		if holder == nil {
-			break
-		}
-		if !wait {
-			age := db.now().Sub(holder.AcquiredAt).Round(time.Second)
-			return nil, &LockedError{Holder: *holder, Age: age}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("store: lock: %w", ctx.Err())
-		case <-time.After(lockPoll):
-		}
+	token, err := AcquireLock(ctx, "store", db.now, wait, lockPoll, func(token, host string) (*LockHolder, error) {
+		return db.tryLock(ctx, owner, token, host)
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	f := &fence{owner: owner, token: token}

@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -99,27 +97,11 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 	if db.readOnly {
 		return nil, store.ErrReadOnly
 	}
-	host, _ := os.Hostname()
-	tokenBytes := make([]byte, 16)
-	rand.Read(tokenBytes)
-	token := hex.EncodeToString(tokenBytes)
-	for {
-		holder, err := db.tryLock(ctx, owner, token, host)
-		if err != nil {
-			return nil, fmt.Errorf("pgstore: lock: %w", err)
-		}
-		if holder == nil {
-			break
-		}
-		if !wait {
-			age := db.now().Sub(holder.AcquiredAt).Round(time.Second)
-			return nil, &store.LockedError{Holder: *holder, Age: age}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("pgstore: lock: %w", ctx.Err())
-		case <-time.After(time.Second):
-		}
+	token, err := store.AcquireLock(ctx, "pgstore", db.now, wait, time.Second, func(token, host string) (*store.LockHolder, error) {
+		return db.tryLock(ctx, owner, token, host)
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	f := &fence{owner: owner, token: token}
