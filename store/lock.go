@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -139,6 +140,49 @@ func AcquireLock(ctx context.Context, pkg string, now func() time.Time, wait boo
 	}
 }
 
+// KeepLock is the other shared part of a back end's Lock: while the lock
+// is held it calls beat every LockHeartbeat (refresh the heartbeat; held is
+// false once another crawl has taken the lock over, and then lost runs and
+// the heartbeat stops; an error is logged and the next beat tried). The
+// release it returns stops the heartbeat and calls unlock, once.
+func KeepLock(pkg string, log *slog.Logger, beat func() (held bool, err error), lost func(), unlock func() error) (release func() error) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(LockHeartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				held, err := beat()
+				if err != nil {
+					log.Warn(pkg+": lock heartbeat", "err", err)
+					continue
+				}
+				if !held {
+					lost()
+					return
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() error {
+		var err error
+		once.Do(func() {
+			close(stop)
+			<-done
+			if e := unlock(); e != nil {
+				err = fmt.Errorf("%s: unlock: %w", pkg, e)
+			}
+		})
+		return err
+	}
+}
+
 // Lock takes the database's crawl lock for owner, so that two crawls never
 // write one archive at once, across processes. When another live holder has
 // it, Lock returns a *LockedError (errors.Is ErrLocked) naming the holder, or,
@@ -161,44 +205,22 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 
 	f := &fence{owner: owner, token: token}
 	db.fence.Store(f)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(LockHeartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				res, err := db.w.Exec("UPDATE crawl_lock SET heartbeat_at = ? WHERE id = 1 AND token = ?", fmtTime(db.now()), token)
-				if err != nil {
-					db.logger.Warn("store: lock heartbeat", "err", err)
-					continue
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					// Taken over: fail the next write without asking again.
-					_ = db.checkFence(context.Background(), db.w) // names the new holder
-					db.lockLost(f, nil)
-					return
-				}
-			}
+	release = KeepLock("store", db.logger, func() (bool, error) {
+		res, err := db.w.Exec("UPDATE crawl_lock SET heartbeat_at = ? WHERE id = 1 AND token = ?", fmtTime(db.now()), token)
+		if err != nil {
+			return true, err
 		}
-	}()
-	var once sync.Once
-	release = func() error {
-		var err error
-		once.Do(func() {
-			close(stop)
-			<-done
-			db.fence.CompareAndSwap(f, nil)
-			if _, e := db.w.Exec("DELETE FROM crawl_lock WHERE id = 1 AND token = ?", token); e != nil {
-				err = fmt.Errorf("store: unlock: %w", e)
-			}
-		})
+		n, _ := res.RowsAffected()
+		return n > 0, nil
+	}, func() {
+		// Taken over: fail the next write without asking again.
+		_ = db.checkFence(context.Background(), db.w) // names the new holder
+		db.lockLost(f, nil)
+	}, func() error {
+		db.fence.CompareAndSwap(f, nil)
+		_, err := db.w.Exec("DELETE FROM crawl_lock WHERE id = 1 AND token = ?", token)
 		return err
-	}
+	})
 	return release, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -106,45 +105,22 @@ func (db *DB) Lock(ctx context.Context, owner string, wait bool) (release func()
 
 	f := &fence{owner: owner, token: token}
 	db.w.fence.Store(f)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(store.LockHeartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				ct, err := db.pool.Exec(context.Background(), "UPDATE crawl_lock SET heartbeat_at = $1 WHERE id = 1 AND token = $2", ts(db.now()), token)
-				if err != nil {
-					db.logger.Warn("pgstore: lock heartbeat", "err", err)
-					continue
-				}
-				if ct.RowsAffected() == 0 {
-					// Taken over: the next write fails without asking again
-					// (and checkFence names the new holder).
-					_ = db.inTx(context.Background(), func(pgx.Tx) error { return nil })
-					db.lockLost(f, nil)
-					return
-				}
-			}
+	release = store.KeepLock("pgstore", db.logger, func() (bool, error) {
+		ct, err := db.pool.Exec(context.Background(), "UPDATE crawl_lock SET heartbeat_at = $1 WHERE id = 1 AND token = $2", ts(db.now()), token)
+		if err != nil {
+			return true, err
 		}
-	}()
-	var once sync.Once
-	release = func() error {
-		var err error
-		once.Do(func() {
-			close(stop)
-			<-done
-			db.w.fence.CompareAndSwap(f, nil)
-			if _, e := db.pool.Exec(context.Background(), "DELETE FROM crawl_lock WHERE id = 1 AND token = $1", token); e != nil {
-				err = fmt.Errorf("pgstore: unlock: %w", e)
-			}
-		})
+		return ct.RowsAffected() > 0, nil
+	}, func() {
+		// Taken over: the next write fails without asking again (and
+		// checkFence names the new holder).
+		_ = db.inTx(context.Background(), func(pgx.Tx) error { return nil })
+		db.lockLost(f, nil)
+	}, func() error {
+		db.w.fence.CompareAndSwap(f, nil)
+		_, err := db.pool.Exec(context.Background(), "DELETE FROM crawl_lock WHERE id = 1 AND token = $1", token)
 		return err
-	}
+	})
 	return release, nil
 }
 
