@@ -20,13 +20,13 @@ const (
 	http304 = 304
 )
 
-// fetchRow is a fetch prepared for the fetches table (see
+// FetchRow is a fetch prepared for the fetches table, by either back end (see
 // 0006_fetches.sql).
-type fetchRow struct {
-	status            int
-	digest            string // payload digest of the body as received; "" for a 304
-	ip                string
-	request, response []byte // compressed head blocks; nil when not captured
+type FetchRow struct {
+	Status            int
+	Digest            string // payload digest of the body as received; "" for a 304
+	IP                string
+	Request, Response []byte // compressed head blocks; nil when not captured
 }
 
 // PayloadDigest is the WARC-Payload-Digest of a body as received:
@@ -36,16 +36,18 @@ func PayloadDigest(body []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func newFetchRow(status int, body []byte, c *finarchive.Capture) *fetchRow {
-	fr := &fetchRow{status: status}
+// NewFetchRow prepares what a fetch's row keeps beside its body (status,
+// payload digest, remote address, compressed heads), for either back end.
+func NewFetchRow(status int, body []byte, c *finarchive.Capture) *FetchRow {
+	fr := &FetchRow{Status: status}
 	if status == http200 {
-		fr.digest = PayloadDigest(body)
+		fr.Digest = PayloadDigest(body)
 	}
 	if c != nil && c.Response != nil {
-		fr.ip = c.RemoteIP
-		fr.response = compress(c.Response)
+		fr.IP = c.RemoteIP
+		fr.Response = compress(c.Response)
 		if c.Request != nil {
-			fr.request = compress(c.Request)
+			fr.Request = compress(c.Request)
 		}
 	}
 	return fr
@@ -57,7 +59,7 @@ func newFetchRow(status int, body []byte, c *finarchive.Capture) *fetchRow {
 // payload (same digest), it returns that body's fetch as same and the body
 // stays; otherwise the body in raw moves into its own fetch row, so every
 // distinct body stays exportable.
-func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt string, fr *fetchRow, withBody bool) (id, same int64, err error) {
+func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt string, fr *FetchRow, withBody bool) (id, same int64, err error) {
 	if withBody {
 		var (
 			bodyFetch sql.NullInt64
@@ -69,7 +71,7 @@ func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt st
 		case err == sql.ErrNoRows:
 		case err != nil:
 			return 0, 0, fmt.Errorf("look up raw: %w", err)
-		case bodyFetch.Valid && digest != "" && digest == fr.digest:
+		case bodyFetch.Valid && digest != "" && digest == fr.Digest:
 			same = bodyFetch.Int64
 		case bodyFetch.Valid:
 			if _, err := tx.ExecContext(ctx, `UPDATE fetches SET (body, body_encoding, body_size, body_type, content_encoding) =
@@ -85,7 +87,7 @@ func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt st
 	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		pageID, run, fetchedAt, fr.status, fr.digest, fr.ip, fr.request, fr.response).Scan(&id)
+		pageID, run, fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response).Scan(&id)
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert fetch: %w", err)
 	}
@@ -249,10 +251,10 @@ func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetche
 	if err != nil {
 		return finarchive.SaveNone, fmt.Errorf("store: revisited %q: %w", pageURL, err)
 	}
-	fr := newFetchRow(status, nil, c)
-	fr.digest = ""
+	fr := NewFetchRow(status, nil, c)
+	fr.Digest = ""
 	if status == http200 {
-		fr.digest = digest
+		fr.Digest = digest
 	}
 	result := finarchive.SaveNone
 	err = db.write(ctx, func(tx *wtx) error {

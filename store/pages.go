@@ -50,7 +50,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	// Work done outside the transaction: hashing, JSON, bigrams, compression.
 	var (
 		page  *pageRow
-		other *unarchivedRow // the raw response of a page typed other than article
+		other *UnarchivedRow // the raw response of a page typed other than article
 	)
 	result, rejected := finarchive.SaveNone, finarchive.SaveNone
 	switch {
@@ -61,7 +61,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
 		// Kept so that reextract can type it again: nothing is lost by a
 		// wrong guess.
-		other = newUnarchivedRow(canonical, f)
+		other = NewUnarchivedRow(canonical, f)
 	case f.Record.PageType == extract.PageArticle || f.Record.PageType == "":
 		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
 		if err != nil {
@@ -76,13 +76,13 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 			page.rawType = f.ContentType
 			page.rawSize = len(body)
 			page.raw = compress(body)
-			page.fetch = newFetchRow(http200, body, f.Capture)
+			page.fetch = NewFetchRow(http200, body, f.Capture)
 		}
 	}
 
-	var notModified *fetchRow
+	var notModified *FetchRow
 	if f.NotModified {
-		notModified = newFetchRow(http304, nil, f.Capture)
+		notModified = NewFetchRow(http304, nil, f.Capture)
 	}
 	state, lastErr, failRun := StateDone, "", 0
 	switch {
@@ -219,7 +219,7 @@ type pageRow struct {
 	rawType            string
 	rawSize            int
 	rawEncoding        string    // HTTP Content-Encoding of raw ("" = identity)
-	fetch              *fetchRow // the fetch that brought raw (nil: none, e.g. reextract)
+	fetch              *FetchRow // the fetch that brought raw (nil: none, e.g. reextract)
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
@@ -456,7 +456,7 @@ func replaceCards(ctx context.Context, tx *wtx, pageID int64, cards []extract.Ca
 
 // touchPage records a 304 for the page at url: fetch time, validators (when
 // sent again) and revisit schedule. It reports whether the page exists.
-func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *fetchRow, runID int64) (bool, error) {
+func (db *DB) touchPage(ctx context.Context, tx *wtx, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *FetchRow, runID int64) (bool, error) {
 	var id, interval int64
 	err := tx.QueryRowContext(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = ?", pageURL).Scan(&id, &interval)
 	if errors.Is(err, sql.ErrNoRows) {

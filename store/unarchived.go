@@ -10,20 +10,21 @@ import (
 	"github.com/finarchive/finarchive/extract"
 )
 
-// unarchivedRow is the raw response of a page that is not archived as an
-// article, prepared for the unarchived table (see 0009_unarchived.sql).
-type unarchivedRow struct {
-	url, pageType, title string
-	contentType          string
-	data                 []byte // compressed (rawEncoding)
-	size                 int
-	contentEncoding      string
-	fetch                *fetchRow
+// UnarchivedRow is the raw response of a page that is not archived as an
+// article (a list, home, search or error page), ready for the unarchived
+// table of either back end.
+type UnarchivedRow struct {
+	URL, PageType, Title string
+	ContentType          string
+	Data                 []byte // compressed (RawEncoding)
+	Size                 int
+	ContentEncoding      string
+	Fetch                *FetchRow
 }
 
-// newUnarchivedRow prepares the raw response of f, a page typed other than
+// NewUnarchivedRow prepares the raw response of f, a page typed other than
 // article, for the unarchived table; nil when there is nothing to keep.
-func newUnarchivedRow(canonical string, f *finarchive.Fetched) *unarchivedRow {
+func NewUnarchivedRow(canonical string, f *finarchive.Fetched) *UnarchivedRow {
 	if f.Record == nil || len(f.Raw) == 0 {
 		return nil
 	}
@@ -31,14 +32,14 @@ func newUnarchivedRow(canonical string, f *finarchive.Fetched) *unarchivedRow {
 	if f.Capture != nil && f.Capture.Body != nil {
 		body, ce = f.Capture.Body, f.Capture.ContentEncoding
 	}
-	return &unarchivedRow{url: canonical, pageType: string(f.Record.PageType), title: f.Record.Title,
-		contentType: f.ContentType, data: compress(body), size: len(body), contentEncoding: ce,
-		fetch: newFetchRow(http200, body, f.Capture)}
+	return &UnarchivedRow{URL: canonical, PageType: string(f.Record.PageType), Title: f.Record.Title,
+		ContentType: f.ContentType, Data: compress(body), Size: len(body), ContentEncoding: ce,
+		Fetch: NewFetchRow(http200, body, f.Capture)}
 }
 
 // keepUnarchived stores u as the latest raw response of its URL, unless the
 // URL is an archived article (which keeps its own raw).
-func keepUnarchived(ctx context.Context, tx *wtx, u *unarchivedRow, runID int64, fetchedAt string) error {
+func keepUnarchived(ctx context.Context, tx *wtx, u *UnarchivedRow, runID int64, fetchedAt string) error {
 	var run any
 	if runID != 0 {
 		run = runID
@@ -52,8 +53,8 @@ func keepUnarchived(ctx context.Context, tx *wtx, u *unarchivedRow, runID int64,
 			encoding = excluded.encoding, size = excluded.size, data = excluded.data,
 			content_encoding = excluded.content_encoding, payload_digest = excluded.payload_digest,
 			remote_ip = excluded.remote_ip, request = excluded.request, response = excluded.response`,
-		u.url, u.pageType, u.title, run, fetchedAt, u.contentType, charsetOf(u.contentType), rawEncoding, u.size, u.data,
-		u.contentEncoding, u.fetch.digest, u.fetch.ip, u.fetch.request, u.fetch.response)
+		u.URL, u.PageType, u.Title, run, fetchedAt, u.ContentType, charsetOf(u.ContentType), rawEncoding, u.Size, u.Data,
+		u.ContentEncoding, u.Fetch.Digest, u.Fetch.IP, u.Fetch.Request, u.Fetch.Response)
 	if err != nil {
 		return fmt.Errorf("keep raw of unarchived page: %w", err)
 	}
@@ -101,7 +102,7 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 		var (
 			run                          sql.NullInt64
 			fetchedAt                    string
-			fr                           fetchRow
+			fr                           FetchRow
 			request, response            []byte
 			encoding, ce, ct, digest, ip string
 		)
@@ -118,7 +119,7 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			// Written by this version only in rawEncoding; be safe.
 			return fmt.Errorf("unarchived page: raw in %q", encoding)
 		}
-		fr = fetchRow{status: http200, digest: digest, ip: ip, request: request, response: response}
+		fr = FetchRow{Status: http200, Digest: digest, IP: ip, Request: request, Response: response}
 		page.rawType, page.rawEncoding, page.fetch = ct, ce, &fr
 		if t := parseTime(fetchedAt); !t.IsZero() {
 			page.fetchedAt = t

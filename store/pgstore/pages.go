@@ -43,8 +43,8 @@ type pageRow struct {
 	raw                []byte // compressed (store.RawEncoding)
 	rawType            string
 	rawSize            int
-	rawEncoding        string    // HTTP Content-Encoding of raw ("" = identity)
-	fetch              *fetchRow // the fetch that brought raw (nil: none)
+	rawEncoding        string          // HTTP Content-Encoding of raw ("" = identity)
+	fetch              *store.FetchRow // the fetch that brought raw (nil: none)
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
@@ -86,29 +86,6 @@ func jsonList(l []string) (string, error) {
 	return string(b), err
 }
 
-// fetchRow is a fetch prepared for the fetches table.
-type fetchRow struct {
-	status            int
-	digest            string // payload digest of the body as received; "" for a 304
-	ip                string
-	request, response []byte // compressed head blocks; nil when not captured
-}
-
-func newFetchRow(status int, body []byte, c *finarchive.Capture) *fetchRow {
-	fr := &fetchRow{status: status}
-	if status == 200 {
-		fr.digest = store.PayloadDigest(body)
-	}
-	if c != nil && c.Response != nil {
-		fr.ip = c.RemoteIP
-		fr.response = store.Compress(c.Response)
-		if c.Request != nil {
-			fr.request = store.Compress(c.Request)
-		}
-	}
-	return fr
-}
-
 // nullRun is a run id for a nullable run_id column: NULL for 0 (reextract,
 // import).
 func nullRun(runID int64) any {
@@ -121,32 +98,9 @@ func nullRun(runID int64) any {
 const insertFetchSQL = `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
-// unarchivedRow is the raw response of a page not archived as an article.
-type unarchivedRow struct {
-	url, pageType, title string
-	contentType          string
-	data                 []byte // compressed
-	size                 int
-	contentEncoding      string
-	fetch                *fetchRow
-}
-
-func newUnarchivedRow(canonical string, f *finarchive.Fetched) *unarchivedRow {
-	if f.Record == nil || len(f.Raw) == 0 {
-		return nil
-	}
-	body, ce := f.Raw, ""
-	if f.Capture != nil && f.Capture.Body != nil {
-		body, ce = f.Capture.Body, f.Capture.ContentEncoding
-	}
-	return &unarchivedRow{url: canonical, pageType: string(f.Record.PageType), title: f.Record.Title,
-		contentType: f.ContentType, data: store.Compress(body), size: len(body), contentEncoding: ce,
-		fetch: newFetchRow(200, body, f.Capture)}
-}
-
 // queueUnarchived queues keeping u as its URL's latest raw response, unless
 // the URL is an archived article (which keeps its own raw).
-func queueUnarchived(b *pgx.Batch, u *unarchivedRow, runID int64, fetchedAt time.Time) {
+func queueUnarchived(b *pgx.Batch, u *store.UnarchivedRow, runID int64, fetchedAt time.Time) {
 	b.Queue(`INSERT INTO unarchived (url, page_type, title, run_id, fetched_at, content_type, charset,
 		encoding, size, data, content_encoding, payload_digest, remote_ip, request, response)
 		SELECT $1::text, $2::text, $3::text, $4::bigint, $5::timestamptz, $6::text, $7::text, $8::text, $9::bigint, $10::bytea,
@@ -157,8 +111,8 @@ func queueUnarchived(b *pgx.Batch, u *unarchivedRow, runID int64, fetchedAt time
 			encoding = excluded.encoding, size = excluded.size, data = excluded.data,
 			content_encoding = excluded.content_encoding, payload_digest = excluded.payload_digest,
 			remote_ip = excluded.remote_ip, request = excluded.request, response = excluded.response`,
-		u.url, u.pageType, u.title, nullRun(runID), fetchedAt, u.contentType, store.CharsetOf(u.contentType), store.RawEncoding,
-		u.size, u.data, u.contentEncoding, u.fetch.digest, u.fetch.ip, u.fetch.request, u.fetch.response)
+		u.URL, u.PageType, u.Title, nullRun(runID), fetchedAt, u.ContentType, store.CharsetOf(u.ContentType), store.RawEncoding,
+		u.Size, u.Data, u.ContentEncoding, u.Fetch.Digest, u.Fetch.IP, u.Fetch.Request, u.Fetch.Response)
 }
 
 // Complete commits one URL's outcome in one transaction: the article (new,
@@ -191,7 +145,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	// Work done outside the transaction: hashing, JSON, tokens, compression.
 	var (
 		page  *pageRow
-		other *unarchivedRow
+		other *store.UnarchivedRow
 	)
 	rejected := finarchive.SaveNone
 	switch {
@@ -200,7 +154,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	case f.Record.PageType == extract.PageBlocked:
 		rejected = finarchive.SaveRejected
 	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
-		other = newUnarchivedRow(canonical, f)
+		other = store.NewUnarchivedRow(canonical, f)
 	default:
 		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
 		if err != nil {
@@ -215,12 +169,12 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 			page.rawType = f.ContentType
 			page.rawSize = len(body)
 			page.raw = store.Compress(body)
-			page.fetch = newFetchRow(200, body, f.Capture)
+			page.fetch = store.NewFetchRow(200, body, f.Capture)
 		}
 	}
-	var notModified *fetchRow
+	var notModified *store.FetchRow
 	if f.NotModified {
-		notModified = newFetchRow(304, nil, f.Capture)
+		notModified = store.NewFetchRow(304, nil, f.Capture)
 	}
 	now := ts(db.now())
 
@@ -451,7 +405,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 	keepCards := false
 	var same any // the fetch raw's body already belongs to (same payload digest)
 	if fetched && p.raw != nil {
-		if sp.bodyFetch != nil && sp.digest != "" && sp.digest == p.fetch.digest {
+		if sp.bodyFetch != nil && sp.digest != "" && sp.digest == p.fetch.Digest {
 			same = *sp.bodyFetch
 			// The same bytes as the stored raw response: the body stays
 			// with the fetch that brought it; when the content is
@@ -467,7 +421,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 		}
 		fr := p.fetch
 		if keepCards {
-			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.status, fr.digest, fr.ip, fr.request, fr.response)
+			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response)
 			b.Queue("UPDATE raw SET fetched_at = $2 WHERE page_id = $1", id, p.fetchedAt)
 		} else {
 			b.Queue(`WITH f AS (`+insertFetchSQL+` RETURNING id)
@@ -476,7 +430,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 				ON CONFLICT (page_id) DO UPDATE SET content_type = excluded.content_type, charset = excluded.charset,
 					encoding = excluded.encoding, size = excluded.size, fetched_at = excluded.fetched_at, data = excluded.data,
 					content_encoding = excluded.content_encoding, fetch_id = excluded.fetch_id`,
-				id, nullRun(runID), p.fetchedAt, fr.status, fr.digest, fr.ip, fr.request, fr.response,
+				id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response,
 				p.rawType, store.CharsetOf(p.rawType), store.RawEncoding, p.rawSize, p.raw, p.rawEncoding, same)
 		}
 	}
@@ -508,7 +462,7 @@ func queueCards(b *pgx.Batch, pageID int64, cards []extract.Card, existing bool)
 // touchPage records a 304 (or a revisit) of the page at pageURL: fetch
 // time, validators (when sent again) and revisit schedule, and the fetch
 // fr. It reports whether the page exists.
-func (db *DB) touchPage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *fetchRow, runID int64) (bool, error) {
+func (db *DB) touchPage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, pageURL string, fetchedAt time.Time, etag, lastModified string, cfg runConfig, fr *store.FetchRow, runID int64) (bool, error) {
 	var id, interval int64
 	err := tx.QueryRow(ctx, "SELECT id, revisit_interval_s FROM pages WHERE url = $1 FOR NO KEY UPDATE", pageURL).Scan(&id, &interval)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -522,7 +476,7 @@ func (db *DB) touchPage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, pageURL st
 		last_modified = coalesce(nullif($4, ''), last_modified), revisit_interval_s = $5, next_revisit_at = $6, removed_at = NULL
 		WHERE id = $1`, id, fetchedAt, etag, lastModified, int64(iv/time.Second), fetchedAt.Add(iv))
 	if fr != nil {
-		b.Queue(insertFetchSQL, id, nullRun(runID), fetchedAt, fr.status, fr.digest, fr.ip, fr.request, fr.response)
+		b.Queue(insertFetchSQL, id, nullRun(runID), fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response)
 	}
 	return true, nil
 }
@@ -541,10 +495,10 @@ func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetche
 		return finarchive.SaveNone, fmt.Errorf("pgstore: revisited %q: %w", pageURL, err)
 	}
 	fetchedAt = ts(fetchedAt)
-	fr := newFetchRow(status, nil, c)
-	fr.digest = ""
+	fr := store.NewFetchRow(status, nil, c)
+	fr.Digest = ""
 	if status == 200 {
-		fr.digest = digest
+		fr.Digest = digest
 	}
 	result := finarchive.SaveNone
 	err = db.write(ctx, func(tx pgx.Tx) error {
@@ -611,12 +565,12 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			run       *int64
 			fetchedAt time.Time
 			encoding  string
-			fr        fetchRow
+			fr        store.FetchRow
 		)
 		err := tx.QueryRow(ctx, `SELECT run_id, fetched_at, content_type, encoding, size, data, content_encoding,
 			payload_digest, remote_ip, request, response FROM unarchived WHERE url = $1 FOR UPDATE`, pageURL).
 			Scan(&run, &fetchedAt, &page.rawType, &encoding, &page.rawSize, &page.raw, &page.rawEncoding,
-				&fr.digest, &fr.ip, &fr.request, &fr.response)
+				&fr.Digest, &fr.IP, &fr.Request, &fr.Response)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -626,7 +580,7 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 		if encoding != store.RawEncoding {
 			return fmt.Errorf("unarchived page: raw in %q", encoding)
 		}
-		fr.status = 200
+		fr.Status = 200
 		page.fetch = &fr
 		if !fetchedAt.IsZero() {
 			page.fetchedAt = ts(fetchedAt)
