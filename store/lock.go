@@ -239,7 +239,7 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*LockHold
 			return err
 		default:
 			h.AcquiredAt, h.HeartbeatAt = parseTime(acquired), parseTime(beat)
-			if !db.lockStale(h, host) {
+			if !h.Stale(db.now(), host) {
 				holder = h
 				return nil
 			}
@@ -254,9 +254,11 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*LockHold
 	return holder, err
 }
 
-// lockStale reports whether the holder h can be taken over.
-func (db *DB) lockStale(h *LockHolder, host string) bool {
-	if db.now().Sub(h.HeartbeatAt) > LockStale {
+// Stale reports whether the lock h describes can be taken over at now by a
+// process on host: its heartbeat is older than LockStale, or its holder ran
+// on this host and is gone. Both back ends judge a lock by it.
+func (h *LockHolder) Stale(now time.Time, host string) bool {
+	if now.Sub(h.HeartbeatAt) > LockStale {
 		return true
 	}
 	return h.Hostname == host && !processAlive(h.PID)

@@ -223,36 +223,61 @@ type pageRow struct {
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
-	p := &pageRow{url: canonical, rec: rec, fetchedAt: fetchedAt, site: rec.Site}
+	a, err := NewArticleColumns(canonical, rec)
+	if err != nil {
+		return nil, err
+	}
+	p := &pageRow{url: canonical, rec: rec, fetchedAt: fetchedAt, hash: a.Hash, published: a.Published,
+		breadcrumb: a.Breadcrumb, keywords: a.Keywords, site: a.Site, bodyHTML: a.BodyHTML}
 	if fetchedAt.IsZero() {
 		p.fetchedAt = db.now()
 	}
-	p.hash = rec.ContentHash
-	if p.hash == "" {
-		p.hash = rec.Hash()
-	}
-	if rec.Published != nil && !rec.Published.IsZero() {
-		p.published = rec.Published.Format(time.RFC3339Nano)
-		p.publUTC = fmtTime(*rec.Published)
-	}
-	var err error
-	if p.breadcrumb, err = jsonList(rec.Breadcrumb); err != nil {
-		return nil, err
-	}
-	if p.keywords, err = jsonList(rec.Keywords); err != nil {
-		return nil, err
-	}
-	if p.site == "" {
-		if u, err := url.Parse(canonical); err == nil {
-			p.site = u.Hostname()
-		}
+	if a.PublishedAt != nil {
+		p.publUTC = fmtTime(*a.PublishedAt)
 	}
 	p.titleIdx = indexText(rec.Title)
 	p.bodyIdx = indexText(rec.Body)
-	p.bodyHTML = extract.SanitizeBodyHTML(rec.BodyHTML)
 	p.charsIdx = charsText(rec.Title, rec.Body)
 	p.titleChars = charsText(rec.Title)
 	return p, nil
+}
+
+// ArticleColumns are the columns of an article's pages row that every back
+// end derives from its record in the same way.
+type ArticleColumns struct {
+	Hash        string     // the record's content hash
+	Published   any        // RFC 3339 text with the page's own offset, or nil
+	PublishedAt *time.Time // the same instant (nil: no date)
+	Breadcrumb  string     // JSON list
+	Keywords    string     // JSON list
+	Site        string     // the record's site, or else the URL's host
+	BodyHTML    string     // the record's body_html through extract's allow-list
+}
+
+// NewArticleColumns derives the columns of rec, archived at canonical.
+func NewArticleColumns(canonical string, rec *extract.Record) (ArticleColumns, error) {
+	a := ArticleColumns{Hash: rec.ContentHash, Site: rec.Site}
+	if a.Hash == "" {
+		a.Hash = rec.Hash()
+	}
+	if rec.Published != nil && !rec.Published.IsZero() {
+		a.Published = rec.Published.Format(time.RFC3339Nano)
+		a.PublishedAt = rec.Published
+	}
+	var err error
+	if a.Breadcrumb, err = jsonList(rec.Breadcrumb); err != nil {
+		return a, fmt.Errorf("breadcrumb: %w", err)
+	}
+	if a.Keywords, err = jsonList(rec.Keywords); err != nil {
+		return a, fmt.Errorf("keywords: %w", err)
+	}
+	if a.Site == "" {
+		if u, err := url.Parse(canonical); err == nil {
+			a.Site = u.Hostname()
+		}
+	}
+	a.BodyHTML = extract.SanitizeBodyHTML(rec.BodyHTML)
+	return a, nil
 }
 
 func jsonList(l []string) (string, error) {

@@ -1,10 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,23 +105,7 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 	if err := db.searchCandidates(ctx, "search_title", "pcy", expr, opt, scores); err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
 	}
-	type scored struct {
-		id   int64
-		rank float64
-	}
-	ranked := make([]scored, 0, len(scores))
-	for id, r := range scores {
-		ranked = append(ranked, scored{id, r})
-	}
-	sort.Slice(ranked, func(i, j int) bool {
-		if ranked[i].rank != ranked[j].rank {
-			return ranked[i].rank > ranked[j].rank
-		}
-		return ranked[i].id > ranked[j].id
-	})
-	if len(ranked) > opt.Limit {
-		ranked = ranked[:opt.Limit]
-	}
+	ranked := TopRanked(scores, opt.Limit)
 	hits := make([]SearchHit, 0, len(ranked))
 	for _, s := range ranked {
 		var (
@@ -128,7 +113,7 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 			body      string
 			published *string
 		)
-		err := db.r.QueryRowContext(ctx, "SELECT url, title, body, published, site FROM pages WHERE id = ?", s.id).
+		err := db.r.QueryRowContext(ctx, "SELECT url, title, body, published, site FROM pages WHERE id = ?", s.ID).
 			Scan(&h.URL, &h.Title, &body, &published, &h.Site)
 		if err != nil {
 			return nil, fmt.Errorf("store: search %q: %w", shortQuery(opt.Query), err)
@@ -139,10 +124,36 @@ func (db *DB) Search(ctx context.Context, opt SearchOptions) ([]SearchHit, error
 			}
 		}
 		h.Snippet = snippet(body, parts, 40, 160)
-		h.Rank = s.rank
+		h.Rank = s.Rank
 		hits = append(hits, h)
 	}
 	return hits, nil
+}
+
+// Ranked is a page and its search rank.
+type Ranked struct {
+	ID   int64
+	Rank float64
+}
+
+// TopRanked returns the limit best-ranked pages of scores (page id → rank),
+// best first, a tie going to the newer page: the order in which both back
+// ends return hits.
+func TopRanked(scores map[int64]float64, limit int) []Ranked {
+	ranked := make([]Ranked, 0, len(scores))
+	for id, r := range scores {
+		ranked = append(ranked, Ranked{id, r})
+	}
+	slices.SortFunc(ranked, func(a, b Ranked) int {
+		if c := cmp.Compare(b.Rank, a.Rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	if len(ranked) > limit {
+		ranked = ranked[:limit]
+	}
+	return ranked
 }
 
 // searchCandidates runs expr on the FTS table (search or search_title) and

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -154,7 +153,7 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*store.Lo
 		case err != nil:
 			return err
 		}
-		if !db.lockStale(h, host) {
+		if !h.Stale(db.now(), host) {
 			holder = h
 			return nil
 		}
@@ -165,21 +164,4 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*store.Lo
 		return err
 	})
 	return holder, err
-}
-
-// lockStale reports whether the holder h can be taken over.
-func (db *DB) lockStale(h *store.LockHolder, host string) bool {
-	if db.now().Sub(h.HeartbeatAt) > store.LockStale {
-		return true
-	}
-	return h.Hostname == host && !processAlive(h.PID)
-}
-
-// processAlive reports whether a process with the pid exists on this host.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -2,10 +2,8 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,42 +46,21 @@ type pageRow struct {
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
-	p := &pageRow{url: canonical, rec: rec, fetchedAt: fetchedAt, site: rec.Site}
+	a, err := store.NewArticleColumns(canonical, rec)
+	if err != nil {
+		return nil, err
+	}
+	p := &pageRow{url: canonical, rec: rec, fetchedAt: fetchedAt, hash: a.Hash, published: a.Published,
+		breadcrumb: a.Breadcrumb, keywords: a.Keywords, site: a.Site, bodyHTML: a.BodyHTML}
 	if fetchedAt.IsZero() {
 		p.fetchedAt = db.now()
 	}
 	p.fetchedAt = ts(p.fetchedAt)
-	p.hash = rec.ContentHash
-	if p.hash == "" {
-		p.hash = rec.Hash()
+	if a.PublishedAt != nil {
+		p.publUTC = ts(*a.PublishedAt)
 	}
-	if rec.Published != nil && !rec.Published.IsZero() {
-		p.published = rec.Published.Format(time.RFC3339Nano)
-		p.publUTC = ts(*rec.Published)
-	}
-	var err error
-	if p.breadcrumb, err = jsonList(rec.Breadcrumb); err != nil {
-		return nil, err
-	}
-	if p.keywords, err = jsonList(rec.Keywords); err != nil {
-		return nil, err
-	}
-	if p.site == "" {
-		if u, err := url.Parse(canonical); err == nil {
-			p.site = u.Hostname()
-		}
-	}
-	p.bodyHTML = extract.SanitizeBodyHTML(rec.BodyHTML)
 	p.search = newSearchRow(rec.Title, rec.Body)
 	return p, nil
-}
-
-func jsonList(l []string) (string, error) {
-	if len(l) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(l)
-	return string(b), err
 }
 
 // nullRun is a run id for a nullable run_id column: NULL for 0 (reextract,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,26 +115,10 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("pgstore: search %q: %w", q.Short(), err)
 	}
-	type scored struct {
-		id   int64
-		rank float64
-	}
-	ranked := make([]scored, 0, len(scores))
-	for id, r := range scores {
-		ranked = append(ranked, scored{id, r})
-	}
-	sort.Slice(ranked, func(i, j int) bool {
-		if ranked[i].rank != ranked[j].rank {
-			return ranked[i].rank > ranked[j].rank
-		}
-		return ranked[i].id > ranked[j].id
-	})
-	if len(ranked) > opt.Limit {
-		ranked = ranked[:opt.Limit]
-	}
+	ranked := store.TopRanked(scores, opt.Limit)
 	ids := make([]int64, len(ranked))
 	for i, s := range ranked {
-		ids[i] = s.id
+		ids[i] = s.ID
 	}
 	rows, err := db.pool.Query(ctx, "SELECT id, url, title, body, published, site FROM pages WHERE id = ANY($1)", ids)
 	if err != nil {
@@ -167,11 +150,11 @@ func (db *DB) Search(ctx context.Context, opt store.SearchOptions) ([]store.Sear
 	}
 	hits := make([]store.SearchHit, 0, len(ranked))
 	for _, s := range ranked {
-		h, ok := byID[s.id]
+		h, ok := byID[s.ID]
 		if !ok {
 			continue // deleted since
 		}
-		h.Rank = s.rank
+		h.Rank = s.Rank
 		hits = append(hits, h)
 	}
 	return hits, nil
