@@ -34,55 +34,20 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	if err != nil {
 		return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", f.Item.URL, err)
 	}
-	canonical := f.FinalURL
-	if canonical == "" {
-		canonical = f.Item.URL
-	}
-	fetchedAt := f.FetchedAt
-	if fetchedAt.IsZero() {
-		if f.Record != nil && !f.Record.FetchedAt.IsZero() {
-			fetchedAt = f.Record.FetchedAt
-		} else {
-			fetchedAt = db.now()
-		}
-	}
-
 	// Work done outside the transaction: hashing, JSON, bigrams, compression.
-	var (
-		page  *pageRow
-		other *UnarchivedRow // the raw response of a page typed other than article
-	)
+	c := NewCompletion(f, db.now())
+	canonical, fetchedAt, other, notModified := c.Canonical, c.FetchedAt, c.Other, c.NotModified
+	var page *pageRow
 	result, rejected := finarchive.SaveNone, finarchive.SaveNone
 	switch {
-	case f.NotModified:
-	case f.Record == nil:
-	case f.Record.PageType == extract.PageBlocked:
+	case c.Rejected:
 		rejected = finarchive.SaveRejected
-	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
-		// Kept so that reextract can type it again: nothing is lost by a
-		// wrong guess.
-		other = NewUnarchivedRow(canonical, f)
-	case f.Record.PageType == extract.PageArticle || f.Record.PageType == "":
+	case c.Article:
 		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
 		if err != nil {
 			return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", canonical, err)
 		}
-		page.etag, page.lastModified = f.ETag, f.LastModified
-		if len(f.Raw) > 0 {
-			body := f.Raw
-			if f.Capture != nil && f.Capture.Body != nil {
-				body, page.rawEncoding = f.Capture.Body, f.Capture.ContentEncoding
-			}
-			page.rawType = f.ContentType
-			page.rawSize = len(body)
-			page.raw = compress(body)
-			page.fetch = NewFetchRow(http200, body, f.Capture)
-		}
-	}
-
-	var notModified *FetchRow
-	if f.NotModified {
-		notModified = NewFetchRow(http304, nil, f.Capture)
+		page.etag, page.lastModified, page.raw = f.ETag, f.LastModified, c.Raw
 	}
 	state, lastErr, failRun := StateDone, "", 0
 	switch {
@@ -215,11 +180,7 @@ type pageRow struct {
 	titleChars string // of the title
 
 	etag, lastModified string
-	raw                []byte // compressed
-	rawType            string
-	rawSize            int
-	rawEncoding        string    // HTTP Content-Encoding of raw ("" = identity)
-	fetch              *FetchRow // the fetch that brought raw (nil: none, e.g. reextract)
+	raw                *RawRow // the response it was extracted from (nil: none, e.g. reextract)
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
@@ -419,7 +380,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	var bodyFetch any // the fetch raw's body belongs to
 	if fetched && p.raw != nil {
 		// A new page has no raw body yet to compare with or keep.
-		fetchID, same, err := insertFetch(ctx, tx, id, runID, fetchedAt, p.fetch, result != finarchive.SaveNew)
+		fetchID, same, err := insertFetch(ctx, tx, id, runID, fetchedAt, p.raw.Fetch, result != finarchive.SaveNew)
 		if err != nil {
 			return result, err
 		}
@@ -443,8 +404,8 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	if fetched && p.raw != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.rawType, charsetOf(p.rawType), rawEncoding, p.rawSize, fetchedAt, p.raw,
-			p.rawEncoding, bodyFetch); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.raw.ContentType, charsetOf(p.raw.ContentType), rawEncoding, p.raw.Size, fetchedAt, p.raw.Data,
+			p.raw.Encoding, bodyFetch); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)
 		}
 	}

@@ -105,10 +105,12 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			fr                           FetchRow
 			request, response            []byte
 			encoding, ce, ct, digest, ip string
+			data                         []byte
+			size                         int
 		)
 		err := tx.QueryRowContext(ctx, `SELECT run_id, fetched_at, content_type, encoding, size, data, content_encoding,
 			payload_digest, remote_ip, request, response FROM unarchived WHERE url = ?`, pageURL).
-			Scan(&run, &fetchedAt, &ct, &encoding, &page.rawSize, &page.raw, &ce, &digest, &ip, &request, &response)
+			Scan(&run, &fetchedAt, &ct, &encoding, &size, &data, &ce, &digest, &ip, &request, &response)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -120,7 +122,7 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			return fmt.Errorf("unarchived page: raw in %q", encoding)
 		}
 		fr = FetchRow{Status: http200, Digest: digest, IP: ip, Request: request, Response: response}
-		page.rawType, page.rawEncoding, page.fetch = ct, ce, &fr
+		page.raw = &RawRow{Data: data, ContentType: ct, Size: size, Encoding: ce, Fetch: &fr}
 		if t := parseTime(fetchedAt); !t.IsZero() {
 			page.fetchedAt = t
 		}

@@ -38,11 +38,7 @@ type pageRow struct {
 	search     searchRow
 
 	etag, lastModified string
-	raw                []byte // compressed (store.RawEncoding)
-	rawType            string
-	rawSize            int
-	rawEncoding        string          // HTTP Content-Encoding of raw ("" = identity)
-	fetch              *store.FetchRow // the fetch that brought raw (nil: none)
+	raw                *store.RawRow // the response it was extracted from (nil: none)
 }
 
 func (db *DB) newPageRow(canonical string, rec *extract.Record, fetchedAt time.Time) (*pageRow, error) {
@@ -105,53 +101,20 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 	if err != nil {
 		return finarchive.SaveNone, fmt.Errorf("pgstore: complete %q: %w", f.Item.URL, err)
 	}
-	canonical := f.FinalURL
-	if canonical == "" {
-		canonical = f.Item.URL
-	}
-	fetchedAt := f.FetchedAt
-	if fetchedAt.IsZero() {
-		if f.Record != nil && !f.Record.FetchedAt.IsZero() {
-			fetchedAt = f.Record.FetchedAt
-		} else {
-			fetchedAt = db.now()
-		}
-	}
-	fetchedAt = ts(fetchedAt)
-
 	// Work done outside the transaction: hashing, JSON, tokens, compression.
-	var (
-		page  *pageRow
-		other *store.UnarchivedRow
-	)
+	c := store.NewCompletion(f, db.now())
+	canonical, fetchedAt, other, notModified := c.Canonical, ts(c.FetchedAt), c.Other, c.NotModified
+	var page *pageRow
 	rejected := finarchive.SaveNone
 	switch {
-	case f.NotModified:
-	case f.Record == nil:
-	case f.Record.PageType == extract.PageBlocked:
+	case c.Rejected:
 		rejected = finarchive.SaveRejected
-	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
-		other = store.NewUnarchivedRow(canonical, f)
-	default:
+	case c.Article:
 		page, err = db.newPageRow(canonical, f.Record, fetchedAt)
 		if err != nil {
 			return finarchive.SaveNone, fmt.Errorf("pgstore: complete %q: %w", canonical, err)
 		}
-		page.etag, page.lastModified = f.ETag, f.LastModified
-		if len(f.Raw) > 0 {
-			body := f.Raw
-			if f.Capture != nil && f.Capture.Body != nil {
-				body, page.rawEncoding = f.Capture.Body, f.Capture.ContentEncoding
-			}
-			page.rawType = f.ContentType
-			page.rawSize = len(body)
-			page.raw = store.Compress(body)
-			page.fetch = store.NewFetchRow(200, body, f.Capture)
-		}
-	}
-	var notModified *store.FetchRow
-	if f.NotModified {
-		notModified = store.NewFetchRow(304, nil, f.Capture)
+		page.etag, page.lastModified, page.raw = f.ETag, f.LastModified, c.Raw
 	}
 	now := ts(db.now())
 
@@ -382,7 +345,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 	keepCards := false
 	var same any // the fetch raw's body already belongs to (same payload digest)
 	if fetched && p.raw != nil {
-		if sp.bodyFetch != nil && sp.digest != "" && sp.digest == p.fetch.Digest {
+		if sp.bodyFetch != nil && sp.digest != "" && sp.digest == p.raw.Fetch.Digest {
 			same = *sp.bodyFetch
 			// The same bytes as the stored raw response: the body stays
 			// with the fetch that brought it; when the content is
@@ -396,7 +359,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 				(SELECT data, encoding, size, content_type, content_encoding FROM raw WHERE page_id = $1)
 				WHERE id = $2 AND body IS NULL`, id, *sp.bodyFetch)
 		}
-		fr := p.fetch
+		fr := p.raw.Fetch
 		if keepCards {
 			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response)
 			b.Queue("UPDATE raw SET fetched_at = $2 WHERE page_id = $1", id, p.fetchedAt)
@@ -408,7 +371,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 					encoding = excluded.encoding, size = excluded.size, fetched_at = excluded.fetched_at, data = excluded.data,
 					content_encoding = excluded.content_encoding, fetch_id = excluded.fetch_id`,
 				id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response,
-				p.rawType, store.CharsetOf(p.rawType), store.RawEncoding, p.rawSize, p.raw, p.rawEncoding, same)
+				p.raw.ContentType, store.CharsetOf(p.raw.ContentType), store.RawEncoding, p.raw.Size, p.raw.Data, p.raw.Encoding, same)
 		}
 	}
 	if !keepCards {
@@ -543,10 +506,11 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			fetchedAt time.Time
 			encoding  string
 			fr        store.FetchRow
+			raw       store.RawRow
 		)
 		err := tx.QueryRow(ctx, `SELECT run_id, fetched_at, content_type, encoding, size, data, content_encoding,
 			payload_digest, remote_ip, request, response FROM unarchived WHERE url = $1 FOR UPDATE`, pageURL).
-			Scan(&run, &fetchedAt, &page.rawType, &encoding, &page.rawSize, &page.raw, &page.rawEncoding,
+			Scan(&run, &fetchedAt, &raw.ContentType, &encoding, &raw.Size, &raw.Data, &raw.Encoding,
 				&fr.Digest, &fr.IP, &fr.Request, &fr.Response)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotFound
@@ -558,7 +522,8 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 			return fmt.Errorf("unarchived page: raw in %q", encoding)
 		}
 		fr.Status = 200
-		page.fetch = &fr
+		raw.Fetch = &fr
+		page.raw = &raw
 		if !fetchedAt.IsZero() {
 			page.fetchedAt = ts(fetchedAt)
 		}

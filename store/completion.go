@@ -1,0 +1,75 @@
+package store
+
+import (
+	"time"
+
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
+)
+
+// Completion is a fetched page sorted for saving: what every back end's
+// Complete works out before its transaction, the same way.
+type Completion struct {
+	Canonical string    // the final URL (after redirects), else the item's
+	FetchedAt time.Time // the fetch time, else the record's, else now
+	// What the page is saved as: at most one is set. Article: f.Record is
+	// saved as a page (with Raw, when the response had a body); Other: the
+	// response of a page typed list, home, search or error is kept for
+	// reextract; Rejected: a blocked page, which leaves the stored one as
+	// it is. None of them (a 304, a failure, a gone page) saves no record.
+	Article  bool
+	Raw      *RawRow
+	Other    *UnarchivedRow
+	Rejected bool
+	// NotModified is the fetch row of a 304 (nil otherwise).
+	NotModified *FetchRow
+}
+
+// RawRow is the raw response an article was extracted from, as the raw
+// table keeps it.
+type RawRow struct {
+	Data        []byte    // the body as received, compressed (RawEncoding)
+	ContentType string    // the response's Content-Type
+	Size        int       // bytes before compression
+	Encoding    string    // the body's HTTP Content-Encoding ("" = identity)
+	Fetch       *FetchRow // the fetch that brought it
+}
+
+// NewCompletion sorts f for saving; now is the time a fetch without one
+// gets. Its costs (compression, digests, the unarchived row) are paid here,
+// outside the write transaction.
+func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
+	c := Completion{Canonical: f.FinalURL, FetchedAt: f.FetchedAt}
+	if c.Canonical == "" {
+		c.Canonical = f.Item.URL
+	}
+	if c.FetchedAt.IsZero() {
+		if f.Record != nil && !f.Record.FetchedAt.IsZero() {
+			c.FetchedAt = f.Record.FetchedAt
+		} else {
+			c.FetchedAt = now
+		}
+	}
+	switch {
+	case f.NotModified:
+		c.NotModified = NewFetchRow(http304, nil, f.Capture)
+	case f.Record == nil:
+	case f.Record.PageType == extract.PageBlocked:
+		c.Rejected = true
+	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
+		// Kept so that reextract can type it again: nothing is lost by a
+		// wrong guess.
+		c.Other = NewUnarchivedRow(c.Canonical, f)
+	default:
+		c.Article = true
+		if len(f.Raw) > 0 {
+			body, encoding := f.Raw, ""
+			if f.Capture != nil && f.Capture.Body != nil {
+				body, encoding = f.Capture.Body, f.Capture.ContentEncoding
+			}
+			c.Raw = &RawRow{Data: compress(body), ContentType: f.ContentType, Size: len(body), Encoding: encoding,
+				Fetch: NewFetchRow(http200, body, f.Capture)}
+		}
+	}
+	return c
+}
