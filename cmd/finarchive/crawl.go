@@ -29,6 +29,7 @@ type crawlFlags struct {
 	resume  bool
 	wait    bool
 	jsonOut bool
+	changed []string // crawl options set on the command line
 }
 
 func newCrawlCmd(a *app) *cobra.Command {
@@ -59,6 +60,7 @@ A crawl killed at any moment continues with --resume.`,
   finarchive crawl --db bank.db --resume
   finarchive crawl --db postgres://crawler@db.example/finarchive https://www.example.com/   # then: finarchive work on other machines`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.changed = changedOptions(cmd.Flags())
 			return a.crawl(cmd.Context(), f, args)
 		},
 	}
@@ -80,6 +82,11 @@ func loadProfiles(path string) (*extract.Profiles, error) { return crawlrun.Load
 func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if f.resume && len(args) > 0 {
 		return &usageError{msg: "--resume takes no URLs: the run's seeds are stored"}
+	}
+	if f.resume && len(f.changed) > 0 {
+		// Ignoring them would leave the user believing they apply.
+		return &usageError{msg: fmt.Sprintf("--resume continues a run with the options it was started with: %s cannot be given with it (start a new crawl to change them)",
+			strings.Join(f.changed, ", "))}
 	}
 	if !f.resume && len(args) == 0 {
 		return &usageError{msg: "crawl needs at least one seed URL (or --resume)"}

@@ -43,7 +43,24 @@ func bindOptions(fs *pflag.FlagSet, cfg *crawler.Config) {
 		default:
 			panic(fmt.Sprintf("bindOptions: field %s has a type no flag binds", f.Name))
 		}
+		_ = fs.SetAnnotation(name, optionAnnotation, []string{f.Name})
 	}
+}
+
+// optionAnnotation marks the flags bindOptions binds: the crawl options
+// that a run stores.
+const optionAnnotation = "finarchive-crawl-option"
+
+// changedOptions returns the crawl-option flags set on the command line,
+// "--name" each, in order.
+func changedOptions(fs *pflag.FlagSet) []string {
+	var names []string
+	fs.Visit(func(fl *pflag.Flag) {
+		if _, ok := fl.Annotations[optionAnnotation]; ok {
+			names = append(names, "--"+fl.Name)
+		}
+	})
+	return names
 }
 
 // optionFlag returns the flag name of a crawler.Config field and whether

@@ -49,6 +49,12 @@ func TestCrawl_ResumeAfterOtherRuns(t *testing.T) {
 	if _, e, code := runCLI(t, append(append(fastCrawl(db), exclude...), other+"/")...); code != 0 {
 		t.Fatalf("crawl of another site: exit %d: %s", code, e)
 	}
+	// Options with --resume would be ignored (the run keeps its own): a
+	// usage error naming them, and the run is left as it was.
+	if _, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q", "--delay", "2s", "--exclude", "/x/"); code != exitUsage ||
+		!strings.Contains(e, "--delay, --exclude cannot be given") {
+		t.Fatalf("resume with options: exit %d, want %d naming them: %s", code, exitUsage, e)
+	}
 	out, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q")
 	if code != 0 {
 		t.Fatalf("resume: exit %d: %s\n%s", code, e, out)
