@@ -83,6 +83,12 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if f.resume && len(args) > 0 {
 		return &usageError{msg: "--resume takes no URLs: the run's seeds are stored"}
 	}
+	if f.resume && !backend.IsPostgres(f.db) {
+		if _, err := os.Stat(f.db); errors.Is(err, os.ErrNotExist) {
+			// Not created: a mistyped --db leaves no empty archive behind.
+			return &usageError{msg: fmt.Sprintf("nothing to resume: %s does not exist", f.db)}
+		}
+	}
 	if f.resume && len(f.changed) > 0 {
 		// Ignoring them would leave the user believing they apply.
 		return &usageError{msg: fmt.Sprintf("--resume continues a run with the options it was started with: %s cannot be given with it (start a new crawl to change them)",

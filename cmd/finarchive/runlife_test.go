@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,6 +50,14 @@ func TestCrawl_ResumeAfterOtherRuns(t *testing.T) {
 	}
 	if _, e, code := runCLI(t, append(append(fastCrawl(db), exclude...), other+"/")...); code != 0 {
 		t.Fatalf("crawl of another site: exit %d: %s", code, e)
+	}
+	// A mistyped --db: nothing to resume, and no empty archive made.
+	typo := filepath.Join(t.TempDir(), "typo.db")
+	if _, e, code := runCLI(t, "crawl", "--db", typo, "--resume", "-q"); code != exitUsage || !strings.Contains(e, "does not exist") {
+		t.Fatalf("resume of a missing file: exit %d, want %d: %s", code, exitUsage, e)
+	}
+	if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("resume of a missing file created it: %v", err)
 	}
 	// Options with --resume would be ignored (the run keeps its own): a
 	// usage error naming them, and the run is left as it was.
