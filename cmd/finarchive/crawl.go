@@ -83,10 +83,10 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if f.resume && len(args) > 0 {
 		return &usageError{msg: "--resume takes no URLs: the run's seeds are stored"}
 	}
-	if f.resume && !backend.IsPostgres(f.db) {
-		if _, err := os.Stat(f.db); errors.Is(err, os.ErrNotExist) {
-			// Not created: a mistyped --db leaves no empty archive behind.
-			return &usageError{msg: fmt.Sprintf("nothing to resume: %s does not exist", f.db)}
+	if f.resume {
+		// Not created: a mistyped --db leaves no empty archive behind.
+		if err := checkExists(f.db); err != nil {
+			return &usageError{msg: "nothing to resume: " + err.Error()}
 		}
 	}
 	if f.resume && len(f.changed) > 0 {

@@ -77,6 +77,7 @@ func TestCLI_missingSQLiteArchive(t *testing.T) {
 		{"search", "--db", db, "卡"},
 		{"export", "--db", db, "--format", "jsonl"},
 		{"serve", "--db", db, "--addr", "127.0.0.1:0"},
+		{"reextract", "--db", db},
 	} {
 		_, errOut, code := runCLI(t, args...)
 		if code != exitError || !strings.Contains(errOut, "open archive "+db+": file does not exist") {

@@ -41,6 +41,9 @@ func (a *app) reextract(ctx context.Context, f *reextractFlags) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
+	if err := checkExists(f.db); err != nil {
+		return err // reextract reads an archive: it makes none
+	}
 	db, closeDB, err := a.openLocked(ctx, f.db, f.wait)
 	if err != nil {
 		return err
