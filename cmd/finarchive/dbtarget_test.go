@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,5 +87,22 @@ func TestCLI_missingSQLiteArchive(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 0 {
 		t.Errorf("files made: %v", m)
+	}
+}
+
+// TestCLI_importNotAnArchive: import of a file that is no WARC or WACZ (a
+// mistyped path) is a usage error naming it, and makes no archive.
+func TestCLI_importNotAnArchive(t *testing.T) {
+	dir := t.TempDir()
+	db, page := filepath.Join(dir, "a.db"), filepath.Join(dir, "page.html")
+	if err := os.WriteFile(page, []byte("<!DOCTYPE html><html><body>hi</body></html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "import", "--db", db, page)
+	if code != exitUsage || !strings.Contains(errOut, page+" is not a WARC") {
+		t.Errorf("import of an HTML page: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an archive was made: %v", err)
 	}
 }

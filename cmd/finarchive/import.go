@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/finarchive/finarchive/warc"
@@ -45,8 +45,12 @@ func (a *app) importWARC(ctx context.Context, f *importFlags, file string) error
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	if _, err := os.Stat(file); err != nil {
-		return fmt.Errorf("import: %w", err)
+	if err := warc.Check(file); err != nil {
+		var nw *warc.NotArchiveError
+		if errors.As(err, &nw) {
+			return &usageError{msg: "import: " + nw.Error()}
+		}
+		return err
 	}
 	db, closeDB, err := a.openLocked(ctx, f.db, f.wait)
 	if err != nil {
