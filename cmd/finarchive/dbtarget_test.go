@@ -13,8 +13,8 @@ import (
 // even when the database cannot be reached; the server it named does.
 func TestCLI_dbPasswordNeverShown(t *testing.T) {
 	const secret = "s3cr3t-Pw"
-	warcFile := filepath.Join(t.TempDir(), "empty.warc")
-	if err := os.WriteFile(warcFile, nil, 0o644); err != nil {
+	warcFile := filepath.Join(t.TempDir(), "info.warc") // a WARC's start: import then opens --db
+	if err := os.WriteFile(warcFile, []byte("WARC/1.1\r\nWARC-Type: warcinfo\r\n\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, db := range []string{
