@@ -199,7 +199,9 @@ func writeExport(ctx context.Context, db store.Archive, opts store.ExportOptions
 // a named pipe, a terminal) is written to as it is: a rename would
 // replace it (/dev/null by a plain file, for everyone, when run as root).
 func writeFileAtomic(path string, write func(io.Writer) (int, error)) (int, error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return 0, fmt.Errorf("export: -o %s is a directory: name a file in it", path)
+	} else if err == nil && !st.Mode().IsRegular() {
 		return writeSpecial(path, write)
 	}
 	tmp, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)),

@@ -239,4 +239,12 @@ func TestExport_specialFile(t *testing.T) {
 	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the pipe is no longer one after --format sqlite: %v", err)
 	}
+	// A directory: said so, and nothing left in it or beside it.
+	dir := t.TempDir()
+	if _, e, code := runCLI(t, "export", "--db", src, "--format", "jsonl", "-o", dir); code != exitError || !strings.Contains(e, "is a directory") {
+		t.Errorf("export -o DIR: exit %d: %s", code, e)
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".*")); len(m) != 0 {
+		t.Errorf("temporary files left: %v", m)
+	}
 }
