@@ -172,6 +172,9 @@ func newDB(path string, opts []Option) *DB {
 	}
 }
 
+// readConns is the size of the pool of read connections.
+const readConns = 8
+
 // Open opens (creating if needed) the archive at path and brings its schema
 // up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
@@ -193,8 +196,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.r = sql.OpenDB(newConnector(dsn(path, "&_journal_mode=WAL&_query_only=1"), false))
-	db.r.SetMaxOpenConns(8)
-	db.r.SetMaxIdleConns(8)
+	db.r.SetMaxOpenConns(readConns)
+	db.r.SetMaxIdleConns(readConns)
 	db.startWriter()
 	if err := db.r.PingContext(ctx); err != nil {
 		db.Close()
@@ -231,8 +234,8 @@ func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*DB, error)
 		db.logger.Warn("store: "+warn, "db", path)
 	}
 	db.r = sql.OpenDB(newConnector(dsn(path, extra+"&_query_only=1"), false))
-	db.r.SetMaxOpenConns(8)
-	db.r.SetMaxIdleConns(8)
+	db.r.SetMaxOpenConns(readConns)
+	db.r.SetMaxIdleConns(readConns)
 	if _, err := checkApplicationID(ctx, db.r, path); err != nil {
 		db.r.Close()
 		return nil, err

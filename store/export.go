@@ -14,6 +14,10 @@ type ExportOptions struct {
 	Since   time.Time // pages first seen or changed at or after this (zero = all)
 	History bool      // add each page's earlier versions
 	Site    string    // "" = all sites
+
+	// Set by ExportFetchesIn only: the page ids to export, from fromID to
+	// toID (0 = no range).
+	fromID, toID int64
 }
 
 // ExportRecord is one exported article: the record, plus its earlier
@@ -43,10 +47,17 @@ func (db *DB) Export(ctx context.Context, opt ExportOptions, fn func(*ExportReco
 }
 
 // exportFilter is the condition on pages p (and its arguments) that selects
-// the pages opt exports.
-func exportFilter(opt ExportOptions) (string, []any) {
+// the pages opt exports. key is the page id column of the query's outer
+// loop (p.id, or the page_id of the table read in page id order), on which
+// an id range (ExportFetchesIn) is set, so it is read as a range of its
+// index.
+func exportFilter(opt ExportOptions, key string) (string, []any) {
 	where := "1"
 	var args []any
+	if opt.toID > 0 {
+		where += " AND " + key + " BETWEEN ? AND ?"
+		args = append(args, opt.fromID, opt.toID)
+	}
 	if !opt.Since.IsZero() {
 		// changed_at >= first_seen_at always, so this covers both.
 		where += " AND p.changed_at >= ?"
@@ -63,7 +74,7 @@ func exportFilter(opt ExportOptions) (string, []any) {
 // come from one query read alongside the pages' (both in page id order),
 // not from a query per page.
 func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64, *ExportRecord) error) error {
-	where, args := exportFilter(opt)
+	where, args := exportFilter(opt, "p.id")
 	rows, err := db.r.QueryContext(ctx, "SELECT "+pageColumns+", p.removed_at FROM pages p WHERE "+where+" ORDER BY p.id", args...)
 	if err != nil {
 		return fmt.Errorf("store: export: %w", err)
@@ -71,6 +82,7 @@ func (db *DB) exportPages(ctx context.Context, opt ExportOptions, fn func(int64,
 	defer rows.Close()
 	// cards c is the outer loop (CROSS JOIN), read in its primary key's
 	// order: nothing is sorted.
+	where, args = exportFilter(opt, "c.page_id")
 	cardRows, err := db.r.QueryContext(ctx, `SELECT c.page_id, c.title, c.url, c.snippet, c.category, c.date
 		FROM cards c CROSS JOIN pages p ON p.id = c.page_id WHERE `+where+` ORDER BY c.page_id, c.position`, args...)
 	if err != nil {

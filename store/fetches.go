@@ -121,7 +121,7 @@ type Fetch struct {
 // JOIN) so SQLite reads it in index order and sorts nothing. The slice is
 // reused once fn returns.
 func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*ExportRecord, []Fetch) error) error {
-	where, args := exportFilter(opt)
+	where, args := exportFilter(opt, "f.page_id")
 	rows, err := db.r.QueryContext(ctx, `SELECT f.page_id, f.fetched_at, f.status, f.payload_digest, f.remote_ip, f.reconstructed,
 		f.head_encoding, f.request, f.response,
 		f.body, f.body_encoding, f.body_size, f.body_type, f.content_encoding,
@@ -169,6 +169,34 @@ func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*Exp
 	})
 	return err
 }
+
+// PageIDSpan returns the smallest and the largest page id (0 and 0 when
+// there are no pages): the span an export read in id ranges
+// (ExportFetchesIn) covers. Pages archived after it are not in it.
+func (db *DB) PageIDSpan(ctx context.Context) (first, last int64, err error) {
+	if err := db.r.QueryRowContext(ctx, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM pages").Scan(&first, &last); err != nil {
+		return 0, 0, fmt.Errorf("store: page ids: %w", err)
+	}
+	return first, last, nil
+}
+
+// ExportFetchesIn is ExportFetches of the selected pages whose ids are from
+// first to last (inclusive) only. Its queries hold read connections of
+// their own, so the ranges of an export can be read at once (SQLite in WAL
+// mode serves concurrent readers), up to ExportReaders calls at a time;
+// each reads what the archive holds when it starts.
+func (db *DB) ExportFetchesIn(ctx context.Context, opt ExportOptions, first, last int64, fn func(*ExportRecord, []Fetch) error) error {
+	if last < first || last <= 0 {
+		return nil
+	}
+	opt.fromID, opt.toID = first, last
+	return db.ExportFetches(ctx, opt, fn)
+}
+
+// ExportReaders is how many ExportFetchesIn calls may run at once: each
+// holds three read connections (pages, cards, fetches) until it returns,
+// and more calls than the pool has room for would wait on each other.
+func (db *DB) ExportReaders() int { return readConns / 3 }
 
 // scanFetch reads a row of ExportFetches' query.
 func scanFetch(rows *sql.Rows) (int64, Fetch, error) {

@@ -3,6 +3,7 @@ package warc
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"container/heap"
 	"context"
 	"crypto/sha256"
@@ -79,11 +80,7 @@ func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, 
 	// deflated as it comes, by the writer, so none of it is left for the
 	// end.
 	hook := &pageHook{
-		line: func(er *store.ExportRecord) ([]byte, error) {
-			b, err := json.Marshal(pageLine{ID: pageID(er.URL), Text: er.Body, Title: er.Title,
-				TS: er.FetchedAt.UTC().Format(time.RFC3339), URL: er.URL})
-			return append(b, '\n'), err
-		},
+		line: pageJSONLine,
 		page: func(er *store.ExportRecord, line []byte) error {
 			if first == nil {
 				c := *er
@@ -189,6 +186,69 @@ type pageLine struct {
 	Title string `json:"title"`
 	TS    string `json:"ts"`
 	URL   string `json:"url"`
+}
+
+// pageJSONLine is the line of pages.jsonl for a page: json.Marshal of its
+// pageLine and a newline. meta is the page's extracted record as
+// encoding/json wrote it for the metadata record; its url, title and body
+// values, escaped already, go in the line as they are (the same bytes
+// Marshal would write for them), so the body, most of the line, is not
+// encoded twice. A meta that does not begin with them is not used.
+func pageJSONLine(er *store.ExportRecord, meta []byte) ([]byte, error) {
+	id, ts := pageID(er.URL), er.FetchedAt.UTC().Format(time.RFC3339)
+	u, title, body, ok := leadingStrings(meta)
+	if !ok {
+		b, err := json.Marshal(pageLine{ID: id, Text: er.Body, Title: er.Title, TS: ts, URL: er.URL})
+		return append(b, '\n'), err
+	}
+	line := make([]byte, 0, len(body)+len(title)+len(u)+len(id)+len(ts)+48)
+	line = append(append(append(line, `{"id":"`...), id...), `","text":`...)
+	line = append(append(append(line, body...), `,"title":`...), title...)
+	line = append(append(append(line, `,"ts":"`...), ts...), `","url":`...)
+	return append(append(line, u...), "}\n"...), nil
+}
+
+// leadingStrings returns the url, title and body values of a record's
+// JSON, still encoded (quotes and all), when it begins with them (as
+// encoding/json writes an extract.Record, in field order).
+func leadingStrings(js []byte) (u, title, body []byte, ok bool) {
+	rest := js
+	for _, f := range []struct {
+		name string
+		v    *[]byte
+	}{{`{"url":`, &u}, {`,"title":`, &title}, {`,"body":`, &body}} {
+		if rest, ok = bytes.CutPrefix(rest, []byte(f.name)); !ok {
+			return nil, nil, nil, false
+		}
+		if *f.v, rest, ok = jsonString(rest); !ok {
+			return nil, nil, nil, false
+		}
+	}
+	return u, title, body, true
+}
+
+// jsonString splits the JSON string at the start of b (its quotes
+// included) from the rest.
+func jsonString(b []byte) (s, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, nil, false
+	}
+	for i := 1; ; {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return nil, nil, false
+		}
+		q += i
+		// A quote after an odd number of backslashes is escaped.
+		k := q
+		for k > 1 && b[k-1] == '\\' {
+			k--
+		}
+		if (q-k)%2 == 0 {
+			return b[:q+1], b[q+1:], true
+		}
+		i = q + 1
+	}
 }
 
 // deflatedFile is a zip member deflated into a temporary file as it is

@@ -95,26 +95,54 @@ func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 }
 
 // pageHook is what WriteWACZ adds to Write: line makes a line from each
-// page in an encoder, and page is given it with the page in file order by
+// page (and its metadata record's JSON) in an encoder, and page is given it with the page in file order by
 // the writer, so the encoding is spread over the cores too.
 type pageHook struct {
-	line func(*store.ExportRecord) ([]byte, error)
+	line func(er *store.ExportRecord, meta []byte) ([]byte, error)
 	page func(*store.ExportRecord, []byte) error
 }
 
+// rangeReader is an archive that can read the pages of an export in id
+// ranges, several at once (*store.DB): each encoder then reads the pages
+// it writes, and the reading is spread over the cores too.
+type rangeReader interface {
+	PageIDSpan(ctx context.Context) (first, last int64, err error)
+	ExportFetchesIn(ctx context.Context, opt store.ExportOptions, first, last int64, fn func(*store.ExportRecord, []store.Fetch) error) error
+	ExportReaders() int
+}
+
+// The sizes of the pieces an export is cut into: a chunk is read and
+// encoded by one encoder (rangeSize page ids, or chunkPages pages read by
+// Write's goroutine); its records reach the writer in parts of at most
+// about partBytes or partPages pages, so memory stays bounded however
+// large the pages.
+const (
+	rangeSize  = 512
+	chunkPages = 64
+	partBytes  = 1 << 20
+	partPages  = 256
+)
+
 func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error, hook *pageHook) (Stats, error) {
-	ww := &writer{cw: &countWriter{w: w}, opt: opt, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
+	ww := &writer{ctx: ctx, cw: &countWriter{w: w}, opt: opt, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
 	ww.warcinfoRef = angle(ww.warcinfoID)
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
-	ww.start(runtime.GOMAXPROCS(0))
-	err := ww.queue(&job{info: true})
+	ww.keepPages = hook != nil || opt.OnPage != nil
+	n := runtime.GOMAXPROCS(0)
+	if rr, ok := db.(rangeReader); ok {
+		ww.rr = rr
+		n = min(n, rr.ExportReaders())
+	}
+	ww.start(n)
+	err := ww.queue(&chunk{info: true})
 	if err == nil {
-		err = db.ExportFetches(ctx, opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
-			// fs is reused once this returns; the fetches it holds are not.
-			return ww.queue(&job{er: er, fs: slices.Clone(fs)})
-		})
+		if ww.rr != nil {
+			err = ww.queueRanges()
+		} else {
+			err = ww.queuePages(db)
+		}
 	}
 	if ferr := ww.finish(); err == nil {
 		err = ferr
@@ -123,75 +151,156 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 	return ww.st, err
 }
 
-// writer writes the records of an export. The reading goroutine (Write's)
-// only reads the archive: each page goes as a job to one of a few
-// encoders, which build its records (headers in gowarc's model), digest
-// and gzip them (each its own member) into the job's buffer, and one
-// goroutine writes the jobs in order, counting offsets and telling index and OnPage, so
-// building and compressing records, most of an export's cost, is spread
-// over the machine's cores while the output stays as a serial writer
-// would make it.
+// queueRanges queues the archive's page ids, rangeSize at a time, each
+// range for an encoder to read and encode.
+func (ww *writer) queueRanges() error {
+	first, last, err := ww.rr.PageIDSpan(ww.ctx)
+	if err != nil {
+		return err
+	}
+	for lo := max(first, 1); lo <= last; lo += rangeSize {
+		if err := ww.queue(&chunk{first: lo, last: min(lo+rangeSize-1, last)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queuePages reads the pages (an archive that cannot be read in ranges)
+// and queues them, chunkPages at a time, for the encoders.
+func (ww *writer) queuePages(db store.Archive) error {
+	c := &chunk{}
+	size := 0
+	err := db.ExportFetches(ww.ctx, ww.opt.ExportOptions, func(er *store.ExportRecord, fs []store.Fetch) error {
+		// fs is reused once this returns; the fetches it holds are not.
+		c.pages = append(c.pages, pageFetches{er, slices.Clone(fs)})
+		for _, f := range fs {
+			size += len(f.Body)
+		}
+		if len(c.pages) < chunkPages && size < partBytes {
+			return nil
+		}
+		err := ww.queue(c)
+		c, size = &chunk{}, 0
+		return err
+	})
+	if err == nil && len(c.pages) > 0 {
+		err = ww.queue(c)
+	}
+	return err
+}
+
+// writer writes the records of an export. The export is cut into chunks
+// (ranges of page ids, or runs of pages read by Write's goroutine when the
+// archive cannot be read in ranges), each read and encoded by one of a few
+// encoders, one per core: the encoder builds the records of its pages
+// (headers in gowarc's model), digests and gzips them (each its own
+// member) into parts, and one goroutine writes the parts in order,
+// counting offsets and telling index and OnPage, so reading, building and
+// compressing records, all of an export's cost, is spread over the
+// machine's cores while the output stays as a serial writer would make it.
 type writer struct {
+	ctx         context.Context
+	rr          rangeReader // nil: Write's goroutine reads
 	cw          *countWriter
 	opt         Options
 	index       func(IndexEntry) error
 	hook        *pageHook
+	keepPages   bool // the pages go with their parts (for hook and OnPage)
 	log         *slog.Logger
 	st          Stats  // summed by the writing goroutine
 	warcinfoID  string // set before the encoders start
 	warcinfoRef string // <warcinfoID>
 
-	work, order chan *job     // to the encoders; to the writer, in page order
-	written     chan struct{} // closed when the writer is done
+	work, order chan *chunk        // to the encoders; to the writer, in file order
+	written     chan struct{}      // closed when the writer is done
+	free        chan *bytes.Buffer // parts' buffers for reuse
 	mu          sync.Mutex
-	err         error // the first error building, writing or indexing
+	err         error // the first error reading, building, writing or indexing
 }
 
-// job is the records of one page (or the warcinfo record) on their way
-// out.
-type job struct {
-	info    bool                // the warcinfo record
-	er      *store.ExportRecord // the page
-	fs      []store.Fetch       // its fetches
-	out     *bytes.Buffer       // the records' gzip members, one after another
-	entries []IndexEntry        // for index; Offset from the start of out until written
-	line    []byte              // the pageHook's line
-	st      Stats               // what the job's records count
-	err     error
-	done    chan struct{} // closed when out (or err) is ready
+// chunk is a piece of the export for one encoder: the warcinfo record, a
+// range of page ids, or pages read already.
+type chunk struct {
+	info        bool          // the warcinfo record
+	first, last int64         // the page ids to read
+	pages       []pageFetches // or the pages
+	parts       chan *part    // its records, in order; closed after the last
 }
 
-// bufs holds the buffers records and their gzip members pass through.
-var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// pageFetches is a page with its fetches.
+type pageFetches struct {
+	er *store.ExportRecord
+	fs []store.Fetch
+}
 
-func putBuf(b *bytes.Buffer) {
-	if b.Cap() <= 4<<20 { // a rare large record's buffer is let go
-		b.Reset()
-		bufs.Put(b)
+// part is the records of a run of pages of a chunk on their way out.
+type part struct {
+	out     *bytes.Buffer // the records' gzip members, one after another
+	entries []IndexEntry  // for index; Offset from the start of out until written
+	pages   []keptPage    // the pages, when kept (keepPages)
+	st      Stats         // what the part's records count
+	err     error         // the chunk failed here: its last part
+}
+
+// keptPage is a page written in a part, with its pageHook line.
+type keptPage struct {
+	er   *store.ExportRecord
+	line []byte
+}
+
+// getBuf returns an empty buffer for a part: one the writer is done with,
+// else a new one with room for a part (a free list, not a sync.Pool,
+// which every collection empties: they come often, and a buffer growing
+// to a part's size again each time cost more than the rest of the
+// buffers' handling).
+func (ww *writer) getBuf() *bytes.Buffer {
+	select {
+	case b := <-ww.free:
+		return b
+	default:
+		b := new(bytes.Buffer)
+		b.Grow(partBytes + partBytes/4)
+		return b
 	}
 }
 
-// start starts n encoders and the writer. A few pages per encoder wait at
-// most, so memory stays bounded.
+// putBuf keeps b for a later part, unless enough are kept or it grew
+// large for a rare large record.
+func (ww *writer) putBuf(b *bytes.Buffer) {
+	if b.Cap() > 4*partBytes {
+		return
+	}
+	b.Reset()
+	select {
+	case ww.free <- b:
+	default:
+	}
+}
+
+// start starts n encoders and the writer. A few chunks per encoder wait at
+// most, each with at most a few parts, so memory stays bounded.
 func (ww *writer) start(n int) {
 	n = max(n, 1)
-	ww.work, ww.order = make(chan *job, 2*n), make(chan *job, 2*n)
+	ww.work, ww.order = make(chan *chunk, n), make(chan *chunk, 2*n)
 	ww.written = make(chan struct{})
+	ww.free = make(chan *bytes.Buffer, 4*n)
 	for range n {
 		go ww.encode()
 	}
 	go ww.write()
 }
 
-// queue sends j on to be encoded and written, unless an earlier job
-// failed.
-func (ww *writer) queue(j *job) error {
+// queue sends c on to be read, encoded and written, unless an earlier
+// chunk failed. The encoders take chunks in the order they are queued, so
+// the chunk the writer waits for is always in an encoder's hands.
+func (ww *writer) queue(c *chunk) error {
 	if err := ww.failed(); err != nil {
 		return err
 	}
-	j.done = make(chan struct{})
-	ww.order <- j
-	ww.work <- j
+	c.parts = make(chan *part, 2)
+	ww.order <- c
+	ww.work <- c
 	return nil
 }
 
@@ -201,49 +310,88 @@ func (ww *writer) encode() {
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	e := &encoder{ww: ww, gz: gz, sha: sha256.New(), js: new(bytes.Buffer), fields: map[uint32]*gowarc.WarcFields{}}
 	e.jsEnc = json.NewEncoder(e.js)
-	for j := range ww.work {
-		j.out = bufs.Get().(*bytes.Buffer)
-		if ww.failed() == nil {
-			e.j = j
-			if j.info {
-				j.err = e.warcinfo()
-			} else {
-				j.err = e.page(j.er, j.fs)
-				if j.err == nil && ww.hook != nil {
-					j.line, j.err = ww.hook.line(j.er)
-				}
-			}
-			e.j = nil
-		}
-		j.fs = nil
-		close(j.done)
+	for c := range ww.work {
+		e.chunk(c)
 	}
+}
+
+// chunk reads (for a range) and encodes the pages of c, and sends their
+// records to the writer in parts.
+func (e *encoder) chunk(c *chunk) {
+	defer close(c.parts)
+	e.c, e.p = c, e.newPart()
+	var err error
+	switch {
+	case c.info:
+		err = e.warcinfo()
+	case c.pages != nil:
+		for _, pf := range c.pages {
+			if err = e.onePage(pf.er, pf.fs); err != nil {
+				break
+			}
+		}
+	default:
+		err = e.ww.rr.ExportFetchesIn(e.ww.ctx, e.ww.opt.ExportOptions, c.first, c.last, e.onePage)
+	}
+	e.p.err = err
+	c.parts <- e.p
+	e.c, e.p = nil, nil
+}
+
+func (e *encoder) newPart() *part { return &part{out: e.ww.getBuf()} }
+
+// onePage encodes the records of a page into the current part, and sends
+// the part on when it is full.
+func (e *encoder) onePage(er *store.ExportRecord, fs []store.Fetch) error {
+	if err := e.ww.failed(); err != nil {
+		return err
+	}
+	if err := e.page(er, fs); err != nil {
+		return err
+	}
+	p := e.p
+	if e.ww.keepPages {
+		pl := keptPage{er: er}
+		if e.ww.hook != nil {
+			var err error
+			if pl.line, err = e.ww.hook.line(er, e.meta); err != nil {
+				return err
+			}
+		}
+		p.pages = append(p.pages, pl)
+	}
+	if p.out.Len() >= partBytes || len(p.entries) >= partPages || len(p.pages) >= partPages {
+		e.c.parts <- p
+		e.p = e.newPart()
+	}
+	return nil
 }
 
 func (ww *writer) write() {
 	defer close(ww.written)
-	for j := range ww.order {
-		<-j.done
-		if j.err != nil {
-			ww.fail(j.err)
-		}
-		if ww.failed() == nil {
-			if err := ww.flush(j); err != nil {
-				ww.fail(err)
+	for c := range ww.order {
+		for p := range c.parts {
+			if p.err != nil {
+				ww.fail(p.err)
 			}
+			if ww.failed() == nil {
+				if err := ww.flush(p); err != nil {
+					ww.fail(err)
+				}
+			}
+			ww.putBuf(p.out)
 		}
-		putBuf(j.out)
 	}
 }
 
-// flush writes the records of j and tells index and OnPage of them.
-func (ww *writer) flush(j *job) error {
+// flush writes the records of p and tells index and OnPage of them.
+func (ww *writer) flush(p *part) error {
 	base := ww.cw.n
-	if _, err := ww.cw.Write(j.out.Bytes()); err != nil {
+	if _, err := ww.cw.Write(p.out.Bytes()); err != nil {
 		return fmt.Errorf("warc: write: %w", err)
 	}
 	if ww.index != nil {
-		for _, e := range j.entries {
+		for _, e := range p.entries {
 			e.Offset += base
 			if err := ww.index(e); err != nil {
 				return err
@@ -251,23 +399,24 @@ func (ww *writer) flush(j *job) error {
 		}
 	}
 	st := &ww.st
-	st.Pages += j.st.Pages
-	st.Responses += j.st.Responses
-	st.Revisits += j.st.Revisits
-	st.Requests += j.st.Requests
-	st.Metadata += j.st.Metadata
-	st.Reconstructed += j.st.Reconstructed
-	st.Missing += j.st.Missing
-	if j.er == nil {
-		return nil
-	}
-	if ww.hook != nil {
-		if err := ww.hook.page(j.er, j.line); err != nil {
-			return err
+	st.Pages += p.st.Pages
+	st.Responses += p.st.Responses
+	st.Revisits += p.st.Revisits
+	st.Requests += p.st.Requests
+	st.Metadata += p.st.Metadata
+	st.Reconstructed += p.st.Reconstructed
+	st.Missing += p.st.Missing
+	for _, pl := range p.pages {
+		if ww.hook != nil {
+			if err := ww.hook.page(pl.er, pl.line); err != nil {
+				return err
+			}
 		}
-	}
-	if ww.opt.OnPage != nil {
-		return ww.opt.OnPage(j.er)
+		if ww.opt.OnPage != nil {
+			if err := ww.opt.OnPage(pl.er); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -287,7 +436,7 @@ func (ww *writer) failed() error {
 }
 
 // finish waits until every record is written and returns the first error
-// building, writing or indexing.
+// reading, building, writing or indexing.
 func (ww *writer) finish() error {
 	close(ww.work)
 	close(ww.order)
@@ -295,16 +444,19 @@ func (ww *writer) finish() error {
 	return ww.failed()
 }
 
-// encoder builds, digests and gzips the records of one job at a time.
+// encoder reads, builds, digests and gzips the records of one chunk at a
+// time.
 type encoder struct {
 	ww     *writer
-	j      *job
+	c      *chunk // being encoded
+	p      *part  // of c, being filled
 	gz     *gzip.Writer
 	sha    hash.Hash
 	sum    []byte
 	fields map[uint32]*gowarc.WarcFields // by the set of fields present: see fieldsFor
 	raw    bytes.Buffer                  // a record's version line and header, before gzip
 	js     *bytes.Buffer                 // a metadata record's JSON
+	meta   []byte                        // the latest page's, in js until the next
 	jsEnc  *json.Encoder                 // into js
 }
 
@@ -339,7 +491,7 @@ type header struct {
 // emptyDigest is the WARC digest of no bytes: a request's payload.
 var emptyDigest = store.PayloadDigest(nil)
 
-// record writes one record, gzipped, its own member, onto the job's
+// record writes one record, gzipped, its own member, onto the part's
 // output; entry, when not nil, goes to index with the member's offset and
 // length.
 //
@@ -386,7 +538,7 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	e.raw.WriteString("\r\n")
 	f.Write(&e.raw) // into a bytes.Buffer: no error
 	e.raw.WriteString("\r\n")
-	out := e.j.out
+	out := e.p.out
 	off := out.Len()
 	e.gz.Reset(out) // into a bytes.Buffer: no errors
 	e.gz.Write(e.raw.Bytes())
@@ -396,7 +548,7 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	e.gz.Close()
 	if entry != nil {
 		entry.Offset, entry.Length = int64(off), int64(out.Len()-off)
-		e.j.entries = append(e.j.entries, *entry)
+		e.p.entries = append(e.p.entries, *entry)
 	}
 }
 
@@ -479,7 +631,7 @@ func (e *encoder) digest(parts ...[]byte) string {
 // page writes the records of one article.
 func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 	u := er.URL
-	st := &e.j.st
+	st := &e.p.st
 	var (
 		last     ref                // the latest 200, for a 304
 		byDigest = map[string]ref{} // responses by payload digest, for identical payloads
@@ -590,6 +742,7 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 		return fmt.Errorf("warc: encode %q: %w", u, err)
 	}
 	js := bytes.TrimSuffix(e.js.Bytes(), []byte("\n"))
+	e.meta = js
 	mh := header{id: newID(), target: u, contentType: typeMetadata, refersTo: angle(lastResp)}
 	e.record(gowarc.Metadata, er.FetchedAt, &mh, js, nil, nil)
 	if e.js.Cap() > 4<<20 { // a rare large record's buffer is let go
