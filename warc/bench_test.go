@@ -28,7 +28,7 @@ var (
 
 // buildBenchArchive stores n synthetic articles, each with a captured
 // fetch (a 6-7 KB page), the way a crawl does.
-func buildBenchArchive(b *testing.B, path string, n int) {
+func buildBenchArchive(b testing.TB, path string, n int) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, path)
 	if err != nil {
