@@ -24,6 +24,7 @@ var (
 	benchSize = flag.Int("export.size", 100000, "BenchmarkExport: articles in the synthetic archive")
 	benchDB   = flag.String("export.db", "", "BenchmarkExport: archive file to reuse (built when missing)")
 	benchRuns = flag.Int("export.rounds", 1, "BenchmarkExport: rounds of JSONL, WARC and WACZ, in turn")
+	benchGzip = flag.Int("export.compress", 0, "BenchmarkExport: the WARC's Options.Compression (0: the default, 1; -1: StoreOnly)")
 )
 
 // buildBenchArchive stores n synthetic articles, each with a captured
@@ -110,14 +111,14 @@ func BenchmarkExport(b *testing.B) {
 		}},
 		{"warc", func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			if _, err := warc.Write(ctx, db, w, warc.Options{Software: "bench"}, nil); err != nil {
+			if _, err := warc.Write(ctx, db, w, warc.Options{Software: "bench", Compression: *benchGzip}, nil); err != nil {
 				return err
 			}
 			return w.Flush()
 		}},
 		{"wacz", func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			if _, err := warc.WriteWACZ(ctx, db, w, warc.Options{Software: "bench"}, dir); err != nil {
+			if _, err := warc.WriteWACZ(ctx, db, w, warc.Options{Software: "bench", Compression: *benchGzip}, dir); err != nil {
 				return err
 			}
 			return w.Flush()

@@ -82,7 +82,7 @@ func WriteWACZ(ctx context.Context, db store.Archive, w io.Writer, opt Options, 
 	hook := &pageHook{
 		line: pageJSONLine,
 		page: func(er *store.ExportRecord, line []byte) error {
-			if first == nil {
+			if first == nil && er != nil {
 				c := *er
 				first = &c
 			}

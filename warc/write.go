@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -53,6 +54,32 @@ type Options struct {
 	// goroutine that writes.
 	OnPage func(*store.ExportRecord) error
 	Logger *slog.Logger
+	// Compression is the gzip level of the records' members: 1
+	// (gzip.BestSpeed, the fastest that compresses, and the default, 0)
+	// to 9 (gzip.BestCompression), or StoreOnly.
+	Compression int
+}
+
+// StoreOnly is the Compression of members that hold their record
+// uncompressed (deflate's stored blocks): still one gzip member per
+// record, read by every WARC reader, written with no compressing (most of
+// an export's work) but several times larger.
+const StoreOnly = -1
+
+// ErrCompression is returned for an Options.Compression out of range.
+var ErrCompression = errors.New("warc: compression level: want 1 to 9, or StoreOnly")
+
+// gzipLevel is the gzip package's level for c.
+func gzipLevel(c int) (int, error) {
+	switch {
+	case c == 0:
+		return gzip.BestSpeed, nil
+	case c == StoreOnly:
+		return gzip.NoCompression, nil
+	case c >= gzip.BestSpeed && c <= gzip.BestCompression:
+		return c, nil
+	}
+	return 0, fmt.Errorf("%w (got %d)", ErrCompression, c)
 }
 
 // Stats count what Write wrote.
@@ -95,8 +122,9 @@ func Write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 }
 
 // pageHook is what WriteWACZ adds to Write: line makes a line from each
-// page (and its metadata record's JSON) in an encoder, and page is given it with the page in file order by
-// the writer, so the encoding is spread over the cores too.
+// page (and its metadata record's JSON) in an encoder, and page is given
+// it in file order by the writer, so the encoding is spread over the cores
+// too; page's record is nil but for the first page of each part.
 type pageHook struct {
 	line func(er *store.ExportRecord, meta []byte) ([]byte, error)
 	page func(*store.ExportRecord, []byte) error
@@ -124,7 +152,11 @@ const (
 )
 
 func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, index func(IndexEntry) error, hook *pageHook) (Stats, error) {
-	ww := &writer{ctx: ctx, cw: &countWriter{w: w}, opt: opt, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
+	level, err := gzipLevel(opt.Compression)
+	if err != nil {
+		return Stats{}, err
+	}
+	ww := &writer{ctx: ctx, cw: &countWriter{w: w}, opt: opt, level: level, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
 	ww.warcinfoRef = angle(ww.warcinfoID)
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
@@ -136,7 +168,7 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 		n = min(n, rr.ExportReaders())
 	}
 	ww.start(n)
-	err := ww.queue(&chunk{info: true})
+	err = ww.queue(&chunk{info: true})
 	if err == nil {
 		if ww.rr != nil {
 			err = ww.queueRanges()
@@ -204,6 +236,7 @@ type writer struct {
 	rr          rangeReader // nil: Write's goroutine reads
 	cw          *countWriter
 	opt         Options
+	level       int // gzip's
 	index       func(IndexEntry) error
 	hook        *pageHook
 	keepPages   bool // the pages go with their parts (for hook and OnPage)
@@ -243,7 +276,8 @@ type part struct {
 	err     error         // the chunk failed here: its last part
 }
 
-// keptPage is a page written in a part, with its pageHook line.
+// keptPage is a page written in a part, with its pageHook line; er is
+// nil but for the part's first page, unless there is an OnPage.
 type keptPage struct {
 	er   *store.ExportRecord
 	line []byte
@@ -305,9 +339,10 @@ func (ww *writer) queue(c *chunk) error {
 }
 
 func (ww *writer) encode() {
-	// The fastest level: a page is a few KB of HTML and every record is
-	// its own gzip member, so higher levels buy little and cost the most.
-	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	// The fastest level by default: a page is a few KB of HTML and every
+	// record is its own gzip member, so higher levels buy little and cost
+	// the most.
+	gz, _ := gzip.NewWriterLevel(nil, ww.level) // a valid level: no error
 	e := &encoder{ww: ww, gz: gz, sha: sha256.New(), js: new(bytes.Buffer), fields: map[uint32]*gowarc.WarcFields{}}
 	e.jsEnc = json.NewEncoder(e.js)
 	for c := range ww.work {
@@ -351,7 +386,13 @@ func (e *encoder) onePage(er *store.ExportRecord, fs []store.Fetch) error {
 	}
 	p := e.p
 	if e.ww.keepPages {
-		pl := keptPage{er: er}
+		// The record goes with the part for OnPage; else the first one
+		// only, for the pageHook (the others would hold their bodies in
+		// memory for nothing).
+		pl := keptPage{}
+		if e.ww.opt.OnPage != nil || len(p.pages) == 0 {
+			pl.er = er
+		}
 		if e.ww.hook != nil {
 			var err error
 			if pl.line, err = e.ww.hook.line(er, e.meta); err != nil {

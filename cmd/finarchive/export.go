@@ -22,6 +22,7 @@ import (
 type exportFlags struct {
 	db, format, out, since, site, body string
 	history, force                     bool
+	compress                           int
 }
 
 func newExportCmd(a *app) *cobra.Command {
@@ -34,8 +35,10 @@ json is one array; jsonl one record per line. warc is a WARC/1.1 file (gzip,
 one member per record): warcinfo, a request and a response (or revisit) record
 per fetch with the bytes as received, and a metadata record per article with its
 JSON record. wacz is a WACZ 1.2.0 package of that WARC with its CDXJ index,
-pages.jsonl and datapackage.json (needs -o). Records are streamed with constant
-memory. With -o the file is written atomically: a temporary file, then a rename.
+pages.jsonl and datapackage.json (needs -o). --compress sets the gzip level of
+the WARC's members: 1, the fastest, by default; up to 9 for a smaller file; 0
+stores them uncompressed (a valid .warc.gz, several times larger, written in
+about half the time). Records are streamed with constant memory. With -o the file is written atomically: a temporary file, then a rename.
 
 sqlite (needs -o) writes the whole archive, from SQLite or PostgreSQL, as a new
 SQLite archive file that every command works on: records with their full
@@ -60,6 +63,7 @@ refused unless --force is given. --since and --site do not apply to it.`,
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
 	fl.StringVar(&f.body, "body", "html", bodyFlagHelp+" (json and jsonl)")
 	fl.BoolVar(&f.force, "force", false, "sqlite: replace the file -o names if it exists")
+	fl.IntVar(&f.compress, "compress", 1, "warc and wacz: gzip level of each record's member, 1 (fastest) to 9 (smallest), or 0: stored uncompressed (larger)")
 	return cmd
 }
 
@@ -98,6 +102,9 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 		}
 	default:
 		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc, wacz or sqlite", f.format)}
+	}
+	if f.compress < 0 || f.compress > 9 {
+		return &usageError{msg: fmt.Sprintf("--compress %d: want 0 (stored) or 1 (fastest) to 9 (smallest)", f.compress)}
 	}
 	forms, err := parseBodyForms(f.body)
 	if err != nil {
@@ -248,6 +255,9 @@ func writeSpecial(path string, write func(io.Writer) (int, error)) (int, error) 
 // exportWARC writes a WARC or WACZ export (see package warc).
 func (a *app) exportWARC(ctx context.Context, db store.Archive, opts store.ExportOptions, f *exportFlags) error {
 	wo := warc.Options{ExportOptions: opts, Software: "finarchive/" + crawler.Version, Logger: a.log}
+	if wo.Compression = f.compress; f.compress == 0 {
+		wo.Compression = warc.StoreOnly
+	}
 	var st warc.Stats
 	write := func(w io.Writer) (int, error) {
 		var err error

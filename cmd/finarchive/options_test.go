@@ -69,6 +69,14 @@ func TestCLI_badOptionValues(t *testing.T) {
 			})
 		}
 	}
+	for _, level := range []string{"-1", "10"} {
+		t.Run("export --compress "+level, func(t *testing.T) {
+			_, stderr, code := runCLI(t, "export", "--db", archive, "--format", "warc", "--compress", level)
+			if code != exitUsage || !strings.Contains(stderr, "--compress") {
+				t.Errorf("exit %d, stderr %q; want exit %d naming --compress", code, stderr, exitUsage)
+			}
+		})
+	}
 	if _, stderr, code := runCLI(t, "export", "--db", archive, "--since", "7d", "--format", "jsonl"); code != 0 {
 		t.Errorf("export --since 7d: exit %d %s", code, stderr)
 	}

@@ -97,8 +97,11 @@ func TestExport_WARC(t *testing.T) {
 	warcPath := filepath.Join(dir, "a.warc.gz")
 	waczPath := filepath.Join(dir, "a.wacz")
 	jsonl := filepath.Join(dir, "a.jsonl")
+	// The same WARC with its members stored, and at the smallest level.
+	stored, smallest := filepath.Join(dir, "stored.warc.gz"), filepath.Join(dir, "9.warc.gz")
 	for _, args := range [][]string{
 		{"--format", "warc", "-o", warcPath}, {"--format", "wacz", "-o", waczPath}, {"--format", "jsonl", "--history", "-o", jsonl},
+		{"--format", "warc", "--compress", "0", "-o", stored}, {"--format", "warc", "--compress", "9", "-o", smallest},
 	} {
 		if _, e, code := runCLI(t, append([]string{"export", "--db", db, "-q"}, args...)...); code != 0 {
 			t.Fatalf("export %v: exit %d: %s", args, code, e)
@@ -112,6 +115,21 @@ func TestExport_WARC(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(tools, "node_modules/warcio")); err != nil {
 			t.Skipf("warcio not installed in %s (.ci/run: npm install --prefix %s warcio@2.4.11)", tools, tools)
+		}
+		for _, file := range []string{stored, smallest} { // read as the default level is, below
+			out, err := exec.Command("node", "testdata/warcio-check.mjs", tools, file).CombinedOutput()
+			if err != nil {
+				t.Fatalf("warcio %s: %v\n%s", filepath.Base(file), err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			var sum warcioRecord
+			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Summary == nil {
+				t.Fatalf("warcio %s: summary %q: %v", filepath.Base(file), lines[len(lines)-1], err)
+			}
+			if sum.Summary["response"] != wantResp || sum.Summary["revisit"] != wantRev || sum.BadDigests != 0 {
+				t.Errorf("warcio %s: %v, bad payload digests %d; want %d responses, %d revisits", filepath.Base(file), sum.Summary,
+					sum.BadDigests, wantResp, wantRev)
+			}
 		}
 		out, err := exec.Command("node", "testdata/warcio-check.mjs", tools, warcPath).CombinedOutput()
 		if err != nil {
@@ -162,8 +180,20 @@ func TestExport_WARC(t *testing.T) {
 		checkWACZ(t, waczPath, wantResp+wantRev)
 	})
 
-	for _, file := range []string{warcPath, waczPath} {
-		t.Run("import "+filepath.Ext(file), func(t *testing.T) {
+	sizes := map[string]int64{}
+	for _, file := range []string{warcPath, stored, smallest} {
+		fi, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes[file] = fi.Size()
+	}
+	if sizes[stored] <= 2*sizes[warcPath] || sizes[smallest] > sizes[warcPath] {
+		t.Errorf("WARC sizes: --compress 1 %d bytes, 0 (stored) %d, 9 %d", sizes[warcPath], sizes[stored], sizes[smallest])
+	}
+
+	for _, file := range []string{warcPath, waczPath, stored} {
+		t.Run("import "+filepath.Base(file), func(t *testing.T) {
 			db2 := filepath.Join(t.TempDir(), "b.db")
 			out, e, code := runCLI(t, "import", "--db", db2, "--json", file)
 			if code != 0 {
