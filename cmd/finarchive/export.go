@@ -37,7 +37,7 @@ per fetch with the bytes as received, and a metadata record per article with its
 JSON record. wacz is a WACZ 1.2.0 package of that WARC with its CDXJ index,
 pages.jsonl and datapackage.json (needs -o). --compress sets the gzip level of
 the WARC's members: 1, the fastest, by default; up to 9 for a smaller file; 0
-stores them uncompressed (a valid .warc.gz, several times larger, written in
+stores them uncompressed (a valid .warc.gz, about four times larger, written in
 about half the time). Records are streamed with constant memory. With -o the file is written atomically: a temporary file, then a rename.
 
 sqlite (needs -o) writes the whole archive, from SQLite or PostgreSQL, as a new
