@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"sort"
@@ -97,10 +98,33 @@ func loadScheduleFile(path string, base siteConfig) ([]siteConfig, error) {
 }
 
 func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+	var root yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root)
+	if errors.Is(err, io.EOF) || (err == nil && len(root.Content) == 0) {
+		return nil, &configError{file: path, err: errors.New("the file is empty (want the keys defaults: and sites:)")}
+	}
+	if err != nil {
+		return nil, &configError{file: path, err: yamlErr(err)}
+	}
+	// The layout is checked here, not by yaml's KnownFields, whose
+	// messages name Go types.
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, &configError{file: path, line: top.Line, err: errors.New("want the keys defaults: and sites:, not a list or a value")}
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch {
+		case k.Value != "defaults" && k.Value != "sites":
+			return nil, &configError{file: path, line: k.Line, err: fmt.Errorf("unknown key %q (known: defaults, sites)", k.Value)}
+		case k.Value == "sites" && v.Kind != yaml.SequenceNode:
+			return nil, &configError{file: path, field: "sites", line: v.Line, err: errors.New("want a list of sites (- name: …)")}
+		case k.Value == "defaults" && v.Kind != yaml.MappingNode:
+			return nil, &configError{file: path, field: "defaults", line: v.Line, err: errors.New("want crawl options (key: value)")}
+		}
+	}
 	var f scheduleFile
-	if err := dec.Decode(&f); err != nil {
+	if err := top.Decode(&f); err != nil {
 		return nil, &configError{file: path, err: yamlErr(err)}
 	}
 	if len(f.Sites) == 0 {

@@ -454,7 +454,11 @@ func TestScheduleConfig_Errors(t *testing.T) {
 			[]string{`site "e"`, "parallelism"}},
 		{"seeds in defaults", "defaults:\n  seeds: [https://a.test/]\nsites:\n  - {name: e, db: a.db, every: 1h}\n",
 			[]string{"defaults", "seeds"}},
-		{"unknown top-level key", "site:\n  - {name: e}\n", []string{"line 1", "site"}},
+		{"unknown top-level key", "site:\n  - {name: e}\n", []string{"my.yaml:1", `unknown key "site"`, "known: defaults, sites"}},
+		{"empty file", "", []string{"empty"}},
+		{"a list", "- a\n- b\n", []string{"my.yaml:1", "not a list"}},
+		{"sites not a list", "sites:\n  a: 1\n", []string{"my.yaml:2", "sites", "a list of sites"}},
+		{"defaults not a mapping", "defaults: 3\nsites: []\n", []string{"defaults", "crawl options"}},
 		{"no sites", "defaults:\n  every: 1h\n", []string{"sites", "no site"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
