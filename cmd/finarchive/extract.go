@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
@@ -33,7 +37,7 @@ charset is found like a browser does (BOM, --content-type, <meta>, detection).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(cmd.Context(), f, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.url, "url", "", "the page's URL (resolves links, names the site; default file://PATH)")
+	fl.StringVar(&f.url, "url", "", "the page's URL (resolves links, names the site; default file:// and the absolute path)")
 	fl.StringVar(&f.profile, "profile", "", "site profiles file (YAML or JSON)")
 	fl.StringVar(&f.contentType, "content-type", "", "the Content-Type header the page was served with")
 	fl.StringVar(&f.fetchedAt, "fetched-at", "", "when the page was fetched, for relative dates like 3天前 (RFC 3339; default now)")
@@ -83,6 +87,12 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	if int64(len(raw)) > int64(f.maxBodySize) {
 		return &errTooLarge{path: path, limit: f.maxBodySize}
 	}
+	if f.contentType == "" {
+		// A PDF, an image or a zip would come out as a body of garbage.
+		if kind := binaryKind(raw); kind != "" {
+			return fmt.Errorf("extract %s: not an HTML page: its bytes look like %s (give --content-type text/html to extract it anyway)", path, kind)
+		}
+	}
 	fetched := time.Now()
 	if f.fetchedAt != "" {
 		if fetched, err = time.Parse(time.RFC3339, f.fetchedAt); err != nil {
@@ -95,7 +105,7 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	}
 	u := f.url
 	if u == "" {
-		u = "file://" + path
+		u = fileURL(path)
 	}
 	var rec *extract.Record
 	err = untilDone(ctx, func() error {
@@ -132,4 +142,44 @@ func untilDone(ctx context.Context, fn func() error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// fileURL is the URL a page read from path is extracted as without --url:
+// file: and the absolute path ("file://" and a relative path would make its
+// first part a host name), /dev/stdin for "-".
+func fileURL(path string) string {
+	if path == "-" {
+		path = "/dev/stdin"
+	} else if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
+}
+
+// binaryKind names what b looks like when it is no text: a type that
+// http.DetectContentType knows by its signature (PDF, images, archives), or
+// data with NUL bytes or many control bytes near its start. It is "" for
+// text, a page in any charset with a stray control byte included.
+func binaryKind(b []byte) string {
+	sniffed := http.DetectContentType(b)
+	if strings.HasPrefix(sniffed, "text/") {
+		return ""
+	}
+	if sniffed != "application/octet-stream" {
+		return sniffed
+	}
+	head := b[:min(len(b), 4096)]
+	ctl := 0
+	for _, c := range head {
+		switch {
+		case c == 0:
+			return "binary data (NUL bytes)"
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b:
+			ctl++
+		}
+	}
+	if ctl*20 > len(head) { // over 5%
+		return "binary data (control bytes)"
+	}
+	return ""
 }

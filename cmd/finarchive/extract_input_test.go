@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExtract_input: a page read from a file is extracted as the file:
+// URL of its absolute path (a relative one made its first part a host
+// name); bytes that are no text (an image, random data) are refused with a
+// message that says how to insist, and a page with a stray control byte is
+// not.
+func TestExtract_input(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := "<html><head><title>信用卡逾期怎么办</title></head><body><p>逾期后尽快还款。\x01</p></body></html>"
+	write("a page.html", []byte(page))
+	write("image.html", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...))
+	noise := make([]byte, 2048)
+	for i := range noise {
+		noise[i] = byte(i*7 + i/3)
+	}
+	write("noise.html", noise)
+
+	t.Chdir(dir)
+	out, e, code := runCLI(t, "extract", "-q", "a page.html")
+	if code != 0 {
+		t.Fatalf("extract of a page with a control byte: exit %d: %s", code, e)
+	}
+	var rec struct{ URL, Site string }
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("a page.html")
+	if want := "file://" + strings.ReplaceAll(abs, " ", "%20"); rec.URL != want || rec.Site != "" {
+		t.Errorf("url %q, site %q; want %q and no site", rec.URL, rec.Site, want)
+	}
+	for _, name := range []string{"image.html", "noise.html"} {
+		_, e, code := runCLI(t, "extract", "-q", name)
+		if code != exitError || !strings.Contains(e, "not an HTML page") || !strings.Contains(e, "--content-type") {
+			t.Errorf("extract %s: exit %d: %s", name, code, e)
+		}
+		if _, e, code := runCLI(t, "extract", "-q", "--content-type", "text/html", name); code != 0 {
+			t.Errorf("extract --content-type text/html %s: exit %d: %s", name, code, e)
+		}
+	}
+}
