@@ -275,6 +275,13 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			f.Skipped = "not-html: sniffed " + sniffed
 			return c.complete(bg, runID, f)
 		}
+	} else if kind := extract.BinaryKind(resp.Body, contentType); kind != "" {
+		// Served as HTML, but a PDF, an image or noise: not archived as
+		// an article of garbage.
+		c.skip("not-html")
+		c.log.Warn("page skipped", "url", it.URL, "reason", "not-html", "content_type", contentType, "looks_like", kind)
+		f.Skipped = fmt.Sprintf("not-html: served as %s, looks like %s", contentType, kind)
+		return c.complete(bg, runID, f)
 	}
 
 	doc, err := extract.Parse(resp.Body, contentType)

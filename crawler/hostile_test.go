@@ -665,3 +665,54 @@ func TestCrawler_304NeverArchived(t *testing.T) {
 		})
 	}
 }
+
+// TestCrawler_BinaryServedAsHTML: a PDF, an image or noise served as
+// text/html is skipped as not-html, not archived as an article of
+// garbage; a page served as UTF-16 (whose NUL bytes are text) and a real
+// article beside them are archived.
+func TestCrawler_BinaryServedAsHTML(t *testing.T) {
+	utf16 := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8)) // little-endian, BMP only
+		}
+		return b
+	}
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(i * 131 >> 3)
+	}
+	site := newHostileSite(t, map[string]http.HandlerFunc{
+		"/robots.txt": text("User-agent: *\nAllow: /\n"),
+		"/": html(homeHTML(`<a href="/a/report.html">1</a><a href="/a/chart.html">2</a><a href="/a/noise.html">3</a>` +
+			`<a href="/a/utf16.html">4</a><a href="/a/real.html">5</a>`)),
+		"/a/report.html": serveBytes("text/html", append([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), noise...)),
+		"/a/chart.html":  serveBytes("text/html; charset=utf-8", append([]byte("\x89PNG\r\n\x1a\n"), noise...)),
+		"/a/noise.html":  serveBytes("text/html", noise),
+		"/a/utf16.html":  serveBytes("text/html; charset=utf-16le", utf16(articleHTML("贷款逾期的影响"))),
+		"/a/real.html":   html(articleHTML("信用卡年费怎么免")),
+	})
+	db := mustStore(t)
+	cfg := fastConfig()
+	cfg.Sitemaps = false
+	c, err := mustRun(t, db, cfg, site.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Counts().SkippedBy["not-html"]; got != 3 {
+		t.Errorf("skipped as not-html: %d, want 3 (counts %+v)", got, c.Counts())
+	}
+	for _, p := range []string{"/a/report.html", "/a/chart.html", "/a/noise.html"} {
+		if _, err := db.Get(context.Background(), site.URL+p); err == nil {
+			t.Errorf("%s archived", p)
+		}
+	}
+	for _, p := range []string{"/a/utf16.html", "/a/real.html"} {
+		rec, err := db.Get(context.Background(), site.URL+p)
+		if err != nil {
+			t.Errorf("%s not archived: %v", p, err)
+		} else if !strings.Contains(rec.Body, "信用卡年费的减免方式") {
+			t.Errorf("%s: body %q", p, rec.Body)
+		}
+	}
+}

@@ -49,6 +49,16 @@ func Decode(raw []byte, contentType string) (text []byte, charsetName string, er
 			label = strings.Trim(contentType[i+len("charset="):], `"' ;`)
 		}
 	}
+	if label != "" {
+		// The transport may say UTF-16 (only a document cannot: see
+		// lookupCharset), and the bytes are then read so.
+		switch _, n := charset.Lookup(strings.ToLower(strings.TrimSpace(label))); n {
+		case "utf-16le":
+			return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), raw, n)
+		case "utf-16be":
+			return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), raw, n)
+		}
+	}
 	enc, name := lookupCharset(label)
 	if enc == nil {
 		enc, name = lookupCharset(prescanMeta(raw))

@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -44,6 +45,12 @@ func TestDecode(t *testing.T) {
 		{"meta gbk on ascii", "", []byte(`<meta charset="gbk"><p>` + zh + `</p>`)[:len(`<meta charset="gbk"><p>`)], "gb18030", true},
 		// One invalid byte in UTF-8 text: not strictly valid, the <meta> stands.
 		{"meta gbk on broken utf-8", "", append(append([]byte{}, utf...), 0xFF), "gb18030", true},
+		// UTF-16 said by the transport (no BOM) is read so; said by a
+		// document it cannot be (browsers read UTF-8).
+		{"header utf-16le", "text/html; charset=utf-16le", utf16(binary.LittleEndian, "<p>"+zh+"</p>"), "utf-16le", false},
+		{"header utf-16be", "text/html; charset=UTF-16BE", utf16(binary.BigEndian, "<p>"+zh+"</p>"), "utf-16be", false},
+		{"header utf-16", "text/html; charset=utf-16", utf16(binary.LittleEndian, "<p>"+zh+"</p>"), "utf-16le", false},
+		{"meta utf-16 on utf-8 bytes", "", []byte(`<meta charset="utf-16"><p>` + zh + `</p>`), "utf-8", false},
 		{"utf-16le bom", "", []byte{0xFF, 0xFE, '<', 0, 'p', 0, '>', 0, 0xF6, 0x94, 0x4C, 0x88, 0x61, 0x53, 0xBB, 0x51, 0xD3, 0x7E, 0x1A, 0x59, 0x7F, 0x95, 0xF6, 0x65, 0xF4, 0x95, 0xFD, 0x80, 0xE3, 0x89, 0x01, 0x5C}, "utf-16le", false},
 	}
 	for _, tt := range tests {
@@ -79,4 +86,13 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// utf16 encodes s (BMP only) in UTF-16 in the byte order bo, without a BOM.
+func utf16(bo binary.AppendByteOrder, s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = bo.AppendUint16(b, uint16(r))
+	}
+	return b
 }

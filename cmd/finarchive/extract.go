@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
@@ -89,7 +87,7 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	}
 	if f.contentType == "" {
 		// A PDF, an image or a zip would come out as a body of garbage.
-		if kind := binaryKind(raw); kind != "" {
+		if kind := extract.BinaryKind(raw, ""); kind != "" {
 			return fmt.Errorf("extract %s: not an HTML page: its bytes look like %s (give --content-type text/html to extract it anyway)", path, kind)
 		}
 	}
@@ -154,32 +152,4 @@ func fileURL(path string) string {
 		path = abs
 	}
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
-}
-
-// binaryKind names what b looks like when it is no text: a type that
-// http.DetectContentType knows by its signature (PDF, images, archives), or
-// data with NUL bytes or many control bytes near its start. It is "" for
-// text, a page in any charset with a stray control byte included.
-func binaryKind(b []byte) string {
-	sniffed := http.DetectContentType(b)
-	if strings.HasPrefix(sniffed, "text/") {
-		return ""
-	}
-	if sniffed != "application/octet-stream" {
-		return sniffed
-	}
-	head := b[:min(len(b), 4096)]
-	ctl := 0
-	for _, c := range head {
-		switch {
-		case c == 0:
-			return "binary data (NUL bytes)"
-		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b:
-			ctl++
-		}
-	}
-	if ctl*20 > len(head) { // over 5%
-		return "binary data (control bytes)"
-	}
-	return ""
 }
