@@ -401,7 +401,8 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		im.st.skip("content-encoding-" + ce)
 		return nil
 	}
-	if ct != "" && !isHTML(ct) || ct == "" && !strings.HasPrefix(http.DetectContentType(body), "text/html") {
+	if ct != "" && !isHTML(ct) || ct == "" && !strings.HasPrefix(http.DetectContentType(body), "text/html") ||
+		ct != "" && extract.BinaryKind(body, ct) != "" { // served as HTML, but no text: as a crawl skips it
 		im.st.skip("not-html")
 		return nil
 	}

@@ -365,3 +365,54 @@ func TestImport_CorruptRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestImport_BinaryServedAsHTML: a response served as text/html whose body
+// is no text (an image here) is skipped as not-html, as a crawl skips it;
+// the HTML beside it is imported.
+func TestImport_BinaryServedAsHTML(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := db.StartRun(ctx, store.RunSpec{})
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2, 3}, 256)...)
+	for _, p := range []struct {
+		u   string
+		raw []byte
+	}{
+		{"https://www.example.com/zixun/chart.html", png},
+		{"https://www.example.com/zixun/a.html", page("信用卡逾期怎么办", "逾期后的办理流程")},
+	} {
+		rec := &extract.Record{URL: p.u, Title: "标题", Body: "正文", PageType: extract.PageArticle, FetchedAt: time.Now()}
+		if _, err := db.Complete(ctx, run, &finarchive.Fetched{Item: finarchive.QueueItem{URL: p.u}, StatusCode: 200,
+			Record: rec, Raw: p.raw, ContentType: "text/html", FetchedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	file := filepath.Join(dir, "a.warc.gz")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := store.Open(ctx, filepath.Join(dir, "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	_, st, err := warc.Import(ctx, db2, file, warc.ImportOptions{Profiles: extract.BuiltinProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SkippedBy["not-html"] != 1 || st.New != 1 {
+		t.Errorf("import: %+v; want the image skipped as not-html, the page new", st)
+	}
+	if _, err := db2.Get(ctx, "https://www.example.com/zixun/chart.html"); err == nil {
+		t.Error("the image was imported as an article")
+	}
+}
