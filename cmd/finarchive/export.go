@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type exportFlags struct {
 	db, format, out, since, site, body string
 	history, force                     bool
 	compress                           int
+	set                                func(flag string) bool // given on the command line
 }
 
 func newExportCmd(a *app) *cobra.Command {
@@ -52,7 +54,10 @@ refused unless --force is given. --since and --site do not apply to it.`,
   finarchive export --db finarchive.db --body html,markdown -o articles.jsonl
   finarchive export --db postgres://crawler@db.example/finarchive --format sqlite -o archive.db`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.export(cmd.Context(), f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			return a.export(cmd.Context(), f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
@@ -102,6 +107,21 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 		}
 	default:
 		return &usageError{msg: fmt.Sprintf("--format %q: want json, jsonl, warc, wacz or sqlite", f.format)}
+	}
+	// A flag that does not apply to the format is refused, not ignored.
+	if f.set != nil {
+		for _, c := range []struct {
+			flag, formats string
+		}{
+			{"compress", "warc wacz"},
+			{"body", "json jsonl"},
+			{"force", "sqlite"},
+			{"history", "json jsonl warc wacz"},
+		} {
+			if f.set(c.flag) && !slices.Contains(strings.Fields(c.formats), f.format) {
+				return &usageError{msg: fmt.Sprintf("--%s applies to --format %s only, not %s", c.flag, strings.ReplaceAll(c.formats, " ", ", "), f.format)}
+			}
+		}
 	}
 	if f.compress < 0 || f.compress > 9 {
 		return &usageError{msg: fmt.Sprintf("--compress %d: want 0 (stored) or 1 (fastest) to 9 (smallest)", f.compress)}

@@ -77,6 +77,20 @@ func TestCLI_badOptionValues(t *testing.T) {
 			}
 		})
 	}
+	// A flag that does not apply to the format is refused, not ignored.
+	for _, args := range [][]string{
+		{"--format", "jsonl", "--compress", "3"},
+		{"--format", "warc", "--body", "markdown"},
+		{"--format", "json", "--force"},
+		{"--format", "sqlite", "-o", filepath.Join(t.TempDir(), "c.db"), "--history"},
+	} {
+		t.Run("export "+strings.Join(args, " "), func(t *testing.T) {
+			_, stderr, code := runCLI(t, append([]string{"export", "--db", archive}, args...)...)
+			if code != exitUsage || !strings.Contains(stderr, "applies to --format") {
+				t.Errorf("exit %d, stderr %q; want exit %d: … applies to --format …", code, stderr, exitUsage)
+			}
+		})
+	}
 	if _, stderr, code := runCLI(t, "export", "--db", archive, "--since", "7d", "--format", "jsonl"); code != 0 {
 		t.Errorf("export --since 7d: exit %d %s", code, stderr)
 	}
