@@ -102,13 +102,7 @@ func TestCrawler_EncodedDotSegments(t *testing.T) {
 	}
 	t.Run("robots", func(t *testing.T) {
 		site := newHostileSite(t, routes)
-		db := mustStore(t)
-		cfg := fastConfig()
-		cfg.Sitemaps = false
-		c, err := mustRun(t, db, cfg, site.URL+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
+		db, c := crawlNoSitemaps(t, site.URL+"/")
 		if n := site.count("/private/x.html"); n != 0 {
 			t.Errorf("/private/x.html requested %d times; robots.txt disallows it (requests %v)", n, site.requests())
 		}
@@ -692,13 +686,7 @@ func TestCrawler_BinaryServedAsHTML(t *testing.T) {
 		"/a/utf16.html":  serveBytes("text/html; charset=utf-16le", utf16(articleHTML("贷款逾期的影响"))),
 		"/a/real.html":   html(articleHTML("信用卡年费怎么免")),
 	})
-	db := mustStore(t)
-	cfg := fastConfig()
-	cfg.Sitemaps = false
-	c, err := mustRun(t, db, cfg, site.URL+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, c := crawlNoSitemaps(t, site.URL+"/")
 	if got := c.Counts().SkippedBy["not-html"]; got != 3 {
 		t.Errorf("skipped as not-html: %d, want 3 (counts %+v)", got, c.Counts())
 	}
@@ -715,4 +703,18 @@ func TestCrawler_BinaryServedAsHTML(t *testing.T) {
 			t.Errorf("%s: body %q", p, rec.Body)
 		}
 	}
+}
+
+// crawlNoSitemaps crawls seed with the fast test config, sitemaps off, into
+// a new archive, and returns it with the crawler.
+func crawlNoSitemaps(t *testing.T, seed string) (*store.DB, *crawler.Crawler) {
+	t.Helper()
+	db := mustStore(t)
+	cfg := fastConfig()
+	cfg.Sitemaps = false
+	c, err := mustRun(t, db, cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, c
 }

@@ -341,19 +341,7 @@ func TestImport_CorruptRecords(t *testing.T) {
 	// file in the middle of the last response.
 	b[index[1].Offset+index[1].Length/2] ^= 0xff
 	b = b[:index[3].Offset+index[3].Length/2]
-	file := filepath.Join(dir, "broken.warc.gz")
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := store.Open(ctx, filepath.Join(dir, "b.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	_, st, err := warc.Import(ctx, db2, file, warc.ImportOptions{Profiles: extract.BuiltinProfiles()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db2, st := importFile(t, filepath.Join(dir, "broken.warc.gz"), b)
 	t.Logf("import of a broken WARC: %+v", st)
 	if st.Corrupt != 2 || st.New != 2 {
 		t.Errorf("corrupt %d, new %d; want 2 and 2 (problems: %v)", st.Corrupt, st.New, st.Problems)
@@ -396,23 +384,31 @@ func TestImport_BinaryServedAsHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	file := filepath.Join(dir, "a.warc.gz")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := store.Open(ctx, filepath.Join(dir, "b.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	_, st, err := warc.Import(ctx, db2, file, warc.ImportOptions{Profiles: extract.BuiltinProfiles()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db2, st := importFile(t, filepath.Join(dir, "a.warc.gz"), buf.Bytes())
 	if st.SkippedBy["not-html"] != 1 || st.New != 1 {
 		t.Errorf("import: %+v; want the image skipped as not-html, the page new", st)
 	}
 	if _, err := db2.Get(ctx, "https://www.example.com/zixun/chart.html"); err == nil {
 		t.Error("the image was imported as an article")
 	}
+}
+
+// importFile writes b to file and imports it into a new archive beside it,
+// which it returns (closed when the test ends) with the import's stats.
+func importFile(t *testing.T, file string, b []byte) (*store.DB, warc.ImportStats) {
+	t.Helper()
+	ctx := context.Background()
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, file+".db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_, st, err := warc.Import(ctx, db, file, warc.ImportOptions{Profiles: extract.BuiltinProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, st
 }
