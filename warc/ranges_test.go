@@ -34,15 +34,8 @@ func TestWrite_Ranges(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	const n = 1300
 	buildBenchArchive(t, path, n)
-	db, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, run := openWithRun(t, path)
 	defer db.Close()
-	run, err := db.StartRun(ctx, store.RunSpec{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t1 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i += 97 { // refetches: a 304 for some pages, a new version of others
 		u := fmt.Sprintf("https://site%d.example/news/%d.html", i%5, i)

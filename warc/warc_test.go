@@ -169,15 +169,8 @@ func checkGowarcBuilds(t *testing.T, b []byte) {
 // record.
 func TestWrite_Revisits(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, run := openWithRun(t, filepath.Join(t.TempDir(), "a.db"))
 	defer db.Close()
-	run, err := db.StartRun(ctx, store.RunSpec{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC)
 	v1, v2 := page("信用卡逾期怎么办", "第一版"), page("信用卡逾期怎么办", "第二版")
 	save(t, db, run, t0, v1, capture("200 OK"), false)
@@ -311,11 +304,7 @@ func TestWrite_LegacyArchive(t *testing.T) {
 func TestImport_CorruptRecords(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, _ := db.StartRun(ctx, store.RunSpec{})
+	db, run := openWithRun(t, filepath.Join(dir, "a.db"))
 	urls := []string{}
 	for i, title := range []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"} {
 		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
@@ -360,11 +349,7 @@ func TestImport_CorruptRecords(t *testing.T) {
 func TestImport_BinaryServedAsHTML(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, _ := db.StartRun(ctx, store.RunSpec{})
+	db, run := openWithRun(t, filepath.Join(dir, "a.db"))
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2, 3}, 256)...)
 	for _, p := range []struct {
 		u   string
@@ -411,4 +396,19 @@ func importFile(t *testing.T, file string, b []byte) (*store.DB, warc.ImportStat
 		t.Fatal(err)
 	}
 	return db, st
+}
+
+// openWithRun opens (creating) the archive at path and starts a run in it.
+func openWithRun(t *testing.T, path string) (*store.DB, int64) {
+	t.Helper()
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.StartRun(context.Background(), store.RunSpec{})
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db, run
 }
