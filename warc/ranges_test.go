@@ -114,11 +114,7 @@ func TestWrite_Ranges(t *testing.T) {
 // its random record ids, and checks the ids it refers to.
 func recordList(t *testing.T, b []byte) []string {
 	t.Helper()
-	r, err := gowarc.NewWarcFileReaderFromStream(bytes.NewReader(b), 0, gowarc.WithSpecViolationPolicy(gowarc.ErrFail),
-		gowarc.WithSyntaxErrorPolicy(gowarc.ErrFail))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := strictReader(t, b)
 	defer r.Close()
 	var out []string
 	seen := map[string]gowarc.RecordType{}

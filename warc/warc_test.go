@@ -71,11 +71,7 @@ type readRecord struct {
 // readWARC reads a WARC back with gowarc, checking every digest.
 func readWARC(t *testing.T, b []byte) []readRecord {
 	t.Helper()
-	r, err := gowarc.NewWarcFileReaderFromStream(bytes.NewReader(b), 0, gowarc.WithSpecViolationPolicy(gowarc.ErrFail),
-		gowarc.WithSyntaxErrorPolicy(gowarc.ErrFail))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := strictReader(t, b)
 	defer r.Close()
 	var out []readRecord
 	for rec, err := range r.Records() {
@@ -411,4 +407,16 @@ func openWithRun(t *testing.T, path string) (*store.DB, int64) {
 		t.Fatal(err)
 	}
 	return db, run
+}
+
+// strictReader reads the WARC b with gowarc, failing on any violation of
+// the spec or its syntax.
+func strictReader(t *testing.T, b []byte) *gowarc.WarcFileReader {
+	t.Helper()
+	r, err := gowarc.NewWarcFileReaderFromStream(bytes.NewReader(b), 0, gowarc.WithSpecViolationPolicy(gowarc.ErrFail),
+		gowarc.WithSyntaxErrorPolicy(gowarc.ErrFail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
