@@ -65,7 +65,7 @@ A crawl killed at any moment continues with --resume.`,
 		},
 	}
 	addCrawlFlags(cmd, f)
-	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the last interrupted crawl of --db (no URLs needed)")
+	cmd.Flags().BoolVar(&f.resume, "resume", false, "continue the last interrupted crawl of --db with its stored seeds and options (no URLs or crawl options)")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for another crawl of the same database to end instead of exiting")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print the summary as JSON")
 	return cmd
