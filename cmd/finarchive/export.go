@@ -40,7 +40,8 @@ JSON record. wacz is a WACZ 1.2.0 package of that WARC with its CDXJ index,
 pages.jsonl and datapackage.json (needs -o). --compress sets the gzip level of
 the WARC's members: 1, the fastest, by default; up to 9 for a smaller file; 0
 stores them uncompressed (a valid .warc.gz, about four times larger, written in
-about half the time). Records are streamed with constant memory. With -o the file is written atomically: a temporary file, then a rename.
+about half the time). Records are streamed with constant memory. With -o the
+file is written atomically: a temporary file, then a rename.
 
 sqlite (needs -o) writes the whole archive, from SQLite or PostgreSQL, as a new
 SQLite archive file that every command works on: records with their full

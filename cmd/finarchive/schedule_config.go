@@ -119,7 +119,7 @@ func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig,
 			return nil, &configError{file: path, line: k.Line, err: fmt.Errorf("unknown key %q (known: defaults, sites)", k.Value)}
 		case k.Value == "sites" && v.Kind != yaml.SequenceNode:
 			return nil, &configError{file: path, field: "sites", line: v.Line, err: errors.New("want a list of sites (- name: …)")}
-		case k.Value == "defaults" && v.Kind != yaml.MappingNode:
+		case k.Value == "defaults" && v.Kind != yaml.MappingNode && v.Tag != "!!null": // "defaults:" alone is none
 			return nil, &configError{file: path, field: "defaults", line: v.Line, err: errors.New("want crawl options (key: value)")}
 		}
 	}
@@ -131,7 +131,7 @@ func parseScheduleFile(path string, data []byte, base siteConfig) ([]siteConfig,
 		return nil, &configError{file: path, field: "sites", err: errors.New("no site listed")}
 	}
 	defaults := base
-	if f.Defaults.Kind != 0 {
+	if f.Defaults.Kind != 0 && f.Defaults.Tag != "!!null" {
 		if err := decodeSite(&f.Defaults, &defaults); err != nil {
 			return nil, &configError{file: path, site: "defaults", line: f.Defaults.Line, err: err}
 		}

@@ -459,6 +459,7 @@ func TestScheduleConfig_Errors(t *testing.T) {
 		{"a list", "- a\n- b\n", []string{"my.yaml:1", "not a list"}},
 		{"sites not a list", "sites:\n  a: 1\n", []string{"my.yaml:2", "sites", "a list of sites"}},
 		{"defaults not a mapping", "defaults: 3\nsites: []\n", []string{"defaults", "crawl options"}},
+		{"empty defaults, no sites", "defaults:\nsites:\n", []string{"sites", "a list of sites"}},
 		{"no sites", "defaults:\n  every: 1h\n", []string{"sites", "no site"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -534,5 +535,14 @@ sites:
 	}
 	if runs := mustRuns(t, good); len(runs) != 1 || !ended(runs[0]) {
 		t.Errorf("good site: %d runs, want 1 ended", len(runs))
+	}
+}
+
+// TestScheduleConfig_emptyDefaults: "defaults:" with nothing under it is
+// no defaults, not an error.
+func TestScheduleConfig_emptyDefaults(t *testing.T) {
+	sites, err := parseScheduleFile("my.yaml", []byte("defaults:\nsites:\n  - {name: a, db: a.db, every: 1h, seeds: ['https://a.test/']}\n"), baseForTest())
+	if err != nil || len(sites) != 1 || sites[0].Name != "a" {
+		t.Fatalf("sites %+v, err %v; want site a", sites, err)
 	}
 }
