@@ -65,7 +65,7 @@ refused unless --force is given. --since and --site do not apply to it.`,
 	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc, wacz or sqlite")
 	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
-	fl.StringVar(&f.site, "site", "", "only records of this host")
+	fl.StringVar(&f.site, "site", "", "only records of this site (its host name as records show it, or a URL on it)")
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
 	fl.StringVar(&f.body, "body", "html", bodyFlagHelp+" (json and jsonl)")
 	fl.BoolVar(&f.force, "force", false, "sqlite: replace the file -o names if it exists")
@@ -143,7 +143,9 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	if f.format == "sqlite" {
 		return a.exportSQLite(ctx, db, f)
 	}
-	opts := store.ExportOptions{Since: since, History: f.history, Site: f.site}
+	site := siteFlag(f.site)
+	a.warnUnknownSite(ctx, db, site)
+	opts := store.ExportOptions{Since: since, History: f.history, Site: site}
 	if f.format == "warc" || f.format == "wacz" {
 		return a.exportWARC(ctx, db, opts, f)
 	}

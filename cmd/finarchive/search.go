@@ -82,7 +82,7 @@ rank for each hit.`,
 	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	fl.BoolVar(&f.jsonOut, "json", false, "print JSON")
 	fl.IntVar(&f.limit, "limit", 20, "show at most this many hits")
-	fl.StringVar(&f.site, "site", "", "only articles of this site (host name, e.g. www.example.com)")
+	fl.StringVar(&f.site, "site", "", "only articles of this site (its host name, e.g. www.example.com, or a URL on it)")
 	fl.StringVar(&f.since, "since", "", "only articles published since: a date (2024-01-02), an RFC 3339 time or an age (720h), as in export")
 	fl.StringVar(&f.color, "color", "auto", "highlight matches with colour: auto (on a terminal), always, never")
 	return cmd
@@ -115,7 +115,9 @@ func (a *app) search(ctx context.Context, f *searchFlags, args []string) error {
 		return err
 	}
 	defer db.Close()
-	hits, err := db.Search(ctx, store.SearchOptions{Query: query, Limit: f.limit, Site: f.site, Since: since})
+	site := siteFlag(f.site)
+	a.warnUnknownSite(ctx, db, site)
+	hits, err := db.Search(ctx, store.SearchOptions{Query: query, Limit: f.limit, Site: site, Since: since})
 	var qe *store.QueryError
 	if errors.As(err, &qe) {
 		return &usageError{msg: qe.Error()}
