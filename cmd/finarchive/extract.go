@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive/crawler"
@@ -85,6 +88,21 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	if int64(len(raw)) > int64(f.maxBodySize) {
 		return &errTooLarge{path: path, limit: f.maxBodySize}
 	}
+	// A page saved gzipped (page.html.gz, as archives and datasets keep
+	// them) is read as the page, within the same limit unpacked.
+	gzipped := len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b
+	if gzipped {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("extract %s: gzip: %w", path, err)
+		}
+		if raw, err = io.ReadAll(io.LimitReader(zr, int64(f.maxBodySize)+1)); err != nil {
+			return fmt.Errorf("extract %s: gzip: %w", path, err)
+		}
+		if int64(len(raw)) > int64(f.maxBodySize) {
+			return &errTooLarge{path: path + " (unpacked)", limit: f.maxBodySize}
+		}
+	}
 	if f.contentType == "" {
 		// A PDF, an image or a zip would come out as a body of garbage.
 		if kind := extract.BinaryKind(raw, ""); kind != "" {
@@ -103,7 +121,11 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	}
 	u := f.url
 	if u == "" {
-		u = fileURL(path)
+		if gzipped {
+			u = fileURL(strings.TrimSuffix(path, ".gz")) // the page's own name
+		} else {
+			u = fileURL(path)
+		}
 	}
 	var rec *extract.Record
 	err = untilDone(ctx, func() error {

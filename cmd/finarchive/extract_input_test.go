@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -51,5 +53,43 @@ func TestExtract_input(t *testing.T) {
 		if _, e, code := runCLI(t, "extract", "-q", "--content-type", "text/html", name); code != 0 {
 			t.Errorf("extract --content-type text/html %s: exit %d: %s", name, code, e)
 		}
+	}
+}
+
+// TestExtract_gzipped: a page saved gzipped (page.html.gz) is extracted as
+// the page itself, under the page's own name; the size limit counts the
+// unpacked bytes, so a small bomb is refused.
+func TestExtract_gzipped(t *testing.T) {
+	dir := t.TempDir()
+	page := []byte("<html><head><title>信用卡逾期怎么办</title></head><body><h1>信用卡逾期怎么办</h1>" +
+		"<p>信用卡逾期后应尽快还款，并与银行协商分期，避免影响个人征信记录，这是最重要的一步。</p></body></html>")
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	plain, packed, bomb := filepath.Join(dir, "a.html"), filepath.Join(dir, "b", "a.html.gz"), filepath.Join(dir, "bomb.html.gz")
+	os.Mkdir(filepath.Join(dir, "b"), 0o755)
+	for name, data := range map[string][]byte{plain: page, packed: gz(page), bomb: gz(make([]byte, 2<<20))} {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, e, code := runCLI(t, "extract", "-q", "--fetched-at", "2024-01-02T03:04:05Z", plain)
+	if code != 0 {
+		t.Fatalf("extract %s: exit %d: %s", plain, code, e)
+	}
+	got, e, code := runCLI(t, "extract", "-q", "--fetched-at", "2024-01-02T03:04:05Z", packed)
+	if code != 0 {
+		t.Fatalf("extract %s: exit %d: %s", packed, code, e)
+	}
+	// The same record, but for the URL: each is its own file.
+	if w, g := strings.Replace(want, "file://"+dir+"/a.html", "file://"+dir+"/b/a.html", 1), got; w != g {
+		t.Errorf("gzipped page's record differs:\n%s\nwant\n%s", g, w)
+	}
+	if _, e, code := runCLI(t, "extract", "-q", "--max-body-size", "1MiB", bomb); code != exitError || !strings.Contains(e, "larger than --max-body-size") {
+		t.Errorf("extract of a gzip bomb: exit %d: %s", code, e)
 	}
 }
