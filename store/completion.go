@@ -50,17 +50,16 @@ func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
 			c.FetchedAt = now
 		}
 	}
-	switch {
+	switch kind := KindOf(f.Record); {
 	case f.NotModified:
 		c.NotModified = NewFetchRow(http304, nil, f.Capture)
-	case f.Record == nil:
-	case f.Record.PageType == extract.PageBlocked:
+	case kind == KindRejected:
 		c.Rejected = true
-	case f.Record.PageType != extract.PageArticle && f.Record.PageType != "":
+	case kind == KindOther:
 		// Kept so that reextract can type it again: nothing is lost by a
 		// wrong guess.
 		c.Other = NewUnarchivedRow(c.Canonical, f)
-	default:
+	case kind == KindArticle:
 		c.Article = true
 		if len(f.Raw) > 0 {
 			body, encoding := f.Raw, ""
@@ -72,4 +71,29 @@ func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
 		}
 	}
 	return c
+}
+
+// Kind is how a back end saves an extracted record.
+type Kind int
+
+// The kinds of KindOf.
+const (
+	KindNone     Kind = iota // no record
+	KindArticle              // a page with its history (PageType article, or untyped)
+	KindOther                // list, home, search, error: kept for reextract only
+	KindRejected             // a blocked page (captcha, rate limit): the stored page stays
+)
+
+// KindOf says how rec is saved; every back end's Complete and Reextracted
+// ask it, so the rule is one.
+func KindOf(rec *extract.Record) Kind {
+	switch {
+	case rec == nil:
+		return KindNone
+	case rec.PageType == extract.PageBlocked:
+		return KindRejected
+	case rec.PageType == extract.PageArticle || rec.PageType == "":
+		return KindArticle
+	}
+	return KindOther
 }

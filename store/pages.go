@@ -140,10 +140,10 @@ func (db *DB) Reextracted(ctx context.Context, pageURL string, rec *extract.Reco
 	if db.w == nil {
 		return finarchive.SaveNone, ErrReadOnly
 	}
-	if rec.PageType == extract.PageBlocked {
+	if KindOf(rec) == KindRejected {
 		return finarchive.SaveRejected, nil
 	}
-	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+	if KindOf(rec) == KindOther {
 		return finarchive.SaveNone, nil
 	}
 	page, err := db.newPageRow(pageURL, rec, rec.FetchedAt)

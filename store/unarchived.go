@@ -80,10 +80,10 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 	if db.w == nil {
 		return finarchive.SaveNone, ErrReadOnly
 	}
-	if rec.PageType == extract.PageBlocked {
+	if KindOf(rec) == KindRejected {
 		return finarchive.SaveRejected, nil
 	}
-	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+	if KindOf(rec) == KindOther {
 		err := db.write(ctx, func(tx *wtx) error {
 			_, err := tx.ExecContext(ctx, "UPDATE unarchived SET page_type = ?, title = ? WHERE url = ?", string(rec.PageType), rec.Title, pageURL)
 			return err

@@ -196,10 +196,10 @@ func (db *DB) Reextracted(ctx context.Context, pageURL string, rec *extract.Reco
 	if db.readOnly {
 		return finarchive.SaveNone, store.ErrReadOnly
 	}
-	if rec.PageType == extract.PageBlocked {
+	if store.KindOf(rec) == store.KindRejected {
 		return finarchive.SaveRejected, nil
 	}
-	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+	if store.KindOf(rec) == store.KindOther {
 		return finarchive.SaveNone, nil
 	}
 	page, err := db.newPageRow(pageURL, rec, rec.FetchedAt)
@@ -481,10 +481,10 @@ func (db *DB) ReextractedUnarchived(ctx context.Context, pageURL string, rec *ex
 	if db.readOnly {
 		return finarchive.SaveNone, store.ErrReadOnly
 	}
-	if rec.PageType == extract.PageBlocked {
+	if store.KindOf(rec) == store.KindRejected {
 		return finarchive.SaveRejected, nil
 	}
-	if rec.PageType != extract.PageArticle && rec.PageType != "" {
+	if store.KindOf(rec) == store.KindOther {
 		err := db.write(ctx, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, "UPDATE unarchived SET page_type = $1, title = $2 WHERE url = $3", string(rec.PageType), rec.Title, pageURL)
 			return err
