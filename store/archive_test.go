@@ -12,7 +12,10 @@ import (
 // files in t.TempDir().
 func TestArchive(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Archive { return MustOpenDB(t) },
-		storetest.Reopen(func(t *testing.T, a store.Archive) store.Archive { return MustOpenPath(t, a.Path()) }),
+		storetest.Reopen(func(t *testing.T, a store.Archive, opts ...store.Option) store.Archive {
+			return MustOpenPath(t, a.Path(), opts...)
+		}),
+		storetest.FencedFrontier(),
 		storetest.ReopenReadOnly(func(t *testing.T, a store.Archive) store.Archive {
 			db, err := store.OpenReadOnly(context.Background(), a.Path())
 			if err != nil {

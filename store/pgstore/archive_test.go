@@ -17,8 +17,8 @@ func TestArchive(t *testing.T) {
 	pgtest.URL(t) // skip once, not in every subtest, without PostgreSQL
 	var mu sync.Mutex
 	urls := map[store.Archive]string{}
-	open := func(t *testing.T, u string) store.Archive {
-		db, err := pgstore.Open(context.Background(), u)
+	open := func(t *testing.T, u string, opts ...store.Option) store.Archive {
+		db, err := pgstore.Open(context.Background(), u, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,11 +29,11 @@ func TestArchive(t *testing.T) {
 		return db
 	}
 	storetest.Run(t, func(t *testing.T) store.Archive { return open(t, pgtest.NewDB(t)) },
-		storetest.Reopen(func(t *testing.T, a store.Archive) store.Archive {
+		storetest.Reopen(func(t *testing.T, a store.Archive, opts ...store.Option) store.Archive {
 			mu.Lock()
 			u := urls[a]
 			mu.Unlock()
-			return open(t, u)
+			return open(t, u, opts...)
 		}),
 		storetest.ReopenReadOnly(func(t *testing.T, a store.Archive) store.Archive {
 			mu.Lock()

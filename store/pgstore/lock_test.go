@@ -5,17 +5,16 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/internal/pgtest"
 	"github.com/finarchive/finarchive/store"
 )
 
-// The crawl lock's tests, ported from store/lock_test.go: two handles on
-// one database are two processes as far as the lock can tell.
+// The crawl lock's tests of this back end (fencing is in the shared suite,
+// store/storetest): two handles on one database are two processes as far
+// as the lock can tell.
 
 func TestLock_stale(t *testing.T) {
 	ctx := context.Background()
@@ -54,72 +53,6 @@ func TestLock_stale(t *testing.T) {
 				t.Fatalf("Lock: %v, want ErrLocked", err)
 			}
 		})
-	}
-}
-
-// TestLock_fencing: a holder paused past LockStale (a second handle whose
-// clock runs ahead takes over) fails every later write with
-// *store.LockLostError, commits nothing, and its release frees nothing of
-// the new holder's.
-func TestLock_fencing(t *testing.T) {
-	ctx := context.Background()
-	u := pgtest.NewDB(t)
-	a := openURL(t, u)
-	later := &clock{t: time.Now().Add(store.LockStale + time.Minute)}
-	b := openURL(t, u, store.WithClock(later.Now))
-	releaseA, err := a.Lock(ctx, "crawl A", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer releaseA()
-	run := startRun(t, a, store.RunSpec{Seeds: []string{"https://a.example/"}})
-	mustComplete(t, a, run, fetched("https://a.example/1.html", article("https://a.example/1.html", "一", "正文一"), time.Now()))
-	releaseB, err := b.Lock(ctx, "crawl B", false)
-	if err != nil {
-		t.Fatalf("take-over: %v", err)
-	}
-	defer releaseB()
-
-	var lost *store.LockLostError
-	for _, w := range []struct {
-		name string
-		do   func() error
-	}{
-		{"Complete", func() error {
-			_, err := a.Complete(ctx, run, fetched("https://a.example/2.html", article("https://a.example/2.html", "二", "正文二"), time.Now()))
-			return err
-		}},
-		{"Reextracted", func() error {
-			_, err := a.Reextracted(ctx, "https://a.example/1.html", article("https://a.example/1.html", "一", "正文改了"))
-			return err
-		}},
-		{"FinishRun", func() error { return a.FinishRun(ctx, run, finarchive.RunError, finarchive.RunCounts{}, "x") }},
-		{"UpdateRunCounts", func() error { return a.UpdateRunCounts(ctx, run, finarchive.RunCounts{Fetched: 9}) }},
-		{"StartRun", func() error { _, err := a.StartRun(ctx, store.RunSpec{}); return err }},
-		{"RebuildSearch", func() error { return a.RebuildSearch(ctx) }},
-	} {
-		if err := w.do(); !errors.As(err, &lost) {
-			t.Errorf("%s after the take-over: %v, want *store.LockLostError", w.name, err)
-		}
-	}
-	if lost == nil || lost.Now == nil || lost.Now.Owner != "crawl B" || !strings.Contains(lost.Error(), "crawl B") {
-		t.Errorf("LockLostError does not name the new holder: %v", lost)
-	}
-	var pages, runs int
-	if err := b.Pool().QueryRow(ctx, "SELECT (SELECT count(*) FROM pages), (SELECT count(*) FROM runs)").Scan(&pages, &runs); err != nil || pages != 1 || runs != 1 {
-		t.Errorf("pages %d, runs %d, %v; want 1, 1 (nothing A wrote after the take-over commits)", pages, runs, err)
-	}
-	if r, err := b.Run(ctx, run); err != nil || r.Status != finarchive.RunRunning || r.Fetched != 0 {
-		t.Errorf("run %+v, %v: the lost holder wrote it", r, err)
-	}
-	if err := b.FinishRun(ctx, run, finarchive.RunInterrupted, finarchive.RunCounts{}, ""); err != nil {
-		t.Errorf("new holder: %v", err)
-	}
-	if err := releaseA(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Lock(ctx, "crawl A", false); !errors.Is(err, store.ErrLocked) {
-		t.Errorf("A's release freed B's lock: Lock = %v", err)
 	}
 }
 

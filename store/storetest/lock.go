@@ -67,6 +67,86 @@ func testLock(t *testing.T, s *suite) {
 	}
 }
 
+// testLockFencing: a holder paused past LockStale (a second handle whose
+// clock runs ahead takes over) fails every later write with
+// *store.LockLostError naming the new holder and commits nothing; the new
+// holder writes as usual, and the lost holder's release frees nothing of
+// its lock.
+func testLockFencing(t *testing.T, s *suite) {
+	if s.reopen == nil {
+		t.Skip("no Reopen option: the lock needs two handles to one archive")
+	}
+	a := s.open(t)
+	later := time.Now().Add(store.LockStale + time.Minute)
+	b := s.reopen(t, a, store.WithClock(func() time.Time { return later }))
+	releaseA, err := a.Lock(ctx, "crawl A", false)
+	s.ok(t, err, "Lock")
+	defer releaseA()
+	run := s.startRun(t, a, store.RunSpec{Seeds: []string{"https://a.example/"}})
+	s.complete(t, a, run, fetched("https://a.example/1.html", article("https://a.example/1.html", "一", "正文一"), time.Now()))
+	releaseB, err := b.Lock(ctx, "crawl B", false)
+	s.ok(t, err, "take-over")
+	defer releaseB()
+
+	writes := []struct {
+		name string
+		do   func() error
+	}{
+		{"Complete", func() error {
+			_, err := a.Complete(ctx, run, fetched("https://a.example/2.html", article("https://a.example/2.html", "二", "正文二"), time.Now()))
+			return err
+		}},
+		{"Reextracted", func() error {
+			_, err := a.Reextracted(ctx, "https://a.example/1.html", article("https://a.example/1.html", "一", "正文改了"))
+			return err
+		}},
+		{"FinishRun", func() error { return a.FinishRun(ctx, run, finarchive.RunError, finarchive.RunCounts{}, "x") }},
+		{"UpdateRunCounts", func() error { return a.UpdateRunCounts(ctx, run, finarchive.RunCounts{Fetched: 9}) }},
+		{"StartRun", func() error { _, err := a.StartRun(ctx, store.RunSpec{}); return err }},
+		{"RebuildSearch", func() error { return a.RebuildSearch(ctx) }},
+	}
+	if s.fencedFrontier {
+		writes = append(writes, []struct {
+			name string
+			do   func() error
+		}{
+			{"Enqueue", func() error {
+				_, err := a.Enqueue(ctx, run, []finarchive.QueueItem{{URL: "https://a.example/3.html", Depth: 1}})
+				return err
+			}},
+			{"Claim", func() error { _, _, err := a.Claim(ctx, run, map[string]int{"a.example": 10}, time.Now()); return err }},
+			{"ResetInFlight", func() error { _, err := a.ResetInFlight(ctx, run); return err }},
+		}...)
+	}
+	var lost *store.LockLostError
+	for _, w := range writes {
+		if err := w.do(); !errors.As(err, &lost) {
+			t.Errorf("%s after the take-over: %v, want *store.LockLostError", w.name, err)
+		}
+	}
+	if lost == nil || lost.Now == nil || lost.Now.Owner != "crawl B" || !strings.Contains(lost.Error(), "crawl B") {
+		t.Errorf("LockLostError does not name the new holder: %v", lost)
+	}
+	// Nothing A tried after the take-over committed.
+	if n, err := b.Count(ctx); err != nil || n != 1 {
+		t.Errorf("pages: %d, %v; want 1", n, err)
+	}
+	if r, err := b.Run(ctx, run); err != nil || r.Status != finarchive.RunRunning || r.Fetched != 0 {
+		t.Errorf("run %+v, %v: the lost holder wrote it", r, err)
+	}
+	if runs, err := b.Runs(ctx); err != nil || len(runs) != 1 {
+		t.Errorf("runs: %d, %v; want 1", len(runs), err)
+	}
+	if rec, err := b.Get(ctx, "https://a.example/1.html"); err != nil || rec.Body != "正文一" {
+		t.Errorf("page 1: %v; want its body unchanged by the lost holder's Reextracted", err)
+	}
+	s.ok(t, b.FinishRun(ctx, run, finarchive.RunInterrupted, finarchive.RunCounts{}, ""), "the new holder's FinishRun")
+	s.ok(t, releaseA(), "the lost holder's release")
+	if _, err := a.Lock(ctx, "crawl A", false); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("A's release freed B's lock: Lock = %v", err)
+	}
+}
+
 // testReadOnly: a read-only handle reads what the archive holds and
 // refuses every write with store.ErrReadOnly, leaving the archive as it
 // was.

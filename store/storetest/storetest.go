@@ -25,12 +25,18 @@ import (
 // Option adjusts Run.
 type Option func(*suite)
 
-// Reopen gives the suite a second handle to the archive a, as another
-// process would open it (for the crawl lock). Without it the lock's
-// subtests are skipped.
-func Reopen(fn func(t *testing.T, a store.Archive) store.Archive) Option {
+// Reopen gives the suite a second handle to the archive a, opened with
+// opts, as another process would open it (for the crawl lock). Without it
+// the lock's subtests are skipped.
+func Reopen(fn func(t *testing.T, a store.Archive, opts ...store.Option) store.Archive) Option {
 	return func(s *suite) { s.reopen = fn }
 }
+
+// FencedFrontier says the back end fences the frontier's writes (Enqueue,
+// Claim, ResetInFlight) with the crawl lock too, as SQLite does: its one
+// crawling process holds the lock. (PostgreSQL's workers write the frontier
+// under leases without holding it.)
+func FencedFrontier() Option { return func(s *suite) { s.fencedFrontier = true } }
 
 // ReopenReadOnly gives the suite a read-only handle to the archive a, as
 // the commands that only read open it. Without it the read-only subtest is
@@ -40,9 +46,10 @@ func ReopenReadOnly(fn func(t *testing.T, a store.Archive) store.Archive) Option
 }
 
 type suite struct {
-	open     func(t *testing.T) store.Archive
-	reopen   func(t *testing.T, a store.Archive) store.Archive
-	readOnly func(t *testing.T, a store.Archive) store.Archive
+	open           func(t *testing.T) store.Archive
+	reopen         func(t *testing.T, a store.Archive, opts ...store.Option) store.Archive
+	readOnly       func(t *testing.T, a store.Archive) store.Archive
+	fencedFrontier bool
 }
 
 // Run runs the suite: each subtest gets a new, empty archive from open,
@@ -76,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Archive, opts ...Option) {
 		{"Claim_hosts", testClaimHosts},
 		{"CarryOver", testCarryOver},
 		{"Lock", testLock},
+		{"Lock_fencing", testLockFencing},
 		{"ReadOnly", testReadOnly},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })
