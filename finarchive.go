@@ -48,7 +48,7 @@ type Fetched struct {
 	StatusCode   int
 	NotModified  bool            // 304: nothing changes but the check time
 	Record       *extract.Record // extracted page (any type but blocked); nil when not HTML or failed
-	Raw          []byte          // raw response body as received (with Record)
+	Raw          []byte          // raw response body as received (with Record, or Gone)
 	ContentType  string
 	ETag         string
 	LastModified string

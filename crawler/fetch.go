@@ -246,6 +246,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		c.gone(status)
 		c.log.Debug("gone", "url", it.URL, "status", status)
 		f.Gone = true
+		f.Raw = resp.Body // kept as the fetch that found an archived article removed
 		res, err := c.completeRes(bg, runID, f)
 		if res == finarchive.SaveRemoved {
 			c.log.Info("archived article removed from its site", "url", it.URL, "status", status)

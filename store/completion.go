@@ -23,6 +23,10 @@ type Completion struct {
 	Rejected bool
 	// NotModified is the fetch row of a 304 (nil otherwise).
 	NotModified *FetchRow
+	// Gone is the fetch row of a 404 or 410, with its body (nil
+	// otherwise): kept if an archived article is what is gone, as the
+	// fetch that found it removed.
+	Gone *FetchRow
 }
 
 // RawRow is the raw response an article was extracted from, as the raw
@@ -53,6 +57,10 @@ func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
 	switch kind := KindOf(f.Record); {
 	case f.NotModified:
 		c.NotModified = NewFetchRow(http304, nil, f.Capture)
+	case f.Gone:
+		body, encoding := receivedBody(f)
+		c.Gone = NewFetchRow(f.StatusCode, body, f.Capture)
+		c.Gone.Body = &RawRow{Data: compress(body), ContentType: f.ContentType, Size: len(body), Encoding: encoding}
 	case kind == KindRejected:
 		c.Rejected = true
 	case kind == KindOther:
@@ -62,15 +70,20 @@ func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
 	case kind == KindArticle:
 		c.Article = true
 		if len(f.Raw) > 0 {
-			body, encoding := f.Raw, ""
-			if f.Capture != nil && f.Capture.Body != nil {
-				body, encoding = f.Capture.Body, f.Capture.ContentEncoding
-			}
+			body, encoding := receivedBody(f)
 			c.Raw = &RawRow{Data: compress(body), ContentType: f.ContentType, Size: len(body), Encoding: encoding,
 				Fetch: NewFetchRow(http200, body, f.Capture)}
 		}
 	}
 	return c
+}
+
+// receivedBody is f's body as received, and its Content-Encoding.
+func receivedBody(f *finarchive.Fetched) ([]byte, string) {
+	if f.Capture != nil && f.Capture.Body != nil {
+		return f.Capture.Body, f.Capture.ContentEncoding
+	}
+	return f.Raw, ""
 }
 
 // Kind is how a back end saves an extracted record.

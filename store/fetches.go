@@ -14,7 +14,8 @@ import (
 	"github.com/finarchive/finarchive"
 )
 
-// The statuses a fetch row holds.
+// The statuses a fetch row holds: besides these, the 404 or 410 with
+// which an archived article was found removed (see Completion.Gone).
 const (
 	http200 = 200
 	http304 = 304
@@ -27,6 +28,11 @@ type FetchRow struct {
 	Digest            string // payload digest of the body as received; "" for a 304
 	IP                string
 	Request, Response []byte // compressed head blocks; nil when not captured
+	// Body is the body of a fetch that keeps its own: the 404 or 410 page
+	// an archived article answered when it was found removed (its Fetch
+	// unset). nil for the others: a 200's body is the page's raw response
+	// (or an earlier one's), a 304 has none.
+	Body *RawRow
 }
 
 // PayloadDigest is the WARC-Payload-Digest of a body as received:
@@ -40,7 +46,7 @@ func PayloadDigest(body []byte) string {
 // payload digest, remote address, compressed heads), for either back end.
 func NewFetchRow(status int, body []byte, c *finarchive.Capture) *FetchRow {
 	fr := &FetchRow{Status: status}
-	if status == http200 {
+	if status != http304 {
 		fr.Digest = PayloadDigest(body)
 	}
 	if c != nil && c.Response != nil {
@@ -94,10 +100,27 @@ func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt st
 	return id, same, nil
 }
 
+// insertGoneFetch adds fr, the 404 or 410 that found page pageID removed,
+// with its body, to the page's fetches.
+func insertGoneFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt string, fr *FetchRow) error {
+	var run any
+	if runID != 0 {
+		run = runID
+	}
+	b := fr.Body
+	if _, err := tx.ExecContext(ctx, `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response,
+		body, body_encoding, body_size, body_type, content_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pageID, run, fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response,
+		b.Data, rawEncoding, b.Size, b.ContentType, b.Encoding); err != nil {
+		return fmt.Errorf("insert fetch of removal: %w", err)
+	}
+	return nil
+}
+
 // Fetch is one fetch of an archived page, as a WARC export writes it.
 type Fetch struct {
 	FetchedAt     time.Time
-	Status        int    // 200 or 304
+	Status        int    // 200 or 304; or the 404 or 410 with which the page was found removed
 	PayloadDigest string // "sha256:<hex>" of the body as received; "" for a 304 or when Reconstructed
 	RemoteIP      string
 	// Request and Response are the head blocks as sent and received (see

@@ -93,13 +93,20 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 			}
 		case f.Gone:
 			// An archived article that is gone keeps its record and
-			// history; it is marked removed (once: the first time).
-			res, err := tx.ExecContext(ctx, "UPDATE pages SET removed_at = ? WHERE url = ? AND removed_at IS NULL", now, f.Item.URL)
-			if err != nil {
+			// history; it is marked removed (once: the first time), and
+			// the answer that said so is kept as one of its fetches.
+			var id int64
+			err := tx.QueryRowContext(ctx, "UPDATE pages SET removed_at = ? WHERE url = ? AND removed_at IS NULL RETURNING id",
+				fmtTime(fetchedAt), f.Item.URL).Scan(&id)
+			switch {
+			case err == sql.ErrNoRows:
+			case err != nil:
 				return fmt.Errorf("mark removed: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
+			default:
 				result = finarchive.SaveRemoved
+				if err := insertGoneFetch(ctx, tx, id, runID, fmtTime(fetchedAt), c.Gone); err != nil {
+					return err
+				}
 			}
 		}
 		tx.saved(runID, result, f.NotModified)

@@ -28,10 +28,7 @@ func NewUnarchivedRow(canonical string, f *finarchive.Fetched) *UnarchivedRow {
 	if f.Record == nil || len(f.Raw) == 0 {
 		return nil
 	}
-	body, ce := f.Raw, ""
-	if f.Capture != nil && f.Capture.Body != nil {
-		body, ce = f.Capture.Body, f.Capture.ContentEncoding
-	}
+	body, ce := receivedBody(f)
 	return &UnarchivedRow{URL: canonical, PageType: string(f.Record.PageType), Title: f.Record.Title,
 		ContentType: f.ContentType, Data: compress(body), Size: len(body), ContentEncoding: ce,
 		Fetch: NewFetchRow(http200, body, f.Capture)}

@@ -82,10 +82,13 @@ func (s *Site) writeHTML(w http.ResponseWriter, page string) {
 	w.Write([]byte(page))
 }
 
-func (s *Site) notFound(w http.ResponseWriter) {
+func (s *Site) notFound(w http.ResponseWriter) { s.gone(w, http.StatusNotFound) }
+
+// gone answers status (404 or 410) with the site's error page.
+func (s *Site) gone(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	w.Write([]byte(errorPage("404 页面不存在", "您访问的页面不存在或已被删除。<a href=\"/\">返回首页</a>")))
+	w.WriteHeader(status)
+	w.Write([]byte(errorPage(fmt.Sprintf("%d 页面不存在", status), "您访问的页面不存在或已被删除。<a href=\"/\">返回首页</a>")))
 }
 
 // index parses an article id into its index.
@@ -116,6 +119,10 @@ func (s *Site) serveArticle(w http.ResponseWriter, r *http.Request, c ctx) {
 	i, ok := s.articleAt(r.URL.Path)
 	if !ok {
 		s.notFound(w)
+		return
+	}
+	if status, removed := s.removed.Load(i); removed {
+		s.gone(w, status.(int))
 		return
 	}
 	a := s.full(i, c.v)

@@ -37,6 +37,7 @@ type Stats struct {
 type Site struct {
 	opt     Options
 	version atomic.Int64
+	removed sync.Map // article index → the status (404 or 410) it now answers
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -134,6 +135,11 @@ func (s *Site) URL() string {
 // cards of every article rotate with the version, which is not a content
 // change. Version 0 is the original content.
 func (s *Site) SetVersion(v int) { s.version.Store(int64(v)) }
+
+// Remove takes article i off the site: from now on its page answers
+// status (404 or 410, with an error page) while the lists still link to
+// it, as when a site deletes an article.
+func (s *Site) Remove(i, status int) { s.removed.Store(i, status) }
 
 // Version returns the current content version.
 func (s *Site) Version() int { return int(s.version.Load()) }

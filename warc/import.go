@@ -53,6 +53,7 @@ type ImportStats struct {
 	Changed     int            `json:"changed"`
 	Unchanged   int            `json:"unchanged"`
 	NotModified int            `json:"not_modified"`
+	Removed     int            `json:"removed"` // archived articles a 404 or 410 record found removed
 	Skipped     int            `json:"skipped"`
 	SkippedBy   map[string]int `json:"skipped_by,omitempty"`
 	Corrupt     int            `json:"corrupt"` // records that could not be read, reported and skipped
@@ -384,6 +385,27 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		im.st.Revisits++
 		im.st.Responses--
 		return im.saveRevisit(ctx, canon, date, 304, "", capture)
+	case http.StatusNotFound, http.StatusGone:
+		// As in a crawl: an archived article that answers one is marked
+		// removed, and this answer is kept as its fetch; a dead link is
+		// passed over.
+		body := entity
+		if ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce != "" && ce != "identity" {
+			if decoded, err := decodeBody(entity, ce); err == nil {
+				body, capture.Body, capture.ContentEncoding = decoded, entity, ce
+			}
+		}
+		res, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: resp.StatusCode,
+			Gone: true, Raw: body, ContentType: resp.Header.Get("Content-Type"), FetchedAt: date, Capture: capture})
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStore, err)
+		}
+		if res == finarchive.SaveRemoved {
+			im.st.Removed++
+		} else {
+			im.st.skip("http-" + strconv.Itoa(resp.StatusCode))
+		}
+		return nil
 	default:
 		im.st.skip("http-" + strconv.Itoa(resp.StatusCode))
 		return nil

@@ -17,6 +17,7 @@ import (
 	"hash"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"runtime"
 	"slices"
@@ -90,6 +91,7 @@ type Stats struct {
 	Requests      int   `json:"requests"`
 	Metadata      int   `json:"metadata"`
 	Reconstructed int   `json:"reconstructed"` // responses with a synthesised head
+	Removals      int   `json:"removals"`      // responses that are the 404 or 410 that found an article removed (in Responses)
 	Missing       int   `json:"missing"`       // fetches with neither a body nor an earlier payload to refer to (logged)
 	Bytes         int64 `json:"bytes"`
 }
@@ -446,6 +448,7 @@ func (ww *writer) flush(p *part) error {
 	st.Requests += p.st.Requests
 	st.Metadata += p.st.Metadata
 	st.Reconstructed += p.st.Reconstructed
+	st.Removals += p.st.Removals
 	st.Missing += p.st.Missing
 	for _, pl := range p.pages {
 		if ww.hook != nil {
@@ -706,6 +709,14 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 				head = []byte("HTTP/1.1 304 Not Modified\r\n\r\n")
 				h.capture = "synthesised: status line only"
 			}
+		case f.Status != 200:
+			// The 404 or 410 that found the page removed: a response
+			// record of what the site answered then.
+			body = f.Body
+			if head == nil {
+				head = []byte(fmt.Sprintf("HTTP/1.1 %d %s\r\n\r\n", f.Status, http.StatusText(f.Status)))
+				h.capture = "synthesised: status line only"
+			}
 		case f.Body == nil:
 			r, ok := byDigest[f.PayloadDigest]
 			if !ok || f.PayloadDigest == "" {
@@ -761,9 +772,13 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 			}
 		}
 		e.record(typ, f.FetchedAt, &h, head, body, entry)
-		if typ == gowarc.Revisit {
+		switch {
+		case typ == gowarc.Revisit:
 			st.Revisits++
-		} else {
+		case f.Status != 200:
+			st.Responses++
+			st.Removals++ // not what a revisit refers to, nor the record's source
+		default:
 			st.Responses++
 			last = ref{id: respID, date: f.FetchedAt}
 			byDigest[h.payloadDigest] = last

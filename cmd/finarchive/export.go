@@ -63,7 +63,7 @@ refused unless --force is given. --since and --site do not apply to it.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc, wacz or sqlite")
-	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output")
+	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output (- = standard output)")
 	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
 	fl.StringVar(&f.site, "site", "", "only records of this site (its host name as records show it, or a URL on it)")
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
@@ -96,11 +96,14 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func (a *app) export(ctx context.Context, f *exportFlags) error {
+	if f.out == "-" { // standard output, as for most Unix tools
+		f.out = ""
+	}
 	switch f.format {
 	case "json", "jsonl", "warc":
 	case "wacz":
 		if f.out == "" {
-			return &usageError{msg: "--format wacz needs -o FILE"}
+			return &usageError{msg: "--format wacz needs -o FILE (a zip file is not written to standard output)"}
 		}
 	case "sqlite":
 		if err := checkSQLiteExport(f); err != nil {
@@ -305,6 +308,6 @@ func (a *app) exportWARC(ctx context.Context, db store.Archive, opts store.Expor
 		return err
 	}
 	a.log.Info("exported", "format", f.format, "file", f.out, "pages", st.Pages, "responses", st.Responses,
-		"revisits", st.Revisits, "requests", st.Requests, "metadata", st.Metadata, "reconstructed", st.Reconstructed)
+		"revisits", st.Revisits, "requests", st.Requests, "metadata", st.Metadata, "reconstructed", st.Reconstructed, "removals", st.Removals)
 	return nil
 }

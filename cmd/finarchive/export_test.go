@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -54,5 +55,38 @@ func TestExport_fileMode(t *testing.T) {
 				t.Errorf("temporary files left: %v", left)
 			}
 		})
+	}
+}
+
+// TestExport_dashIsStdout: -o - writes to standard output (it made a file
+// named "-"), for the formats that can stream; wacz and sqlite, which need
+// a file, say so.
+func TestExport_dashIsStdout(t *testing.T) {
+	db := mustSearchArchive(t)
+	t.Chdir(t.TempDir())
+	want, _, code := runCLI(t, "export", "--db", db, "--format", "jsonl")
+	if code != 0 || want == "" {
+		t.Fatalf("export to stdout: exit %d, %d bytes", code, len(want))
+	}
+	for _, format := range []string{"jsonl", "json", "warc"} {
+		out, e, code := runCLI(t, "export", "--db", db, "--format", format, "-o", "-")
+		if code != 0 {
+			t.Fatalf("%s -o -: exit %d: %s", format, code, e)
+		}
+		if out == "" {
+			t.Errorf("%s -o -: nothing on standard output", format)
+		}
+		if format == "jsonl" && out != want {
+			t.Errorf("jsonl -o - differs from no -o")
+		}
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`a file named "-" was written`)
+	}
+	for _, format := range []string{"wacz", "sqlite"} {
+		_, e, code := runCLI(t, "export", "--db", db, "--format", format, "-o", "-")
+		if code != 2 || !strings.Contains(e, "needs -o FILE") {
+			t.Errorf("%s -o -: exit %d, %q; want a usage error saying it needs a file", format, code, e)
+		}
 	}
 }

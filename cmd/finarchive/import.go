@@ -69,8 +69,8 @@ func (a *app) importWARC(ctx context.Context, f *importFlags, file string) error
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(a.stdout, string(b))
 	} else {
-		fmt.Fprintf(a.stdout, "imported %s as run %d: %d records, %d responses, %d revisits: %d new, %d changed, %d unchanged, %d not modified, %d skipped, %d corrupt\n",
-			file, runID, st.Records, st.Responses, st.Revisits, st.New, st.Changed, st.Unchanged, st.NotModified, st.Skipped, st.Corrupt)
+		fmt.Fprintf(a.stdout, "imported %s as run %d: %d records, %d responses, %d revisits: %d new, %d changed, %d unchanged, %d not modified, %d removed, %d skipped, %d corrupt\n",
+			file, runID, st.Records, st.Responses, st.Revisits, st.New, st.Changed, st.Unchanged, st.NotModified, st.Removed, st.Skipped, st.Corrupt)
 		reasons := make([]string, 0, len(st.SkippedBy))
 		for r := range st.SkippedBy {
 			reasons = append(reasons, r)

@@ -52,7 +52,8 @@ func fetchCounts(t testing.TB, db string) (responses, revisits int) {
 }
 
 // crawlThrice crawls a test site, crawls it again (304s and identical
-// bodies), changes it and crawls a third time (changed pages).
+// bodies), changes it, takes two articles off it (a 404 and a 410) and
+// crawls a third time (changed pages, removed articles).
 func crawlThrice(t *testing.T, db string) (*testsite.Site, string) {
 	t.Helper()
 	site, base := MustStartSite(t, testsite.Options{Articles: 24})
@@ -60,12 +61,31 @@ func crawlThrice(t *testing.T, db string) (*testsite.Site, string) {
 	for i := range 3 {
 		if i == 2 {
 			site.SetVersion(1)
+			site.Remove(3, 404)
+			site.Remove(5, 410)
 		}
 		if _, e, code := runCLI(t, crawl...); code != 0 && code != exitPartial {
 			t.Fatalf("crawl %d: exit %d: %s", i+1, code, e)
 		}
 	}
 	return site, base
+}
+
+// removals counts the fetches that found an article removed (404, 410),
+// each of a page marked removed at its time.
+func removals(t testing.TB, db string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM fetches f JOIN pages p ON p.id = f.page_id
+		WHERE f.status IN (404, 410) AND f.body IS NOT NULL AND p.removed_at = f.fetched_at`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // warcioRecord is a line of testdata/warcio-check.mjs.
@@ -93,6 +113,9 @@ func TestExport_WARC(t *testing.T) {
 	wantResp, wantRev := fetchCounts(t, db)
 	if wantRev == 0 || wantResp == 0 {
 		t.Fatalf("archive has %d body fetches and %d revisits; the test needs both", wantResp, wantRev)
+	}
+	if got := removals(t, db); got != 2 {
+		t.Fatalf("archive has %d removal fetches (404, 410) of removed articles, want 2", got)
 	}
 	warcPath := filepath.Join(dir, "a.warc.gz")
 	waczPath := filepath.Join(dir, "a.wacz")
@@ -222,6 +245,9 @@ func TestExport_WARC(t *testing.T) {
 			}
 			if r1, r2 := fetchCounts(t, db2); r1 != wantResp || r2 != wantRev {
 				t.Errorf("imported archive has %d body fetches and %d revisits, want %d and %d", r1, r2, wantResp, wantRev)
+			}
+			if st.Removed != 2 || removals(t, db2) != 2 {
+				t.Errorf("import found %d articles removed, and the archive keeps %d removal fetches; want 2 and 2", st.Removed, removals(t, db2))
 			}
 		})
 	}

@@ -116,7 +116,6 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		}
 		page.etag, page.lastModified, page.raw = f.ETag, f.LastModified, c.Raw
 	}
-	now := ts(db.now())
 
 	var result finarchive.SaveResult
 	err = db.write(ctx, func(tx pgx.Tx) error {
@@ -146,8 +145,16 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 			queueUnarchived(b, other, runID, fetchedAt)
 		case f.Gone:
 			// An archived article that is gone keeps its record and
-			// history; it is marked removed (once: the first time).
-			b.Queue("UPDATE pages SET removed_at = $1 WHERE url = $2 AND removed_at IS NULL", now, f.Item.URL).
+			// history; it is marked removed (once: the first time), and
+			// the answer that said so is kept as one of its fetches.
+			fr := c.Gone
+			b.Queue(`WITH p AS (UPDATE pages SET removed_at = $1 WHERE url = $2 AND removed_at IS NULL RETURNING id)
+				INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response,
+					body, body_encoding, body_size, body_type, content_encoding)
+				SELECT id, $3::bigint, $1::timestamptz, $4::integer, $5::text, $6::text, $7::bytea, $8::bytea,
+					$9::bytea, $10::text, $11::bigint, $12::text, $13::text FROM p`,
+				fetchedAt, f.Item.URL, nullRun(runID), fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response,
+				fr.Body.Data, store.RawEncoding, int64(fr.Body.Size), fr.Body.ContentType, fr.Body.Encoding).
 				Exec(func(ct pgconn.CommandTag) error {
 					if ct.RowsAffected() > 0 {
 						result = finarchive.SaveRemoved

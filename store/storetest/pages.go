@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -159,19 +160,40 @@ func testRemoved(t *testing.T, s *suite) {
 	const u = "https://a.example/a.html"
 	run := s.startRun(t, a, store.RunSpec{})
 	s.complete(t, a, run, fetched(u, article(u, "标题", "正文"), t0))
-	gone := &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 404, Gone: true, FetchedAt: t0.Add(time.Hour)}
+	goneBody := []byte("<html><body>页面不存在</body></html>")
+	gone := &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 404, Gone: true, FetchedAt: t0.Add(time.Hour),
+		Raw: goneBody, ContentType: "text/html; charset=utf-8",
+		Capture: &finarchive.Capture{Request: []byte("GET /a.html HTTP/1.1\r\nHost: a.example\r\n\r\n"),
+			Response: []byte("HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"), RemoteIP: "192.0.2.7"}}
 	if got := s.complete(t, a, run, gone); got != finarchive.SaveRemoved {
 		t.Fatalf("404 for an archived article: %q, want removed", got)
 	}
-	if got := s.complete(t, a, run, gone); got != finarchive.SaveNone {
+	later := *gone
+	later.FetchedAt = t0.Add(90 * time.Minute)
+	if got := s.complete(t, a, run, &later); got != finarchive.SaveNone {
 		t.Errorf("second 404: %q, want none (already removed)", got)
+	}
+	// The answer that found it removed is one of its fetches (a WARC
+	// export writes it as a response record); the second is not kept.
+	var fetches []store.Fetch
+	s.ok(t, a.ExportFetches(context.Background(), store.ExportOptions{}, func(_ *store.ExportRecord, fs []store.Fetch) error {
+		fetches = append(fetches, fs...)
+		return nil
+	}), "ExportFetches")
+	if len(fetches) != 2 {
+		t.Fatalf("fetches = %+v; want the 200 and the 404", fetches)
+	}
+	if f := fetches[1]; f.Status != 404 || !f.FetchedAt.Equal(gone.FetchedAt) || string(f.Body) != string(goneBody) ||
+		f.PayloadDigest != store.PayloadDigest(goneBody) || string(f.Response) != string(gone.Capture.Response) ||
+		string(f.Request) != string(gone.Capture.Request) || f.RemoteIP != "192.0.2.7" || f.ContentType != gone.ContentType {
+		t.Errorf("removal fetch = %+v; want the 404 as received", f)
 	}
 	if got := s.complete(t, a, run, &finarchive.Fetched{Item: finarchive.QueueItem{URL: "https://a.example/never"}, StatusCode: 410, Gone: true}); got != finarchive.SaveNone {
 		t.Errorf("410 for a page never archived: %q, want none", got)
 	}
 	info := s.info(t, a, u)
-	if info.RemovedAt.IsZero() || info.Revisions != 1 {
-		t.Fatalf("Info = %+v; want removed_at set and the revision kept", info)
+	if !info.RemovedAt.Equal(gone.FetchedAt) || info.Revisions != 1 {
+		t.Fatalf("Info = %+v; want removed_at at the 404's fetch (%v) and the revision kept", info, gone.FetchedAt)
 	}
 	exported := s.export(t, a, store.ExportOptions{})
 	if len(exported) != 1 || exported[0].RemovedAt == nil || !exported[0].RemovedAt.Equal(info.RemovedAt) || exported[0].Title != "标题" {
