@@ -237,24 +237,42 @@ func (im *importer) stream(ctx context.Context, r io.Reader, name string) error 
 // errStore marks a store failure, which stops an import.
 var errStore = errors.New("store")
 
-// member imports the one record of a gzip member and reads the member to
-// its end (which checks its CRC).
+// member imports the record of a gzip member (the standard's one record
+// per member) or, in a WARC gzipped whole, its records one after the other,
+// and reads the member to its end (which checks its CRC). A record after the
+// first that cannot be imported is reported and skipped as in a plain WARC.
 func (im *importer) member(ctx context.Context, zr *gzip.Reader, un gowarc.Unmarshaler, where string) error {
 	tee := &headTee{r: zr}
 	rb := bufio.NewReader(tee)
-	rec, _, validation, err := un.Unmarshal(rb)
-	if err != nil {
-		return err
+	for n := 1; ; n++ {
+		at := where
+		if n > 1 {
+			if _, err := rb.Peek(1); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("after the record: %w", err)
+			}
+			at = fmt.Sprintf("%s, its record %d", where, n)
+			ahead, _ := rb.Peek(rb.Buffered())
+			tee.buf = append(tee.buf[:0], ahead...)
+		}
+		rec, _, validation, err := un.Unmarshal(rb)
+		if n > 1 && err == io.EOF {
+			return nil // only the blank lines that end the last record
+		}
+		if err != nil {
+			return err
+		}
+		im.st.Records++
+		err = im.record(ctx, rec, validation, rawTarget(tee.buf), at)
+		rec.Close()
+		if err != nil {
+			if n == 1 || errors.Is(err, context.Canceled) || errors.Is(err, errStore) {
+				return err
+			}
+			im.st.corrupt(im.log, at, err)
+		}
 	}
-	defer rec.Close()
-	im.st.Records++
-	if err := im.record(ctx, rec, validation, rawTarget(tee.buf), where); err != nil {
-		return err
-	}
-	if _, err := io.Copy(io.Discard, rb); err != nil {
-		return fmt.Errorf("after the record: %w", err)
-	}
-	return nil
 }
 
 // resync skips to the next gzip header (1f 8b 08) after the current byte;

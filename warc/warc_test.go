@@ -420,3 +420,60 @@ func strictReader(t *testing.T, b []byte) *gowarc.WarcFileReader {
 	}
 	return r
 }
+
+// TestImport_WholeGzippedWARC: a WARC gzipped whole (gzip crawl.warc: all
+// its records in one gzip member) is imported record by record, as a plain
+// one is, a record with a bad digest among them reported and skipped (only
+// the first record, the warcinfo, was read).
+func TestImport_WholeGzippedWARC(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, run := openWithRun(t, filepath.Join(dir, "a.db"))
+	titles := []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"}
+	for i, title := range titles {
+		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
+		raw := page(title, title+"的办理流程")
+		rec, err := extract.ExtractBytes(raw, "text/html", u, extract.Options{FetchedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Complete(ctx, run, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 200,
+			Record: rec, Raw: raw, ContentType: "text/html", FetchedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	zr, err := gzip.NewReader(&buf) // every member, one after the other
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break the block digest of the third article's response.
+	resp := 0
+	for i := 0; i < 3; i++ {
+		resp += bytes.Index(plain[resp:], []byte("WARC-Type: response")) + 1
+	}
+	d := resp + bytes.Index(plain[resp:], []byte("WARC-Block-Digest: sha256:")) + len("WARC-Block-Digest: sha256:")
+	plain[d] ^= 1
+	var whole bytes.Buffer
+	zw := gzip.NewWriter(&whole)
+	zw.Write(plain)
+	zw.Close()
+	db2, st := importFile(t, filepath.Join(dir, "whole.warc.gz"), whole.Bytes())
+	if st.New != 3 || st.Corrupt != 1 {
+		t.Errorf("import of a WARC gzipped whole: %+v; want 3 new, 1 corrupt", st)
+	}
+	for i := range titles {
+		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
+		if _, err := db2.Get(ctx, u); (err == nil) != (i != 2) {
+			t.Errorf("%s: imported %v", u, err == nil)
+		}
+	}
+}
