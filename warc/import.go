@@ -389,6 +389,14 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	if err != nil {
 		return fmt.Errorf("http response: %w", err)
 	}
+	if why := h.Get(gowarc.WarcTruncated); why != "" && resp.StatusCode == http.StatusOK {
+		// Its writer kept only the start of the payload (a size or time
+		// limit): half an article is not archived as the article, nor
+		// lets it replace a whole one stored.
+		im.log.Warn("import: response truncated by its writer, skipped", "at", where, "url", target, "truncated", why)
+		im.st.skip("truncated")
+		return nil
+	}
 	entity, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("http body: %w", err)

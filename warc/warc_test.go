@@ -6,7 +6,10 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"context"
+	"crypto/sha1"
 	"database/sql"
+	"encoding/base32"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -475,5 +478,59 @@ func TestImport_WholeGzippedWARC(t *testing.T) {
 		if _, err := db2.Get(ctx, u); (err == nil) != (i != 2) {
 			t.Errorf("%s: imported %v", u, err == nil)
 		}
+	}
+}
+
+// warc10Record is a WARC/1.0 record as wget writes one (its target URI in
+// <>), with extra header fields.
+func warc10Record(typ, uri string, block []byte, extra ...string) []byte {
+	sum := sha1.Sum(block)
+	var b bytes.Buffer
+	b.WriteString("WARC/1.0\r\nWARC-Type: " + typ + "\r\nWARC-Record-ID: <urn:uuid:" + fmt.Sprintf("%x", sum[:8]) + "-0000-4000-8000-000000000000>\r\n")
+	b.WriteString("WARC-Date: 2026-11-05T08:00:00Z\r\nWARC-Target-URI: <" + uri + ">\r\n")
+	b.WriteString("WARC-Block-Digest: sha1:" + base32.StdEncoding.EncodeToString(sum[:]) + "\r\n")
+	for _, f := range extra {
+		b.WriteString(f + "\r\n")
+	}
+	fmt.Fprintf(&b, "Content-Type: application/http;msgtype=response\r\nContent-Length: %d\r\n\r\n", len(block))
+	b.Write(block)
+	b.WriteString("\r\n\r\n")
+	return b.Bytes()
+}
+
+// TestImport_Truncated: a response its writer marked WARC-Truncated (a
+// size or time limit: Heritrix, Browsertrix) holds only the start of the
+// page; it is skipped as truncated, whether its HTTP header gives the
+// whole length or not, and never replaces the whole page imported before
+// it. A whole response beside it is imported.
+func TestImport_Truncated(t *testing.T) {
+	ctx := context.Background()
+	whole := page("信用卡逾期怎么办", "逾期后的办理流程")
+	http := func(body []byte, length bool) []byte {
+		h := "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+		if length {
+			h += fmt.Sprintf("Content-Length: %d\r\n", len(whole))
+		}
+		return append([]byte(h+"\r\n"), body...)
+	}
+	half := whole[:len(whole)*2/3]
+	var b []byte
+	b = append(b, warc10Record("response", pageURL, http(whole, true))...)
+	b = append(b, warc10Record("response", pageURL, http(half, false), "WARC-Truncated: time")...)
+	b = append(b, warc10Record("response", pageURL, http(half, true), "WARC-Truncated: length")...)
+	b = append(b, warc10Record("response", "https://www.example.com/zixun/2.html", http(half, false), "WARC-Truncated: length")...)
+	db, st := importFile(t, filepath.Join(t.TempDir(), "t.warc"), b)
+	if st.New != 1 || st.Changed != 0 || st.SkippedBy["truncated"] != 3 || st.Corrupt != 0 {
+		t.Errorf("import: %+v; want 1 new, 3 skipped as truncated", st)
+	}
+	got, err := db.Get(ctx, pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := extract.ExtractBytes(whole, "text/html", pageURL, extract.Options{}); got.Body != want.Body {
+		t.Errorf("stored body %q; want the whole page's %q", got.Body, want.Body)
+	}
+	if _, err := db.Get(ctx, "https://www.example.com/zixun/2.html"); err == nil {
+		t.Error("a truncated page was archived")
 	}
 }
