@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -180,8 +181,12 @@ func (d Duration) String() string {
 func ParseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil {
-			return Duration(time.Duration(n) * 24 * time.Hour), nil
+		if n, err := strconv.ParseInt(days, 10, 64); err == nil {
+			const day = int64(24 * time.Hour)
+			if n > math.MaxInt64/day || n < math.MinInt64/day {
+				return 0, fmt.Errorf("bad duration %q: out of range (at most %dd)", s, math.MaxInt64/day)
+			}
+			return Duration(n * day), nil
 		}
 	}
 	d, err := time.ParseDuration(s)

@@ -88,3 +88,19 @@ func TestConfig_Validate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "7d": 7 * 24 * time.Hour, " 1h30m ": 90 * time.Minute,
+		"-2d": -48 * time.Hour, "106751d": 106751 * 24 * time.Hour} {
+		if got, err := ParseDuration(in); err != nil || time.Duration(got) != want {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	// Days past time.Duration's range are an error, not a value wrapped
+	// around (300000d read as about 86,000 days, 999999d as a negative).
+	for _, in := range []string{"106752d", "300000d", "999999d", "-999999d", "99999999999999999999d", "d", "1.5d", "7 d"} {
+		if got, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %s, want an error", in, got)
+		}
+	}
+}
