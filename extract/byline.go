@@ -15,6 +15,14 @@ import (
 // One name alone is left out: （完）, （待续） and the like look the same.
 var reNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3}(?:\s+\p{Han}{2,3})+)\s*[）)]\s*$`)
 
+// reOneNameSignoff is a sign-off of one name: （张巨峰）. It counts only
+// when the name looks like a person's (personName), which （完） and
+// （待续） do not.
+var reOneNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3})\s*[）)]\s*$`)
+
+// reNameOutlet is a byline of a name and its publication: 石佳/中国青年报.
+var reNameOutlet = regexp.MustCompile(`^(\p{Han}{2,3})\s*/\s*(\p{Han}{2,10}(?:报|网|社|台|刊|新闻|杂志|周刊))$`)
+
 // reReporterSignoff is a reporter's sign-off closing the text: （记者 胡晓蓉）,
 // (信报记者 蔡雪婧), （本报记者 王某 通讯员 李某）.
 var reReporterSignoff = regexp.MustCompile(`[（(]\s*\p{Han}{0,6}记者\s*(\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)((?:\s+(?:通讯员|实习生)\s*\p{Han}{2,4}(?:\s+\p{Han}{2,4})*)*)\s*[）)]\s*$`)
@@ -45,13 +53,30 @@ func labelValue(s string) string {
 	// and a dateline).
 	if f := strings.Fields(s); len(f) > 1 {
 		k := 1
-		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") {
+		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") && !bylineFiller[f[k]] {
 			k++
 		}
 		s = strings.Join(f[:k], " ")
 	}
+	if bylineFiller[s] {
+		return ""
+	}
+	// An editor's staff code glued to the name: 化成雨_NBJ.
+	if m := reStaffCode.FindStringSubmatchIndex(s); m != nil {
+		s = s[:m[2]]
+	}
 	return strings.TrimSuffix(s, "报道")
 }
+
+// reStaffCode is a staff code after a Han name (化成雨_NBJ, 杨倩_NF).
+var reStaffCode = regexp.MustCompile(`\p{Han}(_[A-Z0-9]{1,6})$`)
+
+// bylineFiller are the words a byline's names run into that are no name:
+// the buttons beside it (来源：新京报 举报) and what the writer did
+// (记者陈智 整合).
+var bylineFiller = map[string]bool{"举报": true, "参与互动": true, "打印": true, "纠错": true, "收藏": true, "分享": true,
+	"关注": true, "订阅": true, "评论": true, "我要评论": true, "复制链接": true, "整合": true, "整理": true, "编译": true,
+	"综合": true, "摄": true, "发自": true}
 
 func (x *extractor) authorSource() {
 	a := x.a
@@ -79,7 +104,7 @@ func (x *extractor) authorSource() {
 				}
 				if j := strings.Index(s, lab); j >= 0 {
 					rest := s[j+len(lab):]
-					if (lab == "记者" || lab == "通讯员" || lab == "实习生") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "）", ")", "：")) {
+					if (lab == "记者" || lab == "通讯员" || lab == "实习生") && (l.runes > 60 || j > 0 && !isSpaceByteEnd(s[:j]) && !hasAnyPrefix(s[j-3:], "报", "社", "网", "台", "闻", "）", "（", "：") && !strings.HasSuffix(s[:j], ")") && !strings.HasSuffix(s[:j], "(")) {
 						continue
 					}
 					if lab != "记者" && lab != "通讯员" && lab != "实习生" && lab != "文/" && lab != "文 /" {
@@ -95,10 +120,20 @@ func (x *extractor) authorSource() {
 				for _, lab := range []string{"来源", "出处", "稿源"} {
 					if j := strings.Index(s, lab); j >= 0 {
 						r := strings.TrimLeft(s[j+len(lab):], " ")
-						if hasAnyPrefix(r, ":", "：") {
+						if hasAnyPrefix(r, ":", "：") && !strings.Contains(r, "版权") && !strings.Contains(r, "转载") {
+							// (来源：东方IC 版权作品 请勿转载 is a photo's credit.)
 							source = labelValue(r)
 							break
 						}
+					}
+				}
+			}
+			if author == "" && l.runes <= 20 {
+				// A name and its paper: 石佳/中国青年报.
+				if m := reNameOutlet.FindStringSubmatch(strings.TrimSpace(s)); m != nil && personName(m[1]) {
+					author = m[1]
+					if source == "" {
+						source = m[2]
 					}
 				}
 			}
@@ -131,19 +166,24 @@ func (x *extractor) authorSource() {
 				author = strings.Join(names, " ")
 			} else if m := reNameSignoff.FindStringSubmatch(lines[i]); m != nil {
 				author = strings.Join(strings.Fields(m[1]), " ")
+			} else if m := reOneNameSignoff.FindStringSubmatch(lines[i]); m != nil && personName(m[1]) {
+				author = m[1]
 			}
 		}
 	}
 	if author == "" {
 		author = ldAuthor(a.ldObjs())
+		if x.siteAuthor(author) {
+			author = ""
+		}
 	}
 	if author == "" {
 		author = collapse(a.meta["author"])
 		if author == "" {
 			author = collapse(a.meta["article:author"])
 		}
-		if strings.Contains(author, "://") || siteList(author) {
-			author = ""
+		if strings.Contains(author, "://") || siteList(author) || x.siteAuthor(author) || strings.Contains(author, " Team") {
+			author = "" // (Discuz! Team and Comsenz UI Team: the template's makers)
 		}
 	}
 	// A byline of the name alone opening the text (an essay's or column's
@@ -159,8 +199,31 @@ func (x *extractor) authorSource() {
 	if author == "" {
 		author = editor
 	}
+	if !strings.ContainsFunc(author, unicode.IsLetter) {
+		author = "" // a user id (104363), a bare mark
+	}
 	x.rec.Author = author
 	x.rec.Source = source
+}
+
+// siteAuthor reports an author that is the site's name, as a meta author
+// often is: its og:site_name, or the start of a part of the <title> after
+// the first (网易 of "…_网易财经").
+func (x *extractor) siteAuthor(s string) bool {
+	n := normTitle(s)
+	if n == "" {
+		return false
+	}
+	if normTitle(x.a.meta["og:site_name"]) == n {
+		return true
+	}
+	parts := titleParts(x.a.title)
+	for _, p := range parts[1:] {
+		if strings.HasPrefix(normTitle(p), n) {
+			return true
+		}
+	}
+	return false
 }
 
 // commonSurnames are the hundred or so most common Chinese surnames (over

@@ -540,12 +540,26 @@ func (n *zhNewsCounts) add(tr zhNewsTruth, title, body string, published *time.T
 func scoreZhNews(cases []*devCase) ([]devRow, []string) {
 	var ours, ref zhNewsCounts
 	var misses []string
+	var bylines, authorOK, sourceOK int // of articles: the set labels author and source but does not score them yet
 	for _, c := range cases {
 		tr := c.truthZhNews
 		var lines []string
 		ours.add(tr, c.rec.Title, c.rec.Body, c.rec.Published, zhNewsType(c.rec.PageType), func(f string, a ...any) {
 			lines = append(lines, fmt.Sprintf(f, a...))
 		})
+		if tr.PageType == "article" {
+			bylines++
+			if ta := deref(tr.Author); c.rec.Author == ta {
+				authorOK++
+			} else {
+				lines = append(lines, fmt.Sprintf("author: truth %q, ours %q", ta, c.rec.Author))
+			}
+			if ts := deref(tr.Source); c.rec.Source == ts {
+				sourceOK++
+			} else {
+				lines = append(lines, fmt.Sprintf("source: truth %q, ours %q", ts, c.rec.Source))
+			}
+		}
 		ref.add(tr, c.refTitle, c.refText, c.naive, "", func(string, ...any) {})
 		if len(lines) > 0 {
 			misses = append(misses, fmt.Sprintf("%s (%s): %s", c.id, oursLine(c.rec), strings.Join(lines, "; ")))
@@ -560,7 +574,17 @@ func scoreZhNews(cases []*devCase) ([]devRow, []string) {
 		{"without_fp_rate (lower is better)", ratio(ours.withoutHit, ours.without), ratio(ref.withoutHit, ref.without), "≤ 0.05"},
 		{"pages_no_without", ratio(ours.noWith, ours.articles), ratio(ref.noWith, ref.articles), "—"},
 		{"page_type_acc", ratio(ours.typeOK, ours.pages), "—", "≥ 0.98"},
+		{"author_exact (informal: not scored by the set)", ratio(authorOK, bylines), "—", "—"},
+		{"source_exact (informal: not scored by the set)", ratio(sourceOK, bylines), "—", "—"},
 	}, misses
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // --- zyte-dev ---------------------------------------------------------------
