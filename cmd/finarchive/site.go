@@ -6,14 +6,29 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
 )
 
 // siteFlag turns a --site value into the name the archive keeps a site
-// under: a URL gives its host, and host names are case-insensitive.
-// ("https://WWW.Example.com/zixun/" is www.example.com.)
+// under: a URL gives its host, and a host is written as a crawl keeps it
+// (crawler.Normalize: lower case, an IDN as punycode, a default port
+// dropped). ("https://WWW.Example.com/zixun/" is www.example.com, 例子.测试
+// is xn--fsqu00a.xn--0zwm56d.)
 func siteFlag(s string) string {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	raw := s
+	if !strings.Contains(s, "://") {
+		raw = "http://" + s
+	}
+	if canon, err := crawler.Normalize(raw); err == nil {
+		if u, err := url.Parse(canon); err == nil && u.Host != "" {
+			return strings.TrimSuffix(u.Host, ".")
+		}
+	}
 	if strings.Contains(s, "://") {
 		if u, err := url.Parse(s); err == nil && u.Host != "" {
 			s = u.Host

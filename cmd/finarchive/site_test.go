@@ -39,3 +39,28 @@ func TestSiteFlag(t *testing.T) {
 		t.Errorf("search --site no-such.example: no warning: %q", e)
 	}
 }
+
+// TestSiteFlag_Forms: a --site value is the host as a crawl keeps it,
+// whichever way it is written: an IDN in Unicode (as a browser shows it)
+// is its punycode, a URL's default port is dropped, a path is not part of
+// it.
+func TestSiteFlag_Forms(t *testing.T) {
+	for in, want := range map[string]string{
+		"www.example.com":                "www.example.com",
+		"WWW.Example.COM.":               "www.example.com",
+		"https://WWW.Example.com/zixun/": "www.example.com",
+		"www.example.com/zixun/":         "www.example.com",
+		"例子.测试":                          "xn--fsqu00a.xn--0zwm56d",
+		"http://例子.测试/a/1.html":          "xn--fsqu00a.xn--0zwm56d",
+		"xn--fsqu00a.xn--0zwm56d":        "xn--fsqu00a.xn--0zwm56d",
+		"http://example.test:80/x":       "example.test",
+		"https://example.test:443/":      "example.test",
+		"example.test:8080":              "example.test:8080",
+		"127.0.0.1:18001":                "127.0.0.1:18001",
+		" 127.0.0.1:18001/ ":             "127.0.0.1:18001",
+	} {
+		if got := siteFlag(in); got != want {
+			t.Errorf("siteFlag(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
