@@ -285,7 +285,7 @@ func NewScope(hosts []string, include, exclude []string, maxPerPattern int, now 
 	s := &Scope{hosts: map[string]bool{}, maxQueryLen: 256, maxPerPattern: maxPerPattern,
 		patterns: map[string]map[string]struct{}{}, yearMin: 1990, yearMax: now.Year() + 1}
 	for _, h := range hosts {
-		s.hosts[strings.ToLower(h)] = true
+		s.hosts[scopeHost(h)] = true
 	}
 	for _, p := range include {
 		re, err := regexp.Compile(p)
@@ -302,6 +302,23 @@ func NewScope(hosts []string, include, exclude []string, maxPerPattern int, now 
 		s.exclude = append(s.exclude, re)
 	}
 	return s, nil
+}
+
+// scopeHost is a host given to the scope (--host, a config's hosts) as
+// canonical URLs have it: lower case, an IDN as punycode (例子.测试 is
+// xn--fsqu00a.xn--0zwm56d), http's default port dropped; a URL stands for
+// its host. What is no host is only lower-cased.
+func scopeHost(h string) string {
+	raw := strings.TrimSpace(h)
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw + "/"
+	}
+	if n, err := Normalize(raw); err == nil {
+		if u, err := url.Parse(n); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return strings.ToLower(h)
 }
 
 // InHost reports whether the URL's host is in scope. Canonical URLs have

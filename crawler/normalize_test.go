@@ -256,3 +256,29 @@ func BenchmarkNormalize(b *testing.B) {
 		}
 	}
 }
+
+// TestScope_HostForms: a host given to the scope (--host) is matched as
+// canonical URLs write hosts, whichever way it was written: an IDN in
+// Unicode (its links are punycode once normalized), any case, a URL on
+// it, http's default port.
+func TestScope_HostForms(t *testing.T) {
+	s, err := NewScope([]string{"例子.测试", "WWW.Example.COM", "https://Bank.example.org/zixun/", "shop.example.net:80"}, nil, nil, 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{"http://例子.测试/a.html", "http://xn--fsqu00a.xn--0zwm56d/b.html", "http://www.example.com/x",
+		"https://bank.example.org/y", "http://shop.example.net/z"} {
+		canon, err := Normalize(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(canon)
+		if !s.InHost(u) {
+			t.Errorf("%s (%s): out of scope", raw, canon)
+		}
+	}
+	u, _ := url.Parse("http://other.example.com/")
+	if s.InHost(u) {
+		t.Error("other.example.com: in scope")
+	}
+}
