@@ -243,7 +243,7 @@ func (d *Daemon) loop(ctx context.Context, j *siteJob) {
 			return
 		}
 		var overran bool
-		if slot, overran = nextSlot(s.Schedule, slot, wallNow()); overran {
+		if slot, overran = nextSlot(s.Schedule, slot, wallNow()); overran && (d.MaxRuns == 0 || n+1 < d.MaxRuns) {
 			log.Warn("run overran its next slot: the next run starts now, after it")
 		}
 	}

@@ -546,3 +546,25 @@ func TestScheduleConfig_emptyDefaults(t *testing.T) {
 		t.Fatalf("sites %+v, err %v; want site a", sites, err)
 	}
 }
+
+// TestSchedule_LastRunOverran: a run longer than --every is said to have
+// overrun its next slot only when a next run follows; after the last of
+// --max-runs the daemon exits, and no line announces a run that never
+// starts. (The run lasts at least five requests at --delay 300ms, past
+// the 1s slot.)
+func TestSchedule_LastRunOverran(t *testing.T) {
+	_, base := MustStartSite(t, testsite.Options{Articles: 5})
+	db := filepath.Join(t.TempDir(), "a.db")
+	args := append(fastSchedule(db), "--every", "1s", "--max-runs", "1", "--delay", "300ms", base+"/")
+	stderr, code := runSchedule(t, args...)
+	if code != 0 {
+		t.Fatalf("schedule: exit %d\n%s", code, stderr)
+	}
+	runs := mustRuns(t, db)
+	if len(runs) != 1 || runs[0].Fetched < 5 {
+		t.Fatalf("runs %+v; want one of 5 fetches or more", runs)
+	}
+	if strings.Contains(stderr, "overran") {
+		t.Errorf("the last run is said to overrun a next slot:\n%s", stderr)
+	}
+}
