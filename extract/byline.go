@@ -20,6 +20,40 @@ var reNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3}(?:\s+\p{Han}{2,3}
 // （待续） do not.
 var reOneNameSignoff = regexp.MustCompile(`[（(]\s*(\p{Han}{2,3})\s*[）)]\s*$`)
 
+// reDatelineReporter is a dateline's reporters, in the first sentence of a
+// news text: …10月4日电（记者 张三、李四）, 本报讯（记者陈智 整合）.
+var reDatelineReporter = regexp.MustCompile(`^.{0,60}?(?:电|讯)\s*[（(]\s*(?:本报|本台|本网)?(?:特派|驻\p{Han}{1,4})?记者\s*([^）)]{2,60})[）)]`)
+
+// datelineNames are the names of a dateline's reporters (通讯员 and 实习生
+// included), up to the first word that is none (整合, 报道, 摄).
+func datelineNames(s string) string {
+	var names []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '、' || r == '，' || r == ',' || r == '\u3000' }) {
+		for _, role := range []string{"通讯员", "实习生", "记者"} {
+			f = strings.TrimPrefix(f, role)
+		}
+		if f == "" {
+			continue
+		}
+		rs := []rune(f)
+		if len(rs) < 2 || len(rs) > 4 || bylineFiller[f] || strings.HasSuffix(f, "报道") || !allHan(f) {
+			break
+		}
+		names = append(names, f)
+	}
+	return strings.Join(names, " ")
+}
+
+// allHan reports whether s is all Han characters.
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // reNameOutlet is a byline of a name and its publication: 石佳/中国青年报.
 var reNameOutlet = regexp.MustCompile(`^(\p{Han}{2,3})\s*/\s*(\p{Han}{2,10}(?:报|网|社|台|刊|新闻|杂志|周刊))$`)
 
@@ -147,6 +181,16 @@ func (x *extractor) authorSource() {
 						}
 					}
 				}
+			}
+		}
+	}
+	if author == "" {
+		// A dateline's reporters opening the text: 新华社北京10月4日电（记者
+		// 张三、李四）, 本报讯（记者 王五 通讯员 赵六）.
+		for i, line := range strings.SplitN(x.rec.Body, "\n", 3) {
+			if m := reDatelineReporter.FindStringSubmatch(line); m != nil && i < 2 {
+				author = datelineNames(m[1])
+				break
 			}
 		}
 	}

@@ -10,13 +10,13 @@ import (
 
 // bylinePage is an article page whose head and byline vary: the rest is
 // ordinary text, enough to be taken for an article.
-func bylinePage(title, head, byline, tail string) []byte {
+func bylinePage(title, head, byline, lead, tail string) []byte {
 	para := strings.Repeat("信用卡逾期后应当尽快联系银行协商还款方案，避免对个人征信造成长期的不良影响。", 4)
 	return []byte(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>` + title + `</title>` + head + `</head><body>
 <div class="nav"><a href="/">首页</a> <a href="/xyk/">信用卡</a></div>
 <div class="article"><h1>信用卡逾期怎么办</h1>
 <div class="info">2024-03-05 10:20 ` + byline + `</div>
-<div class="content"><p>` + para + `</p><p>` + para + `</p><p>` + para + tail + `</p></div></div>
+<div class="content"><p>` + lead + para + `</p><p>` + para + `</p><p>` + para + tail + `</p></div></div>
 <div class="footer">关于我们 联系我们</div></body></html>`)
 }
 
@@ -27,27 +27,29 @@ func bylinePage(title, head, byline, tail string) []byte {
 // author that is the site, a user id or the template's makers.
 func TestAuthorSource(t *testing.T) {
 	for _, tc := range []struct {
-		name                 string
-		title, head, by, end string
-		author, source       string
+		name                       string
+		title, head, by, lead, end string
+		author, source             string
 	}{
-		{"report button after the source", "信用卡逾期怎么办_某某财经", "", `来源：<a href="/s">新京报</a> <a href="/jb">举报</a>`, "", "", "新京报"},
-		{"interaction button", "信用卡逾期怎么办", "", `来源：求是网 参与互动`, "", "", "求是网"},
-		{"photo credit is no source", "信用卡逾期怎么办", "", `<span>来源：东方IC 版权作品 请勿转载</span>`, "", "", ""},
-		{"an outlet's reporter", "信用卡逾期怎么办", "", `澎湃新闻记者 段彦超 廖艳`, "", "段彦超 廖艳", ""},
-		{"dateline reporter and his work", "信用卡逾期怎么办", "", `长江网10月4日讯（记者陈智 整合）`, "", "陈智", ""},
-		{"staff code", "信用卡逾期怎么办", "", `责任编辑：化成雨_NBJ`, "", "化成雨", ""},
-		{"one-name sign-off", "信用卡逾期怎么办", "", ``, `（张巨峰）`, "张巨峰", ""},
-		{"not a sign-off", "信用卡逾期怎么办", "", ``, `（待续）`, "", ""},
-		{"name and paper", "信用卡逾期怎么办", "", `<p>石佳/中国青年报</p>`, "", "石佳", "中国青年报"},
-		{"meta author is the site", "信用卡逾期怎么办_网易财经", `<meta name="author" content="网易">`, ``, "", "", ""},
-		{"meta author is og:site_name", "信用卡逾期怎么办", `<meta property="og:site_name" content="和讯网"><meta name="author" content="和讯网">`, ``, "", "", ""},
-		{"meta author is a user id", "信用卡逾期怎么办", `<meta name="author" content="104363">`, ``, "", "", ""},
-		{"meta author is the template's makers", "信用卡逾期怎么办", `<meta name="author" content="Discuz! Team and Comsenz UI Team">`, ``, "", "", ""},
-		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "王小明", ""},
+		{"report button after the source", "信用卡逾期怎么办_某某财经", "", `来源：<a href="/s">新京报</a> <a href="/jb">举报</a>`, "", "", "", "新京报"},
+		{"interaction button", "信用卡逾期怎么办", "", `来源：求是网 参与互动`, "", "", "", "求是网"},
+		{"photo credit is no source", "信用卡逾期怎么办", "", `<span>来源：东方IC 版权作品 请勿转载</span>`, "", "", "", ""},
+		{"an outlet's reporter", "信用卡逾期怎么办", "", `澎湃新闻记者 段彦超 廖艳`, "", "", "段彦超 廖艳", ""},
+		{"dateline reporter and his work", "信用卡逾期怎么办", "", `长江网10月4日讯（记者陈智 整合）`, "", "", "陈智", ""},
+		{"staff code", "信用卡逾期怎么办", "", `责任编辑：化成雨_NBJ`, "", "", "化成雨", ""},
+		{"one-name sign-off", "信用卡逾期怎么办", "", ``, "", `（张巨峰）`, "张巨峰", ""},
+		{"not a sign-off", "信用卡逾期怎么办", "", ``, "", `（待续）`, "", ""},
+		{"name and paper", "信用卡逾期怎么办", "", `<p>石佳/中国青年报</p>`, "", "", "石佳", "中国青年报"},
+		{"meta author is the site", "信用卡逾期怎么办_网易财经", `<meta name="author" content="网易">`, ``, "", "", "", ""},
+		{"meta author is og:site_name", "信用卡逾期怎么办", `<meta property="og:site_name" content="和讯网"><meta name="author" content="和讯网">`, ``, "", "", "", ""},
+		{"meta author is a user id", "信用卡逾期怎么办", `<meta name="author" content="104363">`, ``, "", "", "", ""},
+		{"meta author is the template's makers", "信用卡逾期怎么办", `<meta name="author" content="Discuz! Team and Comsenz UI Team">`, ``, "", "", "", ""},
+		{"dateline's reporters", "信用卡逾期怎么办", "", ``, "新华社北京10月4日电（记者 张三、李四） ", "", "张三 李四", ""},
+		{"dateline's reporter and correspondent", "信用卡逾期怎么办", "", ``, "本报讯（记者 王五 通讯员 赵六）", "", "王五 赵六", ""},
+		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, err := extract.ExtractBytes(bylinePage(tc.title, tc.head, tc.by, tc.end), "text/html; charset=utf-8",
+			rec, err := extract.ExtractBytes(bylinePage(tc.title, tc.head, tc.by, tc.lead, tc.end), "text/html; charset=utf-8",
 				"https://news.example.com/a/1.html", extract.Options{FetchedAt: time.Date(2024, 3, 6, 0, 0, 0, 0, time.UTC)})
 			if err != nil {
 				t.Fatal(err)
