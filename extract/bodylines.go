@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // firstPost narrows a region that holds several posts (a blog archive, a
@@ -247,7 +249,7 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 			continue
 		}
 		s := strings.TrimSpace(l.text)
-		if s == "" {
+		if s == "" || glyphsOnly(s) {
 			continue
 		}
 		if i == x.titleLine || (i > x.titleLine && i <= x.titleEnd) || s == x.rec.Title && (len(out) == 0 || len(out) >= 3 && l.runes >= 8) {
@@ -314,6 +316,20 @@ func (x *extractor) bodyLines(regs []region) (out []string, kept []int) {
 	}
 	return out, kept[:len(out)] // lines are only ever dropped from the end
 }
+
+// glyphsOnly reports a line of nothing but characters no font shows:
+// U+FFFD (an emoji or a GBK page's own glyph lost on the way: ������) and
+// private-use characters.
+func glyphsOnly(s string) bool {
+	for _, r := range s { // (an ordinary line ends this at its first character)
+		if r != utf8.RuneError && !isPrivateUse(r) && !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func isPrivateUse(r rune) bool { return r >= 0xE000 && r <= 0xF8FF }
 
 // cutTail ends the text at the first editor credit or disclaimer that
 // stood after most of it: what a page puts under its credits (more

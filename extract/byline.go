@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // reSignoff matches a closing byline: （记者 张三 李四 北京报道）.
@@ -68,6 +69,9 @@ var authorLabels = []string{"作者", "撰文", "执笔人", "执笔", "文/", "
 // labelValue cuts the value after a label: up to the next label or wide gap.
 func labelValue(s string) string {
 	s = strings.TrimLeft(s, " :：/")
+	if t := strings.TrimLeft(s, "[【"); t != s { // 来源：[ 国际金融报 ]
+		s = strings.TrimLeft(t, " ")
+	}
 	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处", "发表"}
 	end := len(s)
 	for _, st := range stops {
@@ -79,7 +83,11 @@ func labelValue(s string) string {
 	if i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
 		s = strings.TrimSpace(s[:i])
 	}
-	s = strings.Trim(s, " ,，;；:：/】]）)")
+	s = strings.TrimFunc(s, func(r rune) bool {
+		// (A private-use character is a GBK page's own glyph, a blank
+		// here, and decoded as U+FFFD when no table has it.)
+		return unicode.IsSpace(r) || unicode.Is(unicode.Co, r) || r == utf8.RuneError || strings.ContainsRune(",，;；:：/】]）)", r)
+	})
 	if runeLen(s) > 20 || strings.ContainsAny(s, "，。！？；“”=\"'<>") {
 		return ""
 	}
@@ -120,8 +128,8 @@ func (x *extractor) authorSource() {
 	for _, rg := range ranges {
 		for i := rg[0]; i < rg[1]; i++ {
 			l := &a.lines[i]
-			if l.runes > 120 || l.inh&(fLinkItem|fComment) != 0 {
-				continue
+			if l.runes > 120 || l.inh&(fLinkItem|fComment) != 0 || l.link*5 >= l.runes*4 || hasAnyPrefix(l.text, crumbLabels...) {
+				continue // (a menu or a breadcrumb: 当前位置： 首页｜新华社记者看东北｜人物专访)
 			}
 			s := l.text
 			if author == "" && l.runes <= 60 {

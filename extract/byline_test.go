@@ -46,6 +46,8 @@ func TestAuthorSource(t *testing.T) {
 		{"meta author is the template's makers", "信用卡逾期怎么办", `<meta name="author" content="Discuz! Team and Comsenz UI Team">`, ``, "", "", "", ""},
 		{"dateline's reporters", "信用卡逾期怎么办", "", ``, "新华社北京10月4日电（记者 张三、李四） ", "", "张三 李四", ""},
 		{"dateline's reporter and correspondent", "信用卡逾期怎么办", "", ``, "本报讯（记者 王五 通讯员 赵六）", "", "王五 赵六", ""},
+		{"bracketed source and a GBK glyph", "信用卡逾期怎么办", "", "[ 黄宇 ]\ufffd 来源：[ <a href=\"/p\">国际金融报</a> ]\ufffd", "", "", "", "国际金融报"},
+		{"a breadcrumb is no byline", "信用卡逾期怎么办", "", `</div><div class="crumb">当前位置：<a href="/">首页</a>｜<a href="/k">新华社记者看东北</a>｜<a href="/r">人物专访</a>`, "", "", "", ""},
 		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,5 +60,21 @@ func TestAuthorSource(t *testing.T) {
 				t.Errorf("author %q, source %q; want %q, %q", rec.Author, rec.Source, tc.author, tc.source)
 			}
 		})
+	}
+}
+
+// TestBody_lostGlyphs: a line of nothing but U+FFFD (emoji lost on the
+// way, ������) or private-use characters is not the article's.
+func TestBody_lostGlyphs(t *testing.T) {
+	rec, err := extract.ExtractBytes(bylinePage("信用卡逾期怎么办", "", "", "", "</p><p>\ufffd\ufffd\ufffd\ufffd</p><p>\ue5c2 \ue5c2</p><p>还款后记得查询征信\ufffd记录。"),
+		"text/html; charset=utf-8", "https://news.example.com/a/1.html", extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(rec.Body, "\ufffd\ufffd") || strings.Contains(rec.Body, "\ue5c2") || strings.Contains(rec.BodyHTML, "\ue5c2") {
+		t.Errorf("body keeps the lines of lost glyphs:\n%s", rec.Body)
+	}
+	if !strings.Contains(rec.Body, "还款后记得查询征信\ufffd记录。") {
+		t.Errorf("a line with a lost glyph among its text was dropped:\n%s", rec.Body)
 	}
 }
