@@ -4,21 +4,31 @@ package extract
 
 import "strings"
 
-var crumbLabels = []string{"当前位置", "您的位置", "你的位置", "您现在的位置", "你现在的位置", "所在位置", "位置"}
+var crumbLabels = []string{"当前位置", "您的位置", "你的位置", "您现在的位置", "你现在的位置", "所在位置", "所在的位置", "位置"}
+
+// crumbLabel returns where a breadcrumb's label (当前位置, 您所在的位置)
+// ends in s, when s opens with one: a label may follow up to four
+// characters (您 of 您所在的位置), 位置 alone at most one.
+func crumbLabel(s string) (end int, ok bool) {
+	for _, l := range crumbLabels {
+		if i := strings.Index(s, l); i >= 0 && (i <= 12 && l != "位置" || i < 6) {
+			return i + len(l), true
+		}
+	}
+	return 0, false
+}
 
 func splitCrumb(s string) []string {
-	for _, l := range crumbLabels {
-		if i := strings.Index(s, l); i >= 0 && i < 12 {
-			s = strings.TrimLeft(s[i+len(l):], " :：")
-			break
-		}
+	if end, ok := crumbLabel(s); ok {
+		s = strings.TrimLeft(s[end:], " :：")
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		return r == '>' || r == '»' || r == '＞' || r == '›' || r == '→' || r == '/' || r == '|' || r == '》' || r == '〉'
 	})
 	var out []string
 	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" && p != "正文" && p != "详情" && p != "内容" && p != "详细内容" && p != "正文内容" {
+		if p = strings.TrimSpace(p); p != "" && p != "正文" && p != "详情" && p != "内容" && p != "详细内容" && p != "正文内容" &&
+			(len(out) == 0 || out[len(out)-1] != p) { // (首页 > 公司 > 公司: a channel and its page, named alike)
 			out = append(out, p)
 		}
 	}
@@ -36,13 +46,7 @@ func (x *extractor) crumbsKeywords() {
 	for i := 0; i < len(a.lines) && i < limit+1; i++ {
 		l := &a.lines[i]
 		s := l.text
-		label := false
-		for _, cl := range crumbLabels {
-			if k := strings.Index(s, cl); k >= 0 && k < 6 {
-				label = true
-				break
-			}
-		}
+		_, label := crumbLabel(s)
 		sep := strings.ContainsAny(s, ">»＞›→")
 		crumb := l.inh&fCrumb != 0 && (sep || strings.Contains(s, "/") || l.link > 0)
 		if !(label || crumb || sep && l.link > 0 && i < limit) || l.runes > 80 {
