@@ -145,6 +145,16 @@ func Run(ctx context.Context, job Job) (*Result, error) {
 			return nil, err
 		}
 		log.Info("resuming run", "run", res.RunID, "status", last.Status, "seeds", strings.Join(seeds, " "))
+		if cfg.MaxPages > 0 {
+			// --max-pages bounds the run, not each of its processes: the
+			// pages fetched before the interruption count.
+			if cfg.MaxPages <= prev.Fetched {
+				log.Info("the run had fetched its --max-pages already", "run", res.RunID, "max_pages", cfg.MaxPages, "fetched", prev.Fetched)
+				res.Seeds = seeds
+				return finish(ctx, db, log, res, prev, nil, 0)
+			}
+			cfg.MaxPages -= prev.Fetched
+		}
 	} else {
 		if job.Profiles == nil {
 			p, err := LoadProfiles(cfg.Profile)

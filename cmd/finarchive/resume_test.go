@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/crawler"
+	"github.com/finarchive/finarchive/store"
 	"github.com/finarchive/finarchive/testsite"
 )
 
@@ -146,6 +151,72 @@ func TestCrawl_Interrupt(t *testing.T) {
 	}
 	if got, want := len(exportAll(t, db)), site.Articles(); got != want {
 		t.Errorf("after resume: %d records, want %d", got, want)
+	}
+}
+
+// TestCrawl_ResumeMaxPages: --max-pages bounds the run, across its
+// interruption: a run interrupted after some pages and resumed fetches the
+// rest of its budget only (it fetched the whole budget again), and a
+// resume of a run that had reached it fetches nothing. (At --delay 50ms the
+// 40 pages take 2s at least; SIGINT comes after about 10.)
+func TestCrawl_ResumeMaxPages(t *testing.T) {
+	bin := MustBuild(t)
+	site, base := MustStartSite(t, testsite.Options{Articles: 80})
+	db := filepath.Join(t.TempDir(), "a.db")
+	cmd, out := startCrawl(t, bin, append(fastCrawl(db), "--delay", "50ms", "--max-pages", "40", "--exclude", "/calendar/|/refer/", base+"/")...)
+	waitRequests(site, 10, 20*time.Second)
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("after SIGINT: %v, want exit %d\n%s", err, exitInterrupted, out)
+	}
+	before := mustRuns(t, db)[0].Fetched
+	if _, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q"); code != 0 && code != exitPartial {
+		t.Fatalf("resume: exit %d: %s", code, e)
+	}
+	runs := mustRuns(t, db)
+	if len(runs) != 1 || runs[0].Fetched != 40 {
+		t.Errorf("run fetched %d pages (%d before the interruption), want --max-pages 40", runs[0].Fetched, before)
+	}
+	requests := site.Stats().Requests
+	if _, e, code := runCLI(t, "crawl", "--db", db, "--resume", "-q"); code != 2 {
+		t.Errorf("resume of a finished run: exit %d (want 2: none to resume): %s", code, e)
+	}
+	if got := site.Stats().Requests; got != requests {
+		t.Errorf("a second resume made %d requests", got-requests)
+	}
+}
+
+// TestCrawl_ResumeMaxPagesReached: a run interrupted when it had fetched
+// its --max-pages already is finished by --resume without a request.
+func TestCrawl_ResumeMaxPagesReached(t *testing.T) {
+	ctx := context.Background()
+	site, base := MustStartSite(t, testsite.Options{Articles: 20})
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := crawler.DefaultConfig()
+	cfg.MaxPages, cfg.AllowPrivate = 5, true
+	opts, _ := json.Marshal(cfg)
+	id, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{base + "/"}, Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(ctx, id, finarchive.RunInterrupted, finarchive.RunCounts{Fetched: 5}, "interrupted"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, e, code := runCLI(t, "crawl", "--db", path, "--resume", "-q"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, e)
+	}
+	if n := site.Stats().Requests; n != 0 {
+		t.Errorf("the resume made %d requests past --max-pages", n)
+	}
+	if runs := mustRuns(t, path); runs[0].Status != finarchive.RunFinished || runs[0].Fetched != 5 {
+		t.Errorf("run: %s, fetched %d; want finished, 5", runs[0].Status, runs[0].Fetched)
 	}
 }
 
