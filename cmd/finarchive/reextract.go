@@ -85,9 +85,10 @@ func (a *app) reextract(ctx context.Context, f *reextractFlags) error {
 			return err
 		}
 	}
-	fmt.Fprintf(a.stdout, "reextracted %d pages: %d changed, %d unchanged, %d no longer articles, %d newly archived, %d failed; type changes: %s\n",
+	fmt.Fprintf(a.stdout, "reextracted %d pages: %d changed, %d unchanged, %d no longer articles, %d newly archived, %d still not articles, %d failed; type changes: %s\n",
 		counts[finarchive.SaveChanged]+counts[finarchive.SaveUnchanged]+counts[finarchive.SaveRejected]+counts[finarchive.SaveNone]+changes.others+failed,
-		counts[finarchive.SaveChanged], counts[finarchive.SaveUnchanged], counts[finarchive.SaveRejected]+counts[finarchive.SaveNone], newly, failed, changes)
+		counts[finarchive.SaveChanged], counts[finarchive.SaveUnchanged], counts[finarchive.SaveRejected]+counts[finarchive.SaveNone], newly,
+		changes.others-newly, failed, changes)
 	return nil
 }
 

@@ -89,6 +89,7 @@ func TestReextract_WrongType(t *testing.T) {
 	if n := site.Stats().Requests; n != 0 {
 		t.Errorf("reextract sent %d requests; it must fetch nothing", n)
 	}
+	checkReextractSum(t, out)
 	truth := site.Truth(base)
 	if want := fmt.Sprintf("list→article %d", len(truth)); !strings.Contains(out, want) {
 		t.Errorf("reextract summary: %q, want %q", out, want)
@@ -118,6 +119,22 @@ func TestReextract_WrongType(t *testing.T) {
 	out, _, _ = runCLI(t, "reextract", "--db", db)
 	if !strings.Contains(out, "0 newly archived") || !strings.Contains(out, "type changes: none") {
 		t.Errorf("second reextract: %q, want nothing new and no type changes", out)
+	}
+	checkReextractSum(t, out)
+}
+
+// checkReextractSum checks that reextract's summary accounts for every
+// page it names: the kinds it lists add up to its total (the pages kept
+// but still no articles, home and list pages, were left out of them).
+func checkReextractSum(t *testing.T, out string) {
+	t.Helper()
+	var total, changed, unchanged, gone, newly, still, failed int
+	if _, err := fmt.Sscanf(out, "reextracted %d pages: %d changed, %d unchanged, %d no longer articles, %d newly archived, %d still not articles, %d failed",
+		&total, &changed, &unchanged, &gone, &newly, &still, &failed); err != nil {
+		t.Fatalf("reextract summary %q: %v", out, err)
+	}
+	if sum := changed + unchanged + gone + newly + still + failed; sum != total || still == 0 {
+		t.Errorf("reextract summary %q: its kinds add up to %d of %d pages (want all, the site's home and lists among them)", out, sum, total)
 	}
 }
 
