@@ -91,6 +91,9 @@ func TestCLI_badOptionValues(t *testing.T) {
 			}
 		})
 	}
+	if _, stderr, code := runCLI(t, "runs", "--db", archive, "--limit", "-1"); code != exitUsage || !strings.Contains(stderr, "--limit") {
+		t.Errorf("runs --limit -1: exit %d, stderr %q; want exit %d naming --limit (it listed every run)", code, stderr, exitUsage)
+	}
 	if _, stderr, code := runCLI(t, "export", "--db", archive, "--since", "7d", "--format", "jsonl"); code != 0 {
 		t.Errorf("export --since 7d: exit %d %s", code, stderr)
 	}

@@ -57,6 +57,9 @@ func newRunsCmd(a *app) *cobra.Command {
 }
 
 func (a *app) runs(ctx context.Context, f *runsFlags) error {
+	if f.limit < 0 {
+		return &usageError{msg: fmt.Sprintf("--limit %d: want a number of runs, or 0 for all", f.limit)}
+	}
 	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
