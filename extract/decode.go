@@ -25,7 +25,7 @@ const prescanLimit = 64 << 10
 // first, then the charset of contentType, then a <meta charset> or
 // http-equiv Content-Type in the document (unless the bytes are strictly
 // valid UTF-8 with multi-byte sequences: then they are UTF-8 whatever the
-// <meta> says), then detection (valid UTF-8, else GB18030). gb2312 and gbk are read as GB18030, its superset. Bytes that are
+// <meta> says, or a header that says Latin-1), then detection (valid UTF-8, else GB18030). gb2312 and gbk are read as GB18030, its superset. Bytes that are
 // invalid in the chosen encoding become U+FFFD: the page is never lost. The
 // returned charset is the canonical name of the encoding used.
 func Decode(raw []byte, contentType string) (text []byte, charsetName string, err error) {
@@ -60,6 +60,14 @@ func Decode(raw []byte, contentType string) (text []byte, charsetName string, er
 		}
 	}
 	enc, name := lookupCharset(label)
+	if name == "windows-1252" && utf8WithMultibyte(raw) {
+		// A header that says Latin-1 (iso-8859-1, us-ascii: windows-1252
+		// to WHATWG) is most often a server's default (Tomcat's, Java
+		// servlets'), not the page's word; over bytes strictly valid
+		// UTF-8 with multi-byte sequences, which Latin-1 text almost never
+		// is, the bytes win, as over a <meta>.
+		return raw, "utf-8", nil
+	}
 	if enc == nil {
 		enc, name = lookupCharset(prescanMeta(raw))
 		if enc != nil && name != "utf-8" && utf8WithMultibyte(raw) {

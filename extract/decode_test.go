@@ -41,6 +41,11 @@ func TestDecode(t *testing.T) {
 		{"meta latin-1 on utf-8 bytes", "", []byte(`<meta charset="iso-8859-1"><p>` + zh + `</p>`), "utf-8", false},
 		// The header is the transport's word: it wins over the bytes.
 		{"header gbk on utf-8 bytes", "text/html; charset=gbk", utf, "gb18030", true},
+		// ... but for a Latin-1 header, a server's default (Tomcat's), the
+		// bytes win as over a <meta>; over bytes that are no UTF-8 it stands.
+		{"header iso-8859-1 on utf-8 bytes", "text/html; charset=ISO-8859-1", []byte(`<meta charset="utf-8"><p>` + zh + `</p>`), "utf-8", false},
+		{"header us-ascii on utf-8 bytes", "text/html; charset=us-ascii", []byte("<p>" + zh + "</p>"), "utf-8", false},
+		{"header iso-8859-1 on latin-1 bytes", "text/html; charset=iso-8859-1", []byte("<p>caf\xe9 cr\xe8me</p>"), "windows-1252", true},
 		// Pure ASCII is valid UTF-8 but says nothing: the <meta> stands.
 		{"meta gbk on ascii", "", []byte(`<meta charset="gbk"><p>` + zh + `</p>`)[:len(`<meta charset="gbk"><p>`)], "gb18030", true},
 		// One invalid byte in UTF-8 text: not strictly valid, the <meta> stands.
