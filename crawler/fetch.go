@@ -270,6 +270,18 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		f.Skipped = reason
 		return c.complete(bg, runID, f)
 	}
+	switch ce := strings.ToLower(strings.TrimSpace(resp.Headers.Get("Content-Encoding"))); ce {
+	case "", "identity", "gzip", "x-gzip": // gzip is undone by the transport (a body only labelled so is read as it is)
+	default:
+		// An encoding never asked for (br, deflate, zstd): the bytes are
+		// no page to read, whatever they would look like parsed (a block
+		// page, to the extractor). A definitive answer, as import's.
+		reason := "content-encoding-" + ce
+		c.skip(reason)
+		c.log.Warn("page skipped", "url", it.URL, "reason", reason)
+		f.Skipped = "Content-Encoding " + ce + " not undone (only gzip is asked for)"
+		return c.complete(bg, runID, f)
+	}
 	if contentType == "" {
 		if sniffed := http.DetectContentType(resp.Body); !strings.HasPrefix(sniffed, "text/html") {
 			c.skip("not-html")

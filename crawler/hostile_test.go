@@ -705,6 +705,39 @@ func TestCrawler_BinaryServedAsHTML(t *testing.T) {
 	}
 }
 
+// TestCrawler_UnaskedContentEncoding: a body in a Content-Encoding the
+// crawler never asks for (br, deflate) is skipped as content-encoding-X,
+// a definitive answer: not parsed (its bytes read as a block page, and the
+// URL failed as a soft block after every retry, the host parked); a real
+// article beside them is archived.
+func TestCrawler_UnaskedContentEncoding(t *testing.T) {
+	encoded := func(ce string, b []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Content-Encoding", ce)
+			w.Write(b)
+		}
+	}
+	site := newHostileSite(t, map[string]http.HandlerFunc{
+		"/robots.txt":     text("User-agent: *\nAllow: /\n"),
+		"/":               html(homeHTML(`<a href="/a/br.html">1</a><a href="/a/deflate.html">2</a><a href="/a/real.html">3</a>`)),
+		"/a/br.html":      encoded("br", []byte("\x8b\x03\x80<h1>\xe4\xbf\xa1garbled")),
+		"/a/deflate.html": encoded("deflate", []byte("x\x9c\xb3\xc9(\xc9\xcd\xb1\xb3I\xca")),
+		"/a/real.html":    html(articleHTML("信用卡年费怎么免")),
+	})
+	db, c := crawlNoSitemaps(t, site.URL+"/")
+	counts := c.Counts()
+	if counts.SkippedBy["content-encoding-br"] != 1 || counts.SkippedBy["content-encoding-deflate"] != 1 || counts.Failed != 0 {
+		t.Errorf("counts %+v; want br and deflate skipped as content-encoding-*, nothing failed", counts)
+	}
+	if n := site.count("/a/br.html"); n != 1 {
+		t.Errorf("/a/br.html asked %d times, want once", n)
+	}
+	if _, err := db.Get(context.Background(), site.URL+"/a/real.html"); err != nil {
+		t.Errorf("/a/real.html not archived: %v", err)
+	}
+}
+
 // crawlNoSitemaps crawls seed with the fast test config, sitemaps off, into
 // a new archive, and returns it with the crawler.
 func crawlNoSitemaps(t *testing.T, seed string) (*store.DB, *crawler.Crawler) {
