@@ -2,7 +2,10 @@
 
 package extract
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 var crumbLabels = []string{"当前位置", "您的位置", "你的位置", "您现在的位置", "你现在的位置", "所在位置", "所在的位置", "位置"}
 
@@ -18,16 +21,35 @@ func crumbLabel(s string) (end int, ok bool) {
 	return 0, false
 }
 
+// hanWords reports words set apart by spaces, each with Han characters.
+func hanWords(s string) bool {
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return false
+	}
+	for _, w := range f {
+		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			return false
+		}
+	}
+	return true
+}
+
 func splitCrumb(s string) []string {
 	if end, ok := crumbLabel(s); ok {
 		s = strings.TrimLeft(s[end:], " :：")
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
-		return r == '>' || r == '»' || r == '＞' || r == '›' || r == '→' || r == '/' || r == '|' || r == '》' || r == '〉'
+		return r == '>' || r == '»' || r == '＞' || r == '›' || r == '→' || r == '/' || r == '|' || r == '｜' || r == '》' || r == '〉'
 	})
+	if len(parts) == 1 && hanWords(parts[0]) {
+		// Items set apart by icons, not characters: 首页 专题频道 国内专题.
+		parts = strings.Fields(parts[0])
+	}
 	var out []string
 	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" && p != "正文" && p != "详情" && p != "内容" && p != "详细内容" && p != "正文内容" &&
+		// (Dashes beside the arrows are trimmed: 网易首页-- > 主频道--.)
+		if p = strings.Trim(p, " -—–"); p != "" && p != "正文" && p != "详情" && p != "内容" && p != "详细内容" && p != "正文内容" &&
 			(len(out) == 0 || out[len(out)-1] != p) { // (首页 > 公司 > 公司: a channel and its page, named alike)
 			out = append(out, p)
 		}
@@ -97,14 +119,30 @@ func (x *extractor) crumbsKeywords() {
 		if !ok {
 			continue
 		}
-		if kw := splitKeywords(s, false); len(kw) > 0 {
+		if kw := x.keywords(s); len(kw) > 0 {
 			x.rec.Keywords = kw
 			return
 		}
 	}
-	if kw := splitKeywords(a.meta["keywords"], false); len(kw) > 0 {
+	if kw := x.keywords(a.meta["keywords"]); len(kw) > 0 {
 		x.rec.Keywords = kw
 	}
+}
+
+// keywords are the keywords of list s but the ones that are none: the
+// title itself, and the markup of a broken tag (content="<meta name=").
+func (x *extractor) keywords(s string) []string {
+	kw := splitKeywords(s, false)
+	out := kw[:0]
+	for _, k := range kw {
+		if k = strings.Trim(k, "\"'“”"); k != "" && !strings.ContainsAny(k, "<>=\"") && k != x.rec.Title {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // splitKeywords splits a keyword list on , ， 、 ; and | (and spaces when
