@@ -78,3 +78,27 @@ func TestBody_lostGlyphs(t *testing.T) {
 		t.Errorf("a line with a lost glyph among its text was dropped:\n%s", rec.Body)
 	}
 }
+
+// TestCards_categoryMark: a card's source or channel keeps no dot or bar
+// that set it apart from the next field (上海热线要闻 ⋅ 3评论).
+func TestCards_categoryMark(t *testing.T) {
+	var items strings.Builder
+	for i, src := range []string{"上海热线要闻 ⋅", "北青网 ·", "江苏新闻 |"} {
+		items.WriteString(`<li><a href="/a/` + string(rune('1'+i)) + `.html">信用卡逾期后如何与银行协商分期还款第` + string(rune('一'+i)) + `篇</a><span>` + src + `</span></li>`)
+	}
+	page := strings.Replace(string(bylinePage("信用卡逾期怎么办", "", "", "", "")), `<div class="footer">`,
+		`<div class="related"><h3>相关阅读</h3><ul>`+items.String()+`</ul></div><div class="footer">`, 1)
+	rec, err := extract.ExtractBytes([]byte(page), "text/html; charset=utf-8", "https://news.example.com/a/9.html", extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"上海热线要闻", "北青网", "江苏新闻"}
+	if len(rec.Cards) != len(want) {
+		t.Fatalf("cards %+v; want %d", rec.Cards, len(want))
+	}
+	for i, c := range rec.Cards {
+		if c.Category != want[i] {
+			t.Errorf("card %d category %q, want %q", i, c.Category, want[i])
+		}
+	}
+}

@@ -311,9 +311,12 @@ func (x *extractor) readCard(n *html.Node) (Card, bool) {
 			card.Snippet = s.text
 			continue
 		}
-		if card.Category == "" && n >= 1 && n <= 8 && !hasDigit(s.text) && !isBoilerLine(s.text, int32(n)) &&
+		// (The dot or bar that sets it apart from the next field goes:
+		// 上海热线要闻 ⋅.)
+		cat := strings.Trim(s.text, " ⋅·•|｜/-—:：")
+		if n = runeLen(cat); card.Category == "" && n >= 1 && n <= 8 && !hasDigit(cat) && !isBoilerLine(cat, int32(n)) &&
 			(s.link == nil || s.link != link) {
-			card.Category = s.text
+			card.Category = cat
 		}
 	}
 	return card, true
