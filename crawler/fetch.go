@@ -322,7 +322,11 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		// down and retry; never let it overwrite a stored record.
 		after := c.now().Add(c.backoff(it.Attempts + 1))
 		c.fr.gate.Park(it.Host, after)
-		return c.retry(bg, runID, it, "soft-block", "soft block: "+rec.Title, after)
+		why := "soft block: " + rec.Title
+		if strings.TrimSpace(rec.Title) == "" {
+			why = fmt.Sprintf("soft block: a page with hardly any text and no title (%d bytes)", len(resp.Body))
+		}
+		return c.retry(bg, runID, it, "soft-block", why, after)
 	default:
 		c.skip(string(rec.PageType) + "-page")
 		f.Skipped = string(rec.PageType) + "-page"

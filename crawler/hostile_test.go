@@ -738,6 +738,36 @@ func TestCrawler_UnaskedContentEncoding(t *testing.T) {
 	}
 }
 
+// TestCrawler_EmptyPageReason: a 200 with an empty body is a soft block
+// (an empty shell: retried with backoff), and its failure says what the
+// page was; the reason read "soft block: " and nothing more.
+func TestCrawler_EmptyPageReason(t *testing.T) {
+	site := newHostileSite(t, map[string]http.HandlerFunc{
+		"/robots.txt": text("User-agent: *\nAllow: /\n"),
+		"/":           html(homeHTML(`<a href="/a/empty.html">1</a>`)),
+		"/a/empty.html": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		},
+	})
+	db := mustStore(t)
+	cfg := fastConfig()
+	cfg.Sitemaps, cfg.MaxRetries = false, 1
+	id, c := mustRunID(t, db, cfg, site.URL+"/")
+	if c.Counts().FailedBy["soft-block"] != 1 {
+		t.Fatalf("counts %+v; want the empty page failed as a soft block", c.Counts())
+	}
+	var reasons []string
+	if err := db.Failures(context.Background(), id, func(it store.FrontierItem) error {
+		reasons = append(reasons, it.LastError)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(reasons) != 1 || !strings.Contains(reasons[0], "hardly any text and no title (0 bytes)") {
+		t.Errorf("failure reasons %q; want one saying the page was empty", reasons)
+	}
+}
+
 // crawlNoSitemaps crawls seed with the fast test config, sitemaps off, into
 // a new archive, and returns it with the crawler.
 func crawlNoSitemaps(t *testing.T, seed string) (*store.DB, *crawler.Crawler) {
