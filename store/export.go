@@ -11,7 +11,7 @@ import (
 
 // ExportOptions select the pages Export writes.
 type ExportOptions struct {
-	Since   time.Time // pages first seen or changed at or after this (zero = all)
+	Since   time.Time // pages first seen, changed or found removed at or after this (zero = all)
 	History bool      // add each page's earlier versions
 	Site    string    // "" = all sites
 
@@ -59,9 +59,10 @@ func exportFilter(opt ExportOptions, key string) (string, []any) {
 		args = append(args, opt.fromID, opt.toID)
 	}
 	if !opt.Since.IsZero() {
-		// changed_at >= first_seen_at always, so this covers both.
-		where += " AND p.changed_at >= ?"
-		args = append(args, fmtTime(opt.Since))
+		// changed_at >= first_seen_at always, so this covers both; an
+		// article found removed since is a change of it too.
+		where += " AND (p.changed_at >= ? OR p.removed_at >= ?)"
+		args = append(args, fmtTime(opt.Since), fmtTime(opt.Since))
 	}
 	if opt.Site != "" {
 		where += " AND p.site = ?"

@@ -64,7 +64,7 @@ refused unless --force is given. --since and --site do not apply to it.`,
 	fl.StringVar(&f.db, "db", "finarchive.db", dbFlagHelp)
 	fl.StringVar(&f.format, "format", "jsonl", "output format: json, jsonl, warc, wacz or sqlite")
 	fl.StringVarP(&f.out, "output", "o", "", "write to this file (atomically) instead of standard output (- = standard output)")
-	fl.StringVar(&f.since, "since", "", "only records new or changed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
+	fl.StringVar(&f.since, "since", "", "only records new, changed or found removed since this time (RFC 3339, 2006-01-02, or a duration like 24h)")
 	fl.StringVar(&f.site, "site", "", "only records of this site (its host name as records show it, or a URL on it)")
 	fl.BoolVar(&f.history, "history", false, "include every earlier version of each record under \"history\"")
 	fl.StringVar(&f.body, "body", "html", bodyFlagHelp+" (json and jsonl)")

@@ -468,9 +468,11 @@ func exportFilter(opt store.ExportOptions) (string, []any) {
 	var args []any
 	if !opt.Since.IsZero() {
 		// changed_at >= first_seen_at always, so this covers both; to the
-		// millisecond, as SQLite compares.
+		// millisecond, as SQLite compares. An article found removed since
+		// is a change of it too.
 		args = append(args, ms(opt.Since))
-		where += " AND p.changed_at >= $" + strconv.Itoa(len(args))
+		n := strconv.Itoa(len(args))
+		where += " AND (p.changed_at >= $" + n + " OR p.removed_at >= $" + n + ")"
 	}
 	if opt.Site != "" {
 		args = append(args, opt.Site)

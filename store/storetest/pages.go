@@ -199,6 +199,22 @@ func testRemoved(t *testing.T, s *suite) {
 	if len(exported) != 1 || exported[0].RemovedAt == nil || !exported[0].RemovedAt.Equal(info.RemovedAt) || exported[0].Title != "标题" {
 		t.Fatalf("export = %+v; want the record with removed_at", exported)
 	}
+	// Found removed is a change: an export since a time before the 404
+	// (and after the article last changed) has it, WARC fetches included.
+	if r := s.export(t, a, store.ExportOptions{Since: t0.Add(30 * time.Minute)}); len(r) != 1 || r[0].RemovedAt == nil {
+		t.Errorf("export since before the removal = %+v; want the removed article", r)
+	}
+	var since []store.Fetch
+	s.ok(t, a.ExportFetches(context.Background(), store.ExportOptions{Since: t0.Add(30 * time.Minute)}, func(_ *store.ExportRecord, fs []store.Fetch) error {
+		since = append(since, fs...)
+		return nil
+	}), "ExportFetches since")
+	if len(since) == 0 || since[len(since)-1].Status != 404 {
+		t.Errorf("fetches since before the removal = %+v; want the 404 among them", since)
+	}
+	if r := s.export(t, a, store.ExportOptions{Since: t0.Add(61 * time.Minute)}); len(r) != 0 {
+		t.Errorf("export since after the removal = %d records, want none", len(r))
+	}
 	if got := s.complete(t, a, run, fetched(u, article(u, "标题", "正文"), t0.Add(2*time.Hour))); got != finarchive.SaveUnchanged {
 		t.Fatalf("back: %q, want unchanged", got)
 	}
