@@ -15,6 +15,7 @@ import (
 
 	"github.com/finarchive/finarchive/crawler"
 	"github.com/finarchive/finarchive/store"
+	"github.com/finarchive/finarchive/store/backend"
 	"github.com/finarchive/finarchive/warc"
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
@@ -137,6 +138,14 @@ func (a *app) export(ctx context.Context, f *exportFlags) error {
 	since, err := parseSince(f.since, time.Now())
 	if err != nil {
 		return &usageError{msg: "--since: " + err.Error()}
+	}
+	if f.out != "" && !backend.IsPostgres(f.db) {
+		// The rename into place would replace the archive with its export.
+		if out, err := os.Stat(f.out); err == nil {
+			if src, err := os.Stat(f.db); err == nil && os.SameFile(src, out) {
+				return &usageError{msg: fmt.Sprintf("-o %s is the archive being exported", f.out)}
+			}
+		}
 	}
 	db, err := a.openExisting(ctx, f.db)
 	if err != nil {

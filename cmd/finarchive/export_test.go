@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,39 @@ func TestExport_dashIsStdout(t *testing.T) {
 		if code != 2 || !strings.Contains(e, "needs -o FILE") {
 			t.Errorf("%s -o -: exit %d, %q; want a usage error saying it needs a file", format, code, e)
 		}
+	}
+}
+
+// TestExport_OntoItsArchive: -o naming the archive being exported (by
+// another spelling, or a link to it, too) is a usage error for every
+// format, and the archive is left as it was; a JSON Lines export replaced
+// it, exit 0, and the archive was lost.
+func TestExport_OntoItsArchive(t *testing.T) {
+	archive := mustSearchArchive(t)
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(archive, link); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--format", "jsonl", "-o", archive},
+		{"--format", "json", "-o", filepath.Join(filepath.Dir(archive), ".", filepath.Base(archive))},
+		{"--format", "warc", "-o", link},
+		{"--format", "wacz", "-o", archive},
+		{"--format", "sqlite", "--force", "-o", archive},
+	} {
+		_, stderr, code := runCLI(t, append([]string{"export", "--db", archive}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, "is the archive being exported") {
+			t.Errorf("export %s: exit %d, stderr %q; want exit %d: … is the archive being exported", strings.Join(args, " "), code, stderr, exitUsage)
+		}
+		if after, err := os.ReadFile(archive); err != nil || !bytes.Equal(after, before) {
+			t.Fatalf("export %s changed the archive (%v)", strings.Join(args, " "), err)
+		}
+	}
+	if _, stderr, code := runCLI(t, "runs", "--db", archive); code != 0 {
+		t.Errorf("runs on the archive after: exit %d %s", code, stderr)
 	}
 }
