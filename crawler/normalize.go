@@ -25,6 +25,13 @@ func Normalize(raw string) (string, error) {
 	if raw == "" {
 		return "", fmt.Errorf("empty URL")
 	}
+	if host, rest, ok := strings.Cut(raw, ":"); ok && !strings.Contains(raw, "://") && rest != "" && '0' <= rest[0] && rest[0] <= '9' &&
+		(strings.Contains(host, ".") || strings.EqualFold(host, "localhost")) { // not tel:400…
+		// host:port without a scheme, as one types a seed: to url.Parse
+		// the host is a scheme ("unsupported scheme \"localhost\"") or
+		// the port a path ("first path segment cannot contain colon").
+		return "", fmt.Errorf("URL %q has no scheme (want http:// or https://)", raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("malformed URL %q: %w", raw, err)

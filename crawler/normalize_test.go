@@ -282,3 +282,19 @@ func TestScope_HostForms(t *testing.T) {
 		t.Error("other.example.com: in scope")
 	}
 }
+
+// TestNormalize_NoScheme: a URL written without its scheme (a host name,
+// or host:port, as one types a seed) is refused saying so, with or
+// without a port (with one, url.Parse's error spoke of a colon in the
+// first path segment).
+func TestNormalize_NoScheme(t *testing.T) {
+	for _, raw := range []string{"www.example.com/zixun/", "127.0.0.1:8080/", "www.example.com:8080", "localhost:8080/a.html"} {
+		_, err := Normalize(raw)
+		if err == nil || !strings.Contains(err.Error(), "has no scheme (want http:// or https://)") {
+			t.Errorf("Normalize(%q): %v; want an error saying it has no scheme", raw, err)
+		}
+	}
+	if _, err := Normalize("tel:400-820-8888"); err == nil || !strings.Contains(err.Error(), `unsupported scheme "tel"`) {
+		t.Errorf("Normalize(tel:…): %v; want an unsupported scheme", err)
+	}
+}
