@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -380,12 +381,7 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		im.st.skip("not-http")
 		return nil
 	}
-	end := bytes.Index(block, []byte("\r\n\r\n"))
-	if end < 0 {
-		return errors.New("http response: no end of header")
-	}
-	head := block[:end+4]
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(block)), nil)
+	resp, head, err := readResponse(block)
 	if err != nil {
 		return fmt.Errorf("http response: %w", err)
 	}
@@ -477,6 +473,94 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	}
 	im.count(res)
 	return nil
+}
+
+// readResponse parses the HTTP response of a response record's block and
+// returns it with its header as received. Where net/http refuses the
+// header, it parses a mended copy, since other tools' WARCs keep what
+// servers sent and some of them wrote (a header line without a colon, a
+// control byte in a value, a lower-case or HTTP/2 status line, two
+// Content-Lengths or a bad one, bare LF line ends): the record bounds the
+// body, not the HTTP framing.
+func readResponse(block []byte) (*http.Response, []byte, error) {
+	end, sep := bytes.Index(block, []byte("\r\n\r\n")), 4
+	if lf := bytes.Index(block, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+		end, sep = lf, 2
+	}
+	if end < 0 {
+		return nil, nil, errors.New("no end of header")
+	}
+	head, body := block[:end+sep], block[end+sep:]
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(block)), nil)
+	if err == nil {
+		return resp, head, nil
+	}
+	mended, ok := mendHead(head)
+	if !ok {
+		return nil, nil, err
+	}
+	resp, err2 := http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(mended), bytes.NewReader(body))), nil)
+	if err2 != nil {
+		return nil, nil, err // the first word on it
+	}
+	return resp, head, nil
+}
+
+// statusLine is an HTTP status line in any case and version ("HTTP/2 200",
+// "http/1.1 200 OK").
+var statusLine = regexp.MustCompile(`(?i)^HTTP/[0-9.]+[ \t]+([0-9]{3})(?:[ \t]+(.*))?$`)
+
+// mendHead rewrites an HTTP response header that net/http refuses into one
+// it reads: an HTTP/1.1 status line, CRLF line ends, the lines without a
+// colon dropped, control bytes in values made spaces, and Content-Length
+// dropped when it is not one number (the record frames the body). It
+// reports false when the first line is no status line.
+func mendHead(head []byte) ([]byte, bool) {
+	lines := strings.Split(strings.ReplaceAll(strings.TrimRight(string(head), "\r\n"), "\r\n", "\n"), "\n")
+	m := statusLine.FindStringSubmatch(strings.TrimSpace(lines[0]))
+	if m == nil {
+		return nil, false
+	}
+	clean := func(v string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x20 && r != '\t' || r == 0x7f {
+				return ' '
+			}
+			return r
+		}, strings.TrimSpace(v))
+	}
+	var fields [][2]string
+	var lengths []string
+	for _, line := range lines[1:] {
+		if line != "" && (line[0] == ' ' || line[0] == '\t') {
+			if len(fields) > 0 { // an obsolete folded line continues the field before it
+				fields[len(fields)-1][1] += " " + clean(line)
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			continue
+		}
+		if strings.EqualFold(name, "Content-Length") {
+			lengths = append(lengths, strings.TrimSpace(value))
+			continue
+		}
+		fields = append(fields, [2]string{name, clean(value)})
+	}
+	if len(lengths) > 0 && len(slices.Compact(lengths)) == 1 {
+		if _, err := strconv.ParseUint(lengths[0], 10, 63); err == nil {
+			fields = append(fields, [2]string{"Content-Length", lengths[0]})
+		}
+	}
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 " + m[1] + " " + m[2] + "\r\n")
+	for _, f := range fields {
+		b.WriteString(f[0] + ": " + f[1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	return []byte(b.String()), true
 }
 
 // blockOf reads a record's content block and checks it against its

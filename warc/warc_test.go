@@ -534,3 +534,57 @@ func TestImport_Truncated(t *testing.T) {
 		t.Error("a truncated page was archived")
 	}
 }
+
+// TestImport_LenientHTTP: a response record keeps what the server sent,
+// and other tools' WARCs hold headers net/http refuses (Common Crawl's and
+// wget's among them): a header line without a colon, a control byte in a
+// value, a lower-case or HTTP/2 status line, bare LF line ends, two
+// Content-Lengths or one that is no number. Each is imported (every one
+// was skipped as corrupt), its header kept as received; a block with no
+// status line is still corrupt.
+func TestImport_LenientHTTP(t *testing.T) {
+	ctx := context.Background()
+	heads := map[string]string{
+		"no-colon": "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nthis is junk\r\n\r\n",
+		"control":  "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Debug: a\x01b\r\n\r\n",
+		"lower":    "http/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n",
+		"http2":    "HTTP/2 200\r\ncontent-type: text/html; charset=utf-8\r\n\r\n",
+		"lf":       "HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\n\n",
+		"two-cl":   "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n",
+		"bad-cl":   "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: abc\r\n\r\n",
+		"folded":   "HTTP/1.1 200 OK\r\nContent-Type: text/html;\r\n charset=utf-8\r\nX-Junk: \x02\r\n\r\n",
+	}
+	var b []byte
+	for name, head := range heads {
+		block := append([]byte(head), page("信用卡逾期怎么办"+name, "逾期后的办理流程")...)
+		b = append(b, warc10Record("response", "https://www.example.com/zixun/"+name+".html", block)...)
+	}
+	b = append(b, warc10Record("response", "https://www.example.com/zixun/none.html", []byte("garbage\r\n\r\n<html></html>"))...)
+	db, st := importFile(t, filepath.Join(t.TempDir(), "lenient.warc"), b)
+	if st.New != len(heads) || st.Corrupt != 1 {
+		t.Errorf("import: %+v; want %d new and the block without a status line corrupt", st, len(heads))
+	}
+	for name, head := range heads {
+		u := "https://www.example.com/zixun/" + name + ".html"
+		rec, err := db.Get(ctx, u)
+		if err != nil {
+			t.Errorf("%s: not imported: %v", name, err)
+			continue
+		}
+		if !strings.Contains(rec.Title, "信用卡逾期怎么办") || !strings.Contains(rec.Body, "逾期后的办理流程") {
+			t.Errorf("%s: record %q / %q", name, rec.Title, rec.Body)
+		}
+		var got []byte
+		if err := db.ExportFetches(ctx, store.ExportOptions{}, func(r *store.ExportRecord, fs []store.Fetch) error {
+			if r.URL == u && len(fs) > 0 {
+				got = fs[0].Response
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != head {
+			t.Errorf("%s: kept header %q, want it as received %q", name, got, head)
+		}
+	}
+}
