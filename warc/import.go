@@ -113,6 +113,9 @@ func Import(ctx context.Context, db store.Archive, file string, opt ImportOption
 	} else {
 		err = im.stream(ctx, f, path.Base(file))
 	}
+	if err == nil {
+		err = im.flush(ctx)
+	}
 	counts := finarchive.RunCounts{Fetched: im.st.Responses + im.st.Revisits, New: im.st.New, Changed: im.st.Changed,
 		Unchanged: im.st.Unchanged, NotModified: im.st.NotModified, Skipped: im.st.Skipped, Failed: im.st.Corrupt,
 		SkippedBy: im.st.SkippedBy}
@@ -139,6 +142,9 @@ type importer struct {
 	// the last request record, matched to the response that follows it
 	reqURI  string
 	reqHead []byte
+	// the last response or revisit record, saved when the next record is
+	// read: a request for it may follow it
+	pending *pendingRecord
 }
 
 // wacz imports every WARC under archive/ of a WACZ.
@@ -352,10 +358,23 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		return err
 	}
 	if rec.Type() == gowarc.Request {
-		if i := bytes.Index(block, []byte("\r\n\r\n")); i >= 0 {
+		i := bytes.Index(block, []byte("\r\n\r\n"))
+		if p := im.pending; p != nil && p.reqHead == nil && p.target == target && i >= 0 {
+			// The request written after its response (warcio,
+			// Browsertrix, pywb): it goes with that response.
+			p.reqHead = block[:i+4]
+			return im.flush(ctx)
+		}
+		if err := im.flush(ctx); err != nil {
+			return err
+		}
+		if i >= 0 {
 			im.reqURI, im.reqHead = target, block[:i+4]
 		}
 		return nil
+	}
+	if err := im.flush(ctx); err != nil {
+		return err
 	}
 	date, err := rec.Date()
 	if err != nil {
@@ -367,17 +386,57 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 		im.st.skip("bad-url")
 		return nil
 	}
-	var reqHead []byte
+	p := &pendingRecord{typ: rec.Type(), target: target, canon: canon, where: where, date: date, block: block,
+		contentType: h.Get(gowarc.ContentType), remoteIP: h.Get(gowarc.WarcIPAddress), truncated: h.Get(gowarc.WarcTruncated),
+		profile: h.Get(gowarc.WarcProfile), payloadDigest: h.Get(gowarc.WarcPayloadDigest)}
 	if im.reqURI == target {
-		reqHead = im.reqHead
+		p.reqHead = im.reqHead
 	}
 	im.reqURI, im.reqHead = "", nil
-	if rec.Type() == gowarc.Revisit {
+	if p.reqHead != nil {
+		return im.save(ctx, p)
+	}
+	// Saved when the next record is read: it may be this one's request.
+	im.pending = p
+	return nil
+}
+
+// pendingRecord is a response or revisit record read and not yet saved:
+// its request record may follow it.
+type pendingRecord struct {
+	typ                  gowarc.RecordType
+	target, canon, where string
+	date                 time.Time
+	block, reqHead       []byte
+	// header fields of the record
+	contentType, remoteIP, truncated, profile, payloadDigest string
+}
+
+// flush saves the pending record, if any. A record that cannot be saved
+// is reported and skipped; a store failure or a cancellation is returned.
+func (im *importer) flush(ctx context.Context) error {
+	p := im.pending
+	if p == nil {
+		return nil
+	}
+	im.pending = nil
+	err := im.save(ctx, p)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errStore) {
+		im.st.corrupt(im.log, p.where, err)
+		return nil
+	}
+	return err
+}
+
+// save imports a response or revisit record with its request.
+func (im *importer) save(ctx context.Context, p *pendingRecord) error {
+	canon, date, block, reqHead, target, where := p.canon, p.date, p.block, p.reqHead, p.target, p.where
+	if p.typ == gowarc.Revisit {
 		im.st.Revisits++
-		return im.revisit(ctx, rec, block, canon, date, reqHead)
+		return im.revisit(ctx, p)
 	}
 	im.st.Responses++
-	if !strings.HasPrefix(strings.ToLower(h.Get(gowarc.ContentType)), "application/http") {
+	if !strings.HasPrefix(strings.ToLower(p.contentType), "application/http") {
 		im.st.skip("not-http")
 		return nil
 	}
@@ -385,7 +444,7 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	if err != nil {
 		return fmt.Errorf("http response: %w", err)
 	}
-	if why := h.Get(gowarc.WarcTruncated); why != "" && resp.StatusCode == http.StatusOK {
+	if why := p.truncated; why != "" && resp.StatusCode == http.StatusOK {
 		// Its writer kept only the start of the payload (a size or time
 		// limit): half an article is not archived as the article, nor
 		// lets it replace a whole one stored.
@@ -400,7 +459,7 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	if len(resp.TransferEncoding) > 0 {
 		head = crawler.ResponseHead(resp) // the body is kept without its chunked framing
 	}
-	capture := &finarchive.Capture{Request: reqHead, Response: head, RemoteIP: h.Get(gowarc.WarcIPAddress)}
+	capture := &finarchive.Capture{Request: reqHead, Response: head, RemoteIP: p.remoteIP}
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotModified:
@@ -640,17 +699,16 @@ func (im *importer) fatal(validation []error, where string) error {
 }
 
 // revisit imports a revisit record: a fetch of what is stored.
-func (im *importer) revisit(ctx context.Context, rec gowarc.WarcRecord, block []byte, canon string, date time.Time, reqHead []byte) error {
-	h := rec.WarcHeader()
-	capture := &finarchive.Capture{Request: reqHead, RemoteIP: h.Get(gowarc.WarcIPAddress)}
-	if i := bytes.Index(block, []byte("\r\n\r\n")); i >= 0 {
-		capture.Response = block[:i+4]
+func (im *importer) revisit(ctx context.Context, p *pendingRecord) error {
+	capture := &finarchive.Capture{Request: p.reqHead, RemoteIP: p.remoteIP}
+	if i := bytes.Index(p.block, []byte("\r\n\r\n")); i >= 0 {
+		capture.Response = p.block[:i+4]
 	}
-	switch h.Get(gowarc.WarcProfile) {
+	switch p.profile {
 	case gowarc.ProfileServerNotModifiedV1_1, gowarc.ProfileServerNotModifiedV1_0:
-		return im.saveRevisit(ctx, canon, date, 304, "", capture)
+		return im.saveRevisit(ctx, p.canon, p.date, 304, "", capture)
 	case gowarc.ProfileIdenticalPayloadDigestV1_1, gowarc.ProfileIdenticalPayloadDigestV1_0:
-		return im.saveRevisit(ctx, canon, date, 200, h.Get(gowarc.WarcPayloadDigest), capture)
+		return im.saveRevisit(ctx, p.canon, p.date, 200, p.payloadDigest, capture)
 	default:
 		im.st.skip("revisit-profile")
 		return nil

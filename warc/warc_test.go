@@ -492,7 +492,11 @@ func warc10Record(typ, uri string, block []byte, extra ...string) []byte {
 	for _, f := range extra {
 		b.WriteString(f + "\r\n")
 	}
-	fmt.Fprintf(&b, "Content-Type: application/http;msgtype=response\r\nContent-Length: %d\r\n\r\n", len(block))
+	msg := "response"
+	if typ == "request" {
+		msg = "request"
+	}
+	fmt.Fprintf(&b, "Content-Type: application/http;msgtype=%s\r\nContent-Length: %d\r\n\r\n", msg, len(block))
 	b.Write(block)
 	b.WriteString("\r\n\r\n")
 	return b.Bytes()
@@ -585,6 +589,45 @@ func TestImport_LenientHTTP(t *testing.T) {
 		}
 		if string(got) != head {
 			t.Errorf("%s: kept header %q, want it as received %q", name, got, head)
+		}
+	}
+}
+
+// TestImport_RequestAfterResponse: warcio, Browsertrix and pywb write a
+// response record before its request; each request goes with its
+// response as in wget's order (request first), so the request as sent is
+// kept (it was dropped, and a WARC export of the archive synthesised one:
+// request line and Host only). A request for another URL is not taken.
+func TestImport_RequestAfterResponse(t *testing.T) {
+	ctx := context.Background()
+	req := func(path, agent string) []byte {
+		return []byte("GET " + path + " HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: " + agent + "\r\n\r\n")
+	}
+	resp := func(title string) []byte {
+		return append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"), page(title, title+"的办理流程")...)
+	}
+	const a, b, c = "https://www.example.com/zixun/a.html", "https://www.example.com/zixun/b.html", "https://www.example.com/zixun/c.html"
+	var w []byte
+	w = append(w, warc10Record("response", a, resp("信用卡逾期怎么办"))...) // warcio's order
+	w = append(w, warc10Record("request", a, req("/zixun/a.html", "browsertrix"))...)
+	w = append(w, warc10Record("request", b, req("/zixun/b.html", "wget"))...) // wget's order
+	w = append(w, warc10Record("response", b, resp("公积金贷款额度怎么算"))...)
+	w = append(w, warc10Record("response", c, resp("ETC卡怎么注销"))...) // no request of its own
+	w = append(w, warc10Record("request", "https://www.example.com/zixun/other.html", req("/zixun/other.html", "x"))...)
+	db, st := importFile(t, filepath.Join(t.TempDir(), "order.warc"), w)
+	if st.New != 3 || st.Corrupt != 0 {
+		t.Fatalf("import: %+v; want 3 new", st)
+	}
+	got := map[string]string{}
+	if err := db.ExportFetches(ctx, store.ExportOptions{}, func(r *store.ExportRecord, fs []store.Fetch) error {
+		got[r.URL] = string(fs[0].Request)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for u, want := range map[string]string{a: string(req("/zixun/a.html", "browsertrix")), b: string(req("/zixun/b.html", "wget")), c: ""} {
+		if got[u] != want {
+			t.Errorf("%s: request kept %q, want %q", u, got[u], want)
 		}
 	}
 }
