@@ -6,6 +6,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -113,6 +114,47 @@ func labelValue(s string) string {
 // reStaffCode is a staff code after a Han name (化成雨_NBJ, 杨倩_NF).
 var reStaffCode = regexp.MustCompile(`\p{Han}(_[A-Z0-9]{1,6})$`)
 
+// isRole reports a label of a reporter's role (记者, 实习生, 通讯员).
+func isRole(lab string) bool { return lab == "记者" || lab == "实习生" || lab == "通讯员" }
+
+// roleOpens reports a line that opens with a role's label, after at most
+// three characters (本报记者, 本台通讯员).
+func roleOpens(s string) bool {
+	for _, lab := range []string{"记者", "实习生", "通讯员"} {
+		if i := strings.Index(s, lab); i >= 0 && i <= 9 {
+			return true
+		}
+	}
+	return false
+}
+
+// moreRoles adds to names, read after a role's label in rest, the names
+// after the other role labels that follow on the line: 本报实习生 刘国栋
+// 周炜 本报记者 王燕平 方云凤 is all five.
+func moreRoles(rest, names string) string {
+	for {
+		next, at := "", len(rest)
+		for _, lab := range []string{"记者", "实习生", "通讯员"} {
+			if i := strings.Index(rest, lab); i >= 0 && i < at {
+				next, at = lab, i
+			}
+		}
+		if next == "" {
+			return names
+		}
+		rest = rest[at+len(next):]
+		more := labelValue(rest)
+		if more == "" {
+			return names
+		}
+		for _, n := range strings.Fields(more) {
+			if !slices.Contains(strings.Fields(names), n) { // (a byline said twice is one)
+				names += " " + n
+			}
+		}
+	}
+}
+
 // bylineFiller are the words a byline's names run into that are no name:
 // the buttons beside it (来源：新京报 举报) and what the writer did
 // (记者陈智 整合).
@@ -125,6 +167,7 @@ func (x *extractor) authorSource() {
 	lo, hi := x.zone()
 	ranges := [][2]int{{lo, max(hi, min(x.bodyStart+10, x.bodyEnd))}, {max(x.bodyEnd-4, lo), min(x.bodyEnd+6, len(a.lines))}}
 	var author, source, editor string
+	roleLine := -1 // the line whose role label (记者, 实习生) gave the author
 	for _, rg := range ranges {
 		for i := rg[0]; i < rg[1]; i++ {
 			l := &a.lines[i]
@@ -132,6 +175,13 @@ func (x *extractor) authorSource() {
 				continue // (a menu or a breadcrumb: 当前位置： 首页｜新华社记者看东北｜人物专访)
 			}
 			s := l.text
+			if roleLine >= 0 && i <= roleLine+2 && l.runes <= 40 && roleOpens(s) {
+				// The other roles' lines under it: 本报实习生 刘国栋 周炜 /
+				// 本报记者 王燕平 方云凤.
+				if more := moreRoles(s, author); more != author {
+					author, roleLine = more, i
+				}
+			}
 			if author == "" && l.runes <= 60 {
 				// A forum or blog signature: "name 发表于 2005-9-15 11:46".
 				if j := strings.Index(s, "发表于"); j > 0 {
@@ -156,6 +206,9 @@ func (x *extractor) authorSource() {
 						}
 					}
 					author = labelValue(rest)
+					if author != "" && isRole(lab) {
+						author, roleLine = moreRoles(rest, author), i
+					}
 				}
 			}
 			if source == "" {
@@ -192,6 +245,9 @@ func (x *extractor) authorSource() {
 			}
 		}
 	}
+	if source == "" {
+		source = x.bareSource(ranges[0])
+	}
 	if author == "" {
 		// A dateline's reporters opening the text: 新华社北京10月4日电（记者
 		// 张三、李四）, 本报讯（记者 王五 通讯员 赵六）.
@@ -225,7 +281,7 @@ func (x *extractor) authorSource() {
 	}
 	if author == "" {
 		author = ldAuthor(a.ldObjs())
-		if x.siteAuthor(author) {
+		if x.siteName(author) {
 			author = ""
 		}
 	}
@@ -234,7 +290,7 @@ func (x *extractor) authorSource() {
 		if author == "" {
 			author = collapse(a.meta["article:author"])
 		}
-		if strings.Contains(author, "://") || siteList(author) || x.siteAuthor(author) || strings.Contains(author, " Team") {
+		if strings.Contains(author, "://") || siteList(author) || x.siteName(author) || strings.Contains(author, " Team") {
 			author = "" // (Discuz! Team and Comsenz UI Team: the template's makers)
 		}
 	}
@@ -258,10 +314,56 @@ func (x *extractor) authorSource() {
 	x.rec.Source = source
 }
 
-// siteAuthor reports an author that is the site's name, as a meta author
-// often is: its og:site_name, or the start of a part of the <title> after
-// the first (网易 of "…_网易财经").
-func (x *extractor) siteAuthor(s string) bool {
+// bareSource finds an unlabelled source under the title: a publication's
+// name alone on its line or beside the date (2019-09-26 10:56 证券时报网,
+// 游民星空[整理]), known as one by its ending (网, 报, 社 …) or as the site's
+// name.
+func (x *extractor) bareSource(rg [2]int) string {
+	if x.titleLine < 0 {
+		return "" // no heading on the page to stand under (a search page: its logo is no source)
+	}
+	for i := max(rg[0], x.titleLine+1); i < min(rg[1], len(x.a.lines)); i++ {
+		l := &x.a.lines[i]
+		if l.runes > 40 {
+			break // the text has begun: a byline stands above it
+		}
+		if l.inh&(fLinkItem|fComment) != 0 {
+			continue
+		}
+		t := l.text
+		for _, h := range findDates(t, 2) {
+			t = strings.Replace(t, h.raw, " ", 1)
+		}
+		t = strings.TrimSpace(t)
+		if j := strings.IndexAny(t, "[【"); j > 0 && (strings.HasSuffix(t, "]") || strings.HasSuffix(t, "】")) {
+			t = strings.TrimSpace(t[:j]) // (its role: 游民星空[整理])
+		}
+		if n := runeLen(t); n < 2 || n > 12 || !allHan(strings.ReplaceAll(t, "·", "")) {
+			continue
+		}
+		if publication(t) || x.siteName(t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// publication reports a name that ends as a publication's does (网, 报,
+// 社, 台, 刊, 新闻, 杂志), after two characters at least: 新闻 alone is a
+// word, 中新网 a name.
+func publication(s string) bool {
+	for _, suf := range []string{"网", "报", "社", "台", "刊", "新闻", "杂志", "周刊", "客户端"} {
+		if strings.HasSuffix(s, suf) && runeLen(s)-runeLen(suf) >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// siteName reports a name that is the site's, as a meta author often is:
+// its og:site_name, or the start of a part of the <title> after the first
+// (网易 of "…_网易财经").
+func (x *extractor) siteName(s string) bool {
 	n := normTitle(s)
 	if n == "" {
 		return false

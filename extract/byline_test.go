@@ -48,6 +48,11 @@ func TestAuthorSource(t *testing.T) {
 		{"dateline's reporter and correspondent", "信用卡逾期怎么办", "", ``, "本报讯（记者 王五 通讯员 赵六）", "", "王五 赵六", ""},
 		{"bracketed source and a GBK glyph", "信用卡逾期怎么办", "", "[ 黄宇 ]\ufffd 来源：[ <a href=\"/p\">国际金融报</a> ]\ufffd", "", "", "", "国际金融报"},
 		{"a breadcrumb is no byline", "信用卡逾期怎么办", "", `</div><div class="crumb">当前位置：<a href="/">首页</a>｜<a href="/k">新华社记者看东北</a>｜<a href="/r">人物专访</a>`, "", "", "", ""},
+		{"a bare publication beside the date", "信用卡逾期怎么办", "", `<a href="http://www.stcn.com/">证券时报网</a>`, "", "", "", "证券时报网"},
+		{"the site's name and its role", "信用卡逾期怎么办_游民星空", "", `游民星空[整理]`, "", "", "", "游民星空"},
+		{"a word is no publication", "信用卡逾期怎么办", "", `新闻`, "", "", "", ""},
+		{"several roles on one line", "信用卡逾期怎么办", "", `本报记者 王燕平 方云凤 通讯员 柏建斌`, "", "", "王燕平 方云凤 柏建斌", ""},
+		{"several roles on their lines", "信用卡逾期怎么办", "", `</div><div>本报实习生 刘国栋 周炜</div><div>本报记者 王燕平 方云凤</div><div>本报记者 王燕平`, "", "", "刘国栋 周炜 王燕平 方云凤", ""},
 		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
