@@ -747,16 +747,20 @@ func (c *Crawler) metaRefresh(doc *goquery.Document, page *url.URL) (string, *ur
 	return canon, cu, true
 }
 
+// maxRetryAfterSecs bounds a Retry-After in seconds: a century.
+const maxRetryAfterSecs = 100 * 365 * 24 * 3600
+
 // retryAfter parses a Retry-After value (seconds or an HTTP date).
 func retryAfter(v string, now time.Time) time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}
 	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			secs = 0
-		}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// Past a century is as good as forever (and past 292 years the
+		// duration wrapped around to the past: retried at once). Out of
+		// range, ParseInt gives the largest or smallest int64.
+		secs = min(max(secs, 0), maxRetryAfterSecs)
 		return now.Add(time.Duration(secs) * time.Second)
 	}
 	if t, err := http.ParseTime(v); err == nil {

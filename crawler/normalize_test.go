@@ -145,6 +145,11 @@ func TestRetryAfter(t *testing.T) {
 		{"-3", now},
 		{"Wed, 25 Nov 2026 10:01:00 GMT", now.Add(time.Minute)},
 		{"soon", time.Time{}},
+		// Absurd waits are a century, never a time wrapped around to the
+		// past (which retried at once).
+		{"99999999999", now.Add(100 * 365 * 24 * time.Hour)},
+		{"99999999999999999999999", now.Add(100 * 365 * 24 * time.Hour)},
+		{"-99999999999999999999999", now},
 	}
 	for _, tt := range tests {
 		if got := retryAfter(tt.in, now); !got.Equal(tt.want) {
