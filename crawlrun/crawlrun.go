@@ -77,9 +77,10 @@ func Resumable(status string) bool {
 	return status == finarchive.RunRunning || status == finarchive.RunInterrupted || status == finarchive.RunError
 }
 
-// LastResumable returns the newest resumable run, of these seeds when
-// seeds is not nil, whatever runs came after it; ErrNothingToResume
-// (wrapped) when there is none.
+// LastResumable returns the newest resumable crawl run (an import's run,
+// which has no seeds, is none), of these seeds when seeds is not nil,
+// whatever runs came after it; ErrNothingToResume (wrapped) when there is
+// none.
 func LastResumable(ctx context.Context, db store.Archive, seeds []string) (finarchive.Run, error) {
 	runs, err := db.Runs(ctx)
 	if err != nil {
@@ -88,13 +89,23 @@ func LastResumable(ctx context.Context, db store.Archive, seeds []string) (finar
 	if len(runs) == 0 {
 		return finarchive.Run{}, fmt.Errorf("%w: this database has no crawl run", ErrNothingToResume)
 	}
-	for _, r := range runs { // newest first
+	var last *finarchive.Run
+	for i, r := range runs { // newest first
+		if len(r.Seeds) == 0 {
+			continue // an import's run: no crawl to continue
+		}
+		if last == nil {
+			last = &runs[i]
+		}
 		if Resumable(r.Status) && (seeds == nil || SameSeeds(r.Seeds, seeds)) {
 			return r, nil
 		}
 	}
-	return finarchive.Run{}, fmt.Errorf("%w: no run of this database was interrupted (the last, #%d, is %s); start a new crawl with its URLs",
-		ErrNothingToResume, runs[0].ID, runs[0].Status)
+	if last == nil {
+		return finarchive.Run{}, fmt.Errorf("%w: this database has no crawl run (its runs are imports: import the file again to finish one)", ErrNothingToResume)
+	}
+	return finarchive.Run{}, fmt.Errorf("%w: no crawl run of this database was interrupted (the last, #%d, is %s); start a new crawl with its URLs",
+		ErrNothingToResume, last.ID, last.Status)
 }
 
 // SameSeeds reports whether two seed lists hold the same URLs.

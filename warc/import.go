@@ -121,6 +121,11 @@ func Import(ctx context.Context, db store.Archive, file string, opt ImportOption
 		SkippedBy: im.st.SkippedBy}
 	status, msg := finarchive.RunFinished, ""
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// Stopped (Ctrl-C): what was imported stays; importing the file
+		// again finishes it.
+		status, msg = finarchive.RunInterrupted, "interrupted"
+		err = fmt.Errorf("import: interrupted: %w", ctx.Err())
 	case err != nil:
 		status, msg = finarchive.RunError, err.Error()
 	case im.st.Corrupt > 0:
@@ -243,6 +248,15 @@ func (im *importer) stream(ctx context.Context, r io.Reader, name string) error 
 
 // errStore marks a store failure, which stops an import.
 var errStore = errors.New("store")
+
+// storeErr marks err a store failure (errors.Is(err, errStore)); it reads
+// as err does (the store's own words name it).
+func storeErr(err error) error { return &storeError{err} }
+
+type storeError struct{ err error }
+
+func (e *storeError) Error() string   { return e.err.Error() }
+func (e *storeError) Unwrap() []error { return []error{errStore, e.err} }
 
 // member imports the record of a gzip member (the standard's one record
 // per member) or, in a WARC gzipped whole, its records one after the other,
@@ -479,7 +493,7 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		res, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: resp.StatusCode,
 			Gone: true, Raw: body, ContentType: resp.Header.Get("Content-Type"), FetchedAt: date, Capture: capture})
 		if err != nil {
-			return fmt.Errorf("%w: %w", errStore, err)
+			return storeErr(err)
 		}
 		if res == finarchive.SaveRemoved {
 			im.st.Removed++
@@ -528,7 +542,7 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		Record: rec2, Raw: body, ContentType: ct, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 		FetchedAt: date, Capture: capture})
 	if err != nil {
-		return fmt.Errorf("%w: %w", errStore, err)
+		return storeErr(err)
 	}
 	im.count(res)
 	return nil
@@ -721,7 +735,7 @@ func (im *importer) saveRevisit(ctx context.Context, canon string, date time.Tim
 	}
 	res, err := im.db.Revisited(ctx, im.runID, canon, date, status, digest, c)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errStore, err)
+		return storeErr(err)
 	}
 	if res == finarchive.SaveNone {
 		im.st.skip("revisit-of-unknown")

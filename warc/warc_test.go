@@ -9,6 +9,7 @@ import (
 	"crypto/sha1"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -629,5 +630,55 @@ func TestImport_RequestAfterResponse(t *testing.T) {
 		if got[u] != want {
 			t.Errorf("%s: request kept %q, want %q", u, got[u], want)
 		}
+	}
+}
+
+// cancelAfter is an archive whose context is cancelled (Ctrl-C) once n
+// pages were saved.
+type cancelAfter struct {
+	store.Archive
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Complete(ctx context.Context, run int64, f *finarchive.Fetched) (finarchive.SaveResult, error) {
+	if c.n--; c.n < 0 {
+		c.cancel()
+	}
+	return c.Archive.Complete(ctx, run, f)
+}
+
+// TestImport_Interrupted: an import stopped by Ctrl-C keeps what it
+// imported, and its run is interrupted, not an error with the store's
+// words for the cancellation ("look up raw: context canceled").
+func TestImport_Interrupted(t *testing.T) {
+	dir := t.TempDir()
+	var b []byte
+	for i := range 6 {
+		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
+		block := append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"), page("信用卡逾期怎么办"+u[len(u)-6:], "逾期后的办理流程")...)
+		b = append(b, warc10Record("response", u, block)...)
+	}
+	file := filepath.Join(dir, "six.warc")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run, st, err := warc.Import(ctx, &cancelAfter{Archive: db, n: 2, cancel: cancel}, file, warc.ImportOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Import: %v; want it interrupted", err)
+	}
+	r, rerr := db.Run(context.Background(), run)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if r.Status != finarchive.RunInterrupted || r.New != 2 || st.New != 2 {
+		t.Errorf("run %s (%q), %d new (stats %d); want interrupted with the 2 saved", r.Status, r.Error, r.New, st.New)
 	}
 }

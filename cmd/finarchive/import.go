@@ -58,6 +58,10 @@ func (a *app) importWARC(ctx context.Context, f *importFlags, file string) error
 	}
 	defer closeDB()
 	runID, st, err := warc.Import(ctx, db, file, warc.ImportOptions{Profiles: profiles, Logger: a.log})
+	if err != nil && ctx.Err() != nil && runID != 0 {
+		fmt.Fprintf(a.stdout, "import of %s interrupted: run %d keeps the %d records read (%d new, %d changed); import the file again to finish it\n",
+			file, runID, st.Records, st.New, st.Changed)
+	}
 	if err != nil {
 		return err
 	}
