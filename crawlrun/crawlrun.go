@@ -108,6 +108,22 @@ func LastResumable(ctx context.Context, db store.Archive, seeds []string) (finar
 		ErrNothingToResume, last.ID, last.Status)
 }
 
+// lastCrawl returns the newest crawl run (zero when there is none): an
+// import's run, which has no seeds, leaves no URLs for later, and the
+// crawl before it does.
+func lastCrawl(ctx context.Context, db store.Archive) (finarchive.Run, error) {
+	runs, err := db.Runs(ctx)
+	if err != nil {
+		return finarchive.Run{}, err
+	}
+	for _, r := range runs { // newest first
+		if len(r.Seeds) > 0 {
+			return r, nil
+		}
+	}
+	return finarchive.Run{}, nil
+}
+
 // SameSeeds reports whether two seed lists hold the same URLs.
 func SameSeeds(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)
@@ -178,14 +194,14 @@ func Run(ctx context.Context, job Job) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("crawl options: %w", err)
 		}
-		prevRun, lastErr := db.LastRun(ctx)
+		prevRun, lastErr := lastCrawl(ctx, db)
 		id, err := db.StartRun(ctx, store.RunSpec{Seeds: seeds, Options: opts, Adaptive: cfg.Adaptive,
 			MinRevisit: time.Duration(cfg.MinRevisit), MaxRevisit: time.Duration(cfg.MaxRevisit)})
 		if err != nil {
 			return nil, err
 		}
 		res.RunID = id
-		if lastErr == nil {
+		if lastErr == nil && prevRun.ID != 0 {
 			n, _, err := db.CarryOverFailed(ctx, prevRun.ID, id)
 			if err != nil {
 				log.Warn("carry over failed URLs", "err", err)

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,3 +114,45 @@ func TestCrawl_ResumeAfterOtherRuns(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestCrawl_CarryOverPastImport: the URLs a crawl left failed are queued
+// again by the next crawl even when an import ran between them (its run
+// has no frontier: the next crawl carried nothing over, and a failed page
+// no longer linked was never asked again).
+func TestCrawl_CarryOverPastImport(t *testing.T) {
+	var homes, flaky atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			links := ""
+			if homes.Add(1) == 1 {
+				links = `<a href="/flaky.html">今日头条</a>` // linked the first time only
+			}
+			fmt.Fprint(w, `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p>`+links+`</body></html>`)
+		case "/flaky.html":
+			flaky.Add(1)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	crawl := append(fastCrawl(db), "--retries", "0", "--no-sitemaps", srv.URL+"/")
+	if _, e, code := runCLI(t, crawl...); code != exitPartial || flaky.Load() != 1 {
+		t.Fatalf("first crawl: exit %d, /flaky.html asked %d times: %s", code, flaky.Load(), e)
+	}
+	archive := mustSearchArchive(t)
+	file := filepath.Join(dir, "other.warc.gz")
+	if _, e, code := runCLI(t, "export", "--db", archive, "--format", "warc", "-o", file); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, e)
+	}
+	if _, e, code := runCLI(t, "import", "--db", db, file); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, e)
+	}
+	if _, e, code := runCLI(t, crawl...); code != exitPartial || flaky.Load() != 2 {
+		t.Errorf("crawl after the import: exit %d, /flaky.html asked %d times in all (want 2: carried over): %s", code, flaky.Load(), e)
+	}
+}
