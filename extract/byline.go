@@ -73,6 +73,7 @@ func labelValue(s string) string {
 	if t := strings.TrimLeft(s, "[【"); t != s { // 来源：[ 国际金融报 ]
 		s = strings.TrimLeft(t, " ")
 	}
+
 	stops := []string{"来源", "时间", "发布", "日期", "浏览", "编辑", "阅读", "点击", "作者", "记者", "通讯员", "|", "｜", "  ", "\t", "【", "[", "（", "(", "责任", "字号", "评论", "分享", "摄影", "出处", "发表"}
 	end := len(s)
 	for _, st := range stops {
@@ -96,7 +97,7 @@ func labelValue(s string) string {
 	// and a dateline).
 	if f := strings.Fields(s); len(f) > 1 {
 		k := 1
-		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") && !bylineFiller[f[k]] {
+		for k < len(f) && runeLen(f[k]) <= 4 && runeLen(f[k]) >= 2 && !strings.HasSuffix(f[k], "报道") && !bylineFiller[f[k]] && allHan(f[k]) {
 			k++
 		}
 		s = strings.Join(f[:k], " ")
@@ -113,6 +114,20 @@ func labelValue(s string) string {
 
 // reStaffCode is a staff code after a Han name (化成雨_NBJ, 杨倩_NF).
 var reStaffCode = regexp.MustCompile(`\p{Han}(_[A-Z0-9]{1,6})$`)
+
+// pastOutlet skips who a writer is, before his role, at the start of a
+// byline's value: 文/观察者网专栏作者 王文 is 王文. (作者： with its colon is
+// a label, not a role.)
+func pastOutlet(s string) string {
+	for _, st := range []string{"作者", "记者"} {
+		if i := strings.Index(s, st); i > 0 && !hasAnyPrefix(s[i+len(st):], ":", "：") {
+			if pre := strings.TrimSpace(strings.TrimLeft(s[:i], " :：/")); publication(pre) || hasAnySuffix(pre, "专栏", "特约", "首席", "资深", "本报", "本刊", "本台", "本网") {
+				return s[i+len(st):]
+			}
+		}
+	}
+	return s
+}
 
 // isRole reports a label of a reporter's role (记者, 实习生, 通讯员).
 func isRole(lab string) bool { return lab == "记者" || lab == "实习生" || lab == "通讯员" }
@@ -205,7 +220,7 @@ func (x *extractor) authorSource() {
 							continue
 						}
 					}
-					author = labelValue(rest)
+					author = labelValue(pastOutlet(rest))
 					if author != "" && isRole(lab) {
 						author, roleLine = moreRoles(rest, author), i
 					}

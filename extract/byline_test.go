@@ -53,6 +53,9 @@ func TestAuthorSource(t *testing.T) {
 		{"a word is no publication", "信用卡逾期怎么办", "", `新闻`, "", "", "", ""},
 		{"several roles on one line", "信用卡逾期怎么办", "", `本报记者 王燕平 方云凤 通讯员 柏建斌`, "", "", "王燕平 方云凤 柏建斌", ""},
 		{"several roles on their lines", "信用卡逾期怎么办", "", `</div><div>本报实习生 刘国栋 周炜</div><div>本报记者 王燕平 方云凤</div><div>本报记者 王燕平`, "", "", "刘国栋 周炜 王燕平 方云凤", ""},
+		{"the writer's column before his name", "信用卡逾期怎么办", "", `</div><p>【文/观察者网专栏作者 王文】</p><div>`, "", "", "王文", ""},
+		{"a staff code after the editor", "信用卡逾期怎么办", "", `[责任编辑：韩保林 PK155]`, "", "", "韩保林", ""},
+		{"source then author", "信用卡逾期怎么办", "", `来源：证券时报网 作者：李在山`, "", "", "李在山", "证券时报网"},
 		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
