@@ -195,7 +195,8 @@ func (x *extractor) machineDate() (h dateHit, weak, ok bool) {
 }
 
 // isDateMark reports attributes that mark a date: itemprop or property
-// datePublished, dateCreated, dc:date…, and pubdate.
+// datePublished, dateCreated, dc:date…, pubdate, and a publication time's
+// data attribute (publishAttrs).
 func isDateMark(n *html.Node) bool {
 	for _, at := range n.Attr {
 		switch at.Key {
@@ -205,10 +206,21 @@ func isDateMark(n *html.Node) bool {
 			}
 		case "pubdate":
 			return true
+		default:
+			if publishAttrs[at.Key] {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// publishAttrs are the data attributes in which pages put their
+// publication time for their scripts: <div data-ptime="2019-05-17
+// 20:02:46">.
+var publishAttrs = map[string]bool{"data-ptime": true, "data-pubtime": true, "data-pub-time": true, "data-pubdate": true,
+	"data-pub-date": true, "data-publish-time": true, "data-publishtime": true, "data-publish-date": true,
+	"data-publishdate": true, "data-published": true, "data-date-published": true, "data-published-at": true}
 
 // markValue returns the publication date an element marks in its
 // attributes (itemprop=datePublished, <time pubdate>, class "published"
@@ -236,6 +248,11 @@ func markValue(n *html.Node) (string, bool) {
 	}
 	if hasAttr(n, "pubdate") {
 		return val(), true
+	}
+	for _, at := range n.Attr {
+		if publishAttrs[at.Key] && strings.TrimSpace(at.Val) != "" {
+			return strings.TrimSpace(at.Val), true
+		}
 	}
 	cl := " " + strings.ToLower(attr(n, "class")) + " "
 	if containsAny(cl, " published ", " entry-date ", " date-published ", " published-date ") {

@@ -64,6 +64,8 @@ func TestPageDate(t *testing.T) {
 			"2019-06-20T11:43"},
 		{"microdata dateModified is no publication date", "", datePage("", `<span itemprop="dateModified" content="2023-01-01"></span><p>Posted 5 March 2020</p>`, ""), fetched,
 			"2020-03-05"},
+		{"a publication time's data attribute", "", datePage("", `<div class="wrap" data-docid="E1" data-ptime="2019-05-17 20:02:46"><p>Comments</p><span class="tie-time">2019-05-18 20:33:49</span></div>`, ""), fetched,
+			"2019-05-17T20:02:46"},
 		{"time pubdate", "", datePage("", `<span class="created">Created <time datetime="2020-10-18T21:30:35Z" pubdate="pubdate">Sunday</time></span>`, ""), fetched,
 			"2020-10-18"},
 		{"abbr class published", "", datePage("", `<p><small><abbr class="published" title="2019-06-27T10:21:40Z">jeudi</abbr></small></p>`, ""), fetched,
