@@ -108,16 +108,18 @@ func LastResumable(ctx context.Context, db store.Archive, seeds []string) (finar
 		ErrNothingToResume, last.ID, last.Status)
 }
 
-// lastCrawl returns the newest crawl run (zero when there is none): an
-// import's run, which has no seeds, leaves no URLs for later, and the
-// crawl before it does.
-func lastCrawl(ctx context.Context, db store.Archive) (finarchive.Run, error) {
+// lastCrawl returns the newest crawl run of these seeds (zero when there
+// is none), whose failed and deferred URLs the next one takes over: not an
+// import's run (no seeds, no URLs left for later) nor another site's crawl
+// of a shared database (its URLs are no business of this one: they were
+// skipped as out of bounds, and lost to their own site's next run).
+func lastCrawl(ctx context.Context, db store.Archive, seeds []string) (finarchive.Run, error) {
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return finarchive.Run{}, err
 	}
 	for _, r := range runs { // newest first
-		if len(r.Seeds) > 0 {
+		if len(r.Seeds) > 0 && SameSeeds(r.Seeds, seeds) {
 			return r, nil
 		}
 	}
@@ -194,7 +196,7 @@ func Run(ctx context.Context, job Job) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("crawl options: %w", err)
 		}
-		prevRun, lastErr := lastCrawl(ctx, db)
+		prevRun, lastErr := lastCrawl(ctx, db, seeds)
 		id, err := db.StartRun(ctx, store.RunSpec{Seeds: seeds, Options: opts, Adaptive: cfg.Adaptive,
 			MinRevisit: time.Duration(cfg.MinRevisit), MaxRevisit: time.Duration(cfg.MaxRevisit)})
 		if err != nil {

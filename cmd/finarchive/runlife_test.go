@@ -156,3 +156,54 @@ func TestCrawl_CarryOverPastImport(t *testing.T) {
 		t.Errorf("crawl after the import: exit %d, /flaky.html asked %d times in all (want 2: carried over): %s", code, flaky.Load(), e)
 	}
 }
+
+// TestCrawl_CarryOverPerSite: two sites crawled into one database (a
+// schedule config's sites may share one) keep their own failed URLs: a
+// crawl of the second does not take over the first's (it did, and skipped
+// them as blocked or fetched them under its own options, so the first
+// site's next crawl never asked them again).
+func TestCrawl_CarryOverPerSite(t *testing.T) {
+	var flaky atomic.Int64
+	page := func(links string) string {
+		return `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p>` + links + `</body></html>`
+	}
+	var first atomic.Bool
+	first.Store(true)
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			links := ""
+			if first.Swap(false) {
+				links = `<a href="/flaky.html">今日头条</a>`
+			}
+			fmt.Fprint(w, page(links))
+		case "/flaky.html":
+			flaky.Add(1)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer a.Close()
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page(""))
+	}))
+	defer b.Close()
+	db := filepath.Join(t.TempDir(), "a.db")
+	crawlA := append(fastCrawl(db), "--retries", "0", "--no-sitemaps", a.URL+"/")
+	if _, e, code := runCLI(t, crawlA...); code != exitPartial || flaky.Load() != 1 {
+		t.Fatalf("crawl of a: exit %d, /flaky.html asked %d times: %s", code, flaky.Load(), e)
+	}
+	if _, e, code := runCLI(t, append(fastCrawl(db), "--retries", "0", "--no-sitemaps", b.URL+"/")...); code != 0 || flaky.Load() != 1 {
+		t.Errorf("crawl of b: exit %d, a's /flaky.html asked %d times in all (want 1: not b's): %s", code, flaky.Load(), e)
+	}
+	if _, e, code := runCLI(t, crawlA...); code != exitPartial || flaky.Load() != 2 {
+		t.Errorf("crawl of a again: exit %d, /flaky.html asked %d times in all (want 2: carried over from a's run): %s", code, flaky.Load(), e)
+	}
+}
