@@ -376,8 +376,9 @@ func publication(s string) bool {
 }
 
 // siteName reports a name that is the site's, as a meta author often is:
-// its og:site_name, or the start of a part of the <title> after the first
-// (网易 of "…_网易财经").
+// its og:site_name, or a part of the <title> after the first, alone or
+// with a channel's word after it (网易 of "…_网易财经"; but not 张三 of
+// "…_张三的博客").
 func (x *extractor) siteName(s string) bool {
 	n := normTitle(s)
 	if n == "" {
@@ -388,12 +389,18 @@ func (x *extractor) siteName(s string) bool {
 	}
 	parts := titleParts(x.a.title)
 	for _, p := range parts[1:] {
-		if strings.HasPrefix(normTitle(p), n) {
+		if rest, ok := strings.CutPrefix(normTitle(p), n); ok && (rest == "" || channelWords[rest]) {
 			return true
 		}
 	}
 	return false
 }
+
+// channelWords follow a site's name in its channels' names: 网易财经,
+// 新浪新闻, 澎湃号.
+var channelWords = map[string]bool{"新闻": true, "财经": true, "科技": true, "体育": true, "娱乐": true, "订阅": true,
+	"号": true, "网": true, "频道": true, "客户端": true, "首页": true, "新闻中心": true, "资讯": true, "汽车": true,
+	"房产": true, "教育": true, "健康": true, "军事": true, "历史": true, "文化": true, "旅游": true, "时尚": true}
 
 // commonSurnames are the hundred or so most common Chinese surnames (over
 // four in five people bear one).
