@@ -111,3 +111,17 @@ func TestCards_categoryMark(t *testing.T) {
 		}
 	}
 }
+
+// TestBreadcrumb_channelTitle: a breadcrumb item written as its page's
+// <title> is (国际财经_搜狐财经) is the channel's name.
+func TestBreadcrumb_channelTitle(t *testing.T) {
+	page := strings.Replace(string(bylinePage("信用卡逾期怎么办_国际财经_搜狐财经", "", "", "", "")), `<div class="nav">`,
+		`<div class="location">当前位置：<a href="/">搜狐首页</a> &gt; <a href="/cj/">搜狐财经</a> &gt; <a href="/cj/gj/">国际财经_搜狐财经</a></div><div class="nav">`, 1)
+	rec, err := extract.ExtractBytes([]byte(page), "text/html; charset=utf-8", "https://business.sohu.com/a/1.html", extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rec.Breadcrumb, " / "); got != "搜狐首页 / 搜狐财经 / 国际财经" || rec.Category != "国际财经" {
+		t.Errorf("breadcrumb %q, category %q; want 搜狐首页 / 搜狐财经 / 国际财经, 国际财经", got, rec.Category)
+	}
+}

@@ -79,6 +79,12 @@ func (x *extractor) crumbsKeywords() {
 			if !label && !crumb && containsAny(s, "更多", "more") {
 				continue
 			}
+			for k, it := range items {
+				// A channel named as its page's <title> is: 国际财经_搜狐财经.
+				if parts := titleParts(it); len(parts) == 2 && x.siteName(parts[1]) {
+					items[k] = parts[0]
+				}
+			}
 			x.rec.Breadcrumb = items
 		}
 	}
