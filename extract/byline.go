@@ -376,8 +376,8 @@ func publication(s string) bool {
 }
 
 // siteName reports a name that is the site's, as a meta author often is:
-// its og:site_name, or a part of the <title> after the first, alone or
-// with a channel's word after it (网易 of "…_网易财经"; but not 张三 of
+// its og:site_name, or the last part of the <title>, alone or with a
+// channel's word after it (网易 of "…_网易财经"; but not 张三 of
 // "…_张三的博客").
 func (x *extractor) siteName(s string) bool {
 	n := normTitle(s)
@@ -387,9 +387,10 @@ func (x *extractor) siteName(s string) bool {
 	if normTitle(x.a.meta["og:site_name"]) == n {
 		return true
 	}
-	parts := titleParts(x.a.title)
-	for _, p := range parts[1:] {
-		if rest, ok := strings.CutPrefix(normTitle(p), n); ok && (rest == "" || channelWords[rest]) {
+	// The last part only: a middle one may be the author's name (… –
+	// Francois Massol – Medium).
+	if parts := titleParts(x.a.title); len(parts) > 1 {
+		if rest, ok := strings.CutPrefix(normTitle(parts[len(parts)-1]), n); ok && (rest == "" || channelWords[rest]) {
 			return true
 		}
 	}

@@ -57,6 +57,7 @@ func TestAuthorSource(t *testing.T) {
 		{"a staff code after the editor", "信用卡逾期怎么办", "", `[责任编辑：韩保林 PK155]`, "", "", "韩保林", ""},
 		{"source then author", "信用卡逾期怎么办", "", `来源：证券时报网 作者：李在山`, "", "", "李在山", "证券时报网"},
 		{"a blogger is no site", "信用卡逾期怎么办_张三的博客", `<meta name="author" content="张三">`, ``, "", "", "张三", ""},
+		{"an author named in the title", "信用卡逾期怎么办 – 王小明 – 理财博客", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 		{"meta author is a person", "信用卡逾期怎么办_网易财经", `<meta name="author" content="王小明">`, ``, "", "", "王小明", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
