@@ -285,8 +285,14 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 		return
 	}
 	defer c.fr.robotsRead(j.host, "")
-	if g := st.data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay > 0 && c.cfg.MaxCrawlDelay > 0 {
-		d := min(g.CrawlDelay, time.Duration(c.cfg.MaxCrawlDelay))
+	if g := st.data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay != 0 && c.cfg.MaxCrawlDelay > 0 {
+		// The parser refuses a negative Crawl-delay, so a negative one is
+		// seconds past time.Duration's range (on amd64 their conversion
+		// wraps): the site asks for the longest gap there is, not none.
+		d := time.Duration(c.cfg.MaxCrawlDelay)
+		if g.CrawlDelay > 0 {
+			d = min(g.CrawlDelay, d)
+		}
 		if d > time.Duration(c.cfg.Delay) {
 			c.fr.gate.SetCrawlDelay(j.host, d)
 			c.log.Info("robots.txt Crawl-delay", "host", j.host, "crawl_delay", g.CrawlDelay, "gap", d)

@@ -226,18 +226,21 @@ func TestCrawler_PolitenessManyHosts(t *testing.T) {
 }
 
 // TestCrawler_CrawlDelay: a robots.txt Crawl-delay raises the gap of its
-// host (and only its host) up to --max-crawl-delay.
+// host (and only its host) up to --max-crawl-delay; one of more seconds
+// than a time.Duration holds is the cap too (it wrapped to a negative
+// duration and was ignored: no gap at all).
 func TestCrawler_CrawlDelay(t *testing.T) {
-	f := mustFarm(t, 2, 3)
+	f := mustFarm(t, 3, 3)
 	f.Hosts[0].Robots = "User-agent: *\nCrawl-delay: 0.15\n"
 	f.Hosts[1].Robots = "User-agent: *\nCrawl-delay: 100\n"
+	f.Hosts[2].Robots = "User-agent: *\nCrawl-delay: 99999999999\n"
 	cfg := politeConfig(0, 2)
 	cfg.MaxCrawlDelay = crawler.Duration(100 * time.Millisecond)
 	if _, err := mustRun(t, mustStore(t), cfg, f.Seeds()...); err != nil {
 		t.Fatal(err)
 	}
-	// 150ms capped at 100ms; 100s capped at 100ms; counted from the
-	// robots.txt request itself.
+	// 150ms capped at 100ms; 100s and 3,000 years capped at 100ms;
+	// counted from the robots.txt request itself.
 	for i, h := range f.Hosts {
 		if n := len(h.Starts()); n != 5 {
 			t.Fatalf("host %d: %d requests, want 5", i, n)
