@@ -57,6 +57,8 @@ var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | 
 func NewSchedule(every time.Duration, expr, tz string) (Schedule, error) {
 	expr = strings.TrimSpace(expr)
 	switch {
+	case every < 0:
+		return nil, fmt.Errorf("every: want a positive interval (got %s)", every)
 	case every > 0 && expr != "":
 		return nil, errors.New("give either every or cron, not both")
 	case every > 0:

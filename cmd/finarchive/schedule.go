@@ -13,10 +13,10 @@ import (
 // scheduleFlags are the options of `schedule`: a crawl's, plus when.
 type scheduleFlags struct {
 	crawlFlags
-	every    time.Duration
+	every    crawler.Duration
 	cron     string
 	tz       string
-	jitter   time.Duration
+	jitter   crawler.Duration
 	config   string
 	maxRuns  int
 	lockWait bool
@@ -64,25 +64,27 @@ interrupted and the next run resumes them) and schedule exits 0.`,
 	}
 	addCrawlFlags(cmd, &f.crawlFlags)
 	fl := cmd.Flags()
-	fl.DurationVar(&f.every, "every", 0, "run a crawl at this interval (e.g. 6h, 24h)")
+	fl.Var(&f.every, "every", "run a crawl at this interval (e.g. 6h, 24h, 7d)")
 	fl.StringVar(&f.cron, "cron", "", `run a crawl on this cron expression (e.g. "30 3 * * *", "CRON_TZ=Asia/Shanghai 0 */6 * * *", @daily)`)
 	fl.StringVar(&f.tz, "tz", "", "time zone of --cron (e.g. Asia/Shanghai; default: local time)")
-	fl.DurationVar(&f.jitter, "jitter", 0, "delay each start by a random time up to this (default: 10% of the interval, at most 5m)")
+	fl.Var(&f.jitter, "jitter", "delay each start by a random time up to this (default: 10% of the interval, at most 5m)")
 	fl.StringVar(&f.config, "config", "", "YAML file listing the sites to crawl, each on its own schedule (see README.md: schedule)")
 	fl.IntVar(&f.maxRuns, "max-runs", 0, "exit after this many scheduled slots per site, skipped ones included (0 = run until stopped)")
 	fl.BoolVar(&f.lockWait, "wait", false, "when another process crawls a database, wait for it instead of skipping the slot")
 	// Scheduled runs are adaptive: that is what makes a daily run cheap.
 	_ = fl.Set("adaptive", "true")
 	fl.Lookup("adaptive").DefValue = "true"
+	// No "(default 0s)" in help: every has none, jitter's is said.
+	fl.Lookup("every").DefValue, fl.Lookup("jitter").DefValue = "0", "0"
 	return cmd
 }
 
 // baseSite returns the site the flags describe; with --config it gives the
 // values of the fields that neither the file's defaults nor a site sets.
 func (f *scheduleFlags) baseSite(cmd *cobra.Command, args []string) siteConfig {
-	s := siteConfig{Seeds: args, DB: f.db, Every: crawler.Duration(f.every), Cron: f.cron, TZ: f.tz, Config: f.cfg}
+	s := siteConfig{Seeds: args, DB: f.db, Every: f.every, Cron: f.cron, TZ: f.tz, Config: f.cfg}
 	if cmd.Flags().Changed("jitter") {
-		j := crawler.Duration(f.jitter)
+		j := f.jitter
 		s.Jitter = &j
 	}
 	return s

@@ -364,6 +364,7 @@ func TestSchedule_Usage(t *testing.T) {
 		{"bad cron", []string{"schedule", "--cron", "61 * * * *", "http://127.0.0.1:1/"}, "--cron"},
 		{"bad tz", []string{"schedule", "--cron", "@daily", "--tz", "Mars/Olympus", "http://127.0.0.1:1/"}, "--tz"},
 		{"no urls", []string{"schedule", "--every", "1h"}, "seed"},
+		{"negative every", []string{"schedule", "--every", "-1h", "http://127.0.0.1:1/"}, "positive"},
 		{"config and urls", []string{"schedule", "--config", "x.yaml", "http://127.0.0.1:1/"}, "takes no URLs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -566,5 +567,22 @@ func TestSchedule_LastRunOverran(t *testing.T) {
 	}
 	if strings.Contains(stderr, "overran") {
 		t.Errorf("the last run is said to overrun a next slot:\n%s", stderr)
+	}
+}
+
+// TestSchedule_EveryDays: --every and --jitter take days as every other
+// duration flag and the config file do (--every 7d was refused: time:
+// unknown unit "d").
+func TestSchedule_EveryDays(t *testing.T) {
+	_, base := MustStartSite(t, testsite.Options{Articles: 3})
+	db := filepath.Join(t.TempDir(), "a.db")
+	args := append(fastSchedule(db), "--every", "7d", "--max-runs", "1", base+"/")
+	args = append(args, "--jitter", "0d")
+	stderr, code := runSchedule(t, args...)
+	if code != 0 || !strings.Contains(stderr, `schedule="every 168h0m0s"`) {
+		t.Fatalf("schedule --every 7d: exit %d\n%s", code, stderr)
+	}
+	if runs := mustRuns(t, db); len(runs) != 1 {
+		t.Errorf("%d runs, want 1", len(runs))
 	}
 }
