@@ -250,6 +250,9 @@ func (s *siteConfig) check() (field string, err error) {
 		}
 		return field, err
 	}
+	if s.Jitter != nil && *s.Jitter < 0 {
+		return "jitter", fmt.Errorf("must not be negative (got %s)", *s.Jitter)
+	}
 	if err := s.Config.Validate(); err != nil {
 		var oe *crawler.OptionError
 		if errors.As(err, &oe) {

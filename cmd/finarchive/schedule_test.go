@@ -365,6 +365,7 @@ func TestSchedule_Usage(t *testing.T) {
 		{"bad tz", []string{"schedule", "--cron", "@daily", "--tz", "Mars/Olympus", "http://127.0.0.1:1/"}, "--tz"},
 		{"no urls", []string{"schedule", "--every", "1h"}, "seed"},
 		{"negative every", []string{"schedule", "--every", "-1h", "http://127.0.0.1:1/"}, "positive"},
+		{"negative jitter", []string{"schedule", "--every", "1h", "--jitter", "-1s", "http://127.0.0.1:1/"}, "--jitter: must not be negative"},
 		{"config and urls", []string{"schedule", "--config", "x.yaml", "http://127.0.0.1:1/"}, "takes no URLs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
