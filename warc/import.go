@@ -445,6 +445,9 @@ func (im *importer) flush(ctx context.Context) error {
 // save imports a response or revisit record with its request.
 func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 	canon, date, block, reqHead, target, where := p.canon, p.date, p.block, p.reqHead, p.target, p.where
+	if older, err := im.older(ctx, p); err != nil || older {
+		return err
+	}
 	if p.typ == gowarc.Revisit {
 		im.st.Revisits++
 		return im.revisit(ctx, p)
@@ -710,6 +713,33 @@ func (im *importer) fatal(validation []error, where string) error {
 		bad = append(bad, v)
 	}
 	return errors.Join(bad...)
+}
+
+// older reports (and counts as skipped) a record older than the archive's
+// last fetch of its URL (an old WARC imported after a newer crawl, a WACZ
+// whose WARCs are not in time order): the archive's record is its newest
+// capture, and saving the older one would make it the current record with
+// the newer one as its history.
+func (im *importer) older(ctx context.Context, p *pendingRecord) (bool, error) {
+	info, err := im.db.Info(ctx, p.canon)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, storeErr(err)
+	}
+	if !p.date.Before(info.FetchedAt) {
+		return false, nil
+	}
+	if p.typ == gowarc.Revisit {
+		im.st.Revisits++
+	} else {
+		im.st.Responses++
+	}
+	im.log.Debug("import: record older than the archive's last fetch of its URL, skipped", "at", p.where, "url", p.target,
+		"date", p.date, "archived", info.FetchedAt)
+	im.st.skip("older-than-archived")
+	return true, nil
 }
 
 // revisit imports a revisit record: a fetch of what is stored.

@@ -682,3 +682,47 @@ func TestImport_Interrupted(t *testing.T) {
 		t.Errorf("run %s (%q), %d new (stats %d); want interrupted with the 2 saved", r.Status, r.Error, r.New, st.New)
 	}
 }
+
+// warc10RecordAt is warc10Record with its own WARC-Date.
+func warc10RecordAt(date, typ, uri string, block []byte) []byte {
+	return bytes.Replace(warc10Record(typ, uri, block), []byte("WARC-Date: 2026-11-05T08:00:00Z"), []byte("WARC-Date: "+date), 1)
+}
+
+// TestImport_OlderThanArchived: captures of a URL read out of time order
+// (an old WARC imported after a newer crawl or import, a WACZ whose WARCs
+// are not in time order) never make an older capture the current record:
+// a record older than the archive's last fetch of its URL is skipped as
+// older-than-archived (the last one read became the record, the newest
+// capture a "history" version of it), and a newer one still changes it.
+func TestImport_OlderThanArchived(t *testing.T) {
+	ctx := context.Background()
+	resp := func(v string) []byte {
+		return append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"), page("信用卡逾期怎么办"+v, v+"的办理流程")...)
+	}
+	var b []byte
+	b = append(b, warc10RecordAt("2026-11-20T08:00:00Z", "response", pageURL, resp("第三版"))...)
+	b = append(b, warc10RecordAt("2026-11-01T08:00:00Z", "response", pageURL, resp("第一版"))...)
+	b = append(b, warc10RecordAt("2026-11-10T08:00:00Z", "response", pageURL, resp("第二版"))...)
+	b = append(b, warc10RecordAt("2026-11-25T08:00:00Z", "response", pageURL, resp("第四版"))...)
+	db, st := importFile(t, filepath.Join(t.TempDir(), "ooo.warc"), b)
+	if st.New != 1 || st.Changed != 1 || st.SkippedBy["older-than-archived"] != 2 {
+		t.Errorf("import: %+v; want 1 new, 1 changed, 2 older than archived", st)
+	}
+	rec, err := db.Get(ctx, pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Title, "第四版") {
+		t.Errorf("current record %q; want the newest capture's", rec.Title)
+	}
+	var history []store.Revision
+	if err := db.Export(ctx, store.ExportOptions{History: true}, func(r *store.ExportRecord) error {
+		history = r.History
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(history) != 1 || !strings.Contains(history[0].Title, "第三版") {
+		t.Errorf("history %+v; want the third version only", history)
+	}
+}
