@@ -501,6 +501,12 @@ func (c *Crawler) followInto(f *finarchive.Fetched, kind, canon string, tu *url.
 	case skip != "":
 		c.skip(kind + "-" + skip)
 		f.Skipped = label + ": " + skip
+		if skip == "out-of-scope" && f.Item.Depth == 0 {
+			// A seed that moved to another site: the crawl would end
+			// with nothing but a count to show for it.
+			c.log.Warn("seed redirects out of the crawl's scope: not followed (add --host to crawl it)", "url", f.Item.URL,
+				"to", canon, "host", tu.Host)
+		}
 	default:
 		c.skip(kind)
 		f.Skipped = label

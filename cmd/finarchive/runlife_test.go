@@ -207,3 +207,26 @@ func TestCrawl_CarryOverPerSite(t *testing.T) {
 		t.Errorf("crawl of a again: exit %d, /flaky.html asked %d times in all (want 2: carried over from a's run): %s", code, flaky.Load(), e)
 	}
 }
+
+// TestCrawl_SeedRedirectsAway: a seed that redirects to another site
+// (a site that moved) is not followed, and the crawl says so, naming the
+// target and --host; it finished with nothing but a skip count.
+func TestCrawl_SeedRedirectsAway(t *testing.T) {
+	other := httptest.NewServer(http.NotFoundHandler())
+	defer other.Close()
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "127.0.0.2", 1)
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		http.Redirect(w, r, otherURL+"/new/", http.StatusMovedPermanently)
+	}))
+	defer moved.Close()
+	db := filepath.Join(t.TempDir(), "a.db")
+	_, stderr, code := runCLI(t, append(fastCrawl(db), "--no-sitemaps", moved.URL+"/")...)
+	if code != 0 || !strings.Contains(stderr, "seed redirects out of the crawl's scope") || !strings.Contains(stderr, otherURL+"/new/") ||
+		!strings.Contains(stderr, "--host") {
+		t.Errorf("exit %d, stderr %q; want exit 0 and a warning naming the target and --host", code, stderr)
+	}
+}
