@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -105,7 +106,12 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("%v: %s (pid %d on %s) holds it since %s ago", ErrLocked, e.Holder.Owner, e.Holder.PID, e.Holder.Hostname, e.Age)
+	who := fmt.Sprintf("%s (pid %d on %s)", e.Holder.Owner, e.Holder.PID, e.Holder.Hostname)
+	if pid := fmt.Sprintf("(pid %d)", e.Holder.PID); strings.HasSuffix(e.Holder.Owner, pid) {
+		// The owners finarchive names end with their pid already.
+		who = strings.TrimSuffix(e.Holder.Owner, pid) + fmt.Sprintf("(pid %d on %s)", e.Holder.PID, e.Holder.Hostname)
+	}
+	return fmt.Sprintf("%v: %s has held it for %s", ErrLocked, who, e.Age.Round(time.Second))
 }
 
 // Is makes errors.Is(err, ErrLocked) true.

@@ -63,3 +63,21 @@ func TestDB_Lock_stale(t *testing.T) {
 		})
 	}
 }
+
+// TestLockedError_Message: the holder is named once, its pid once (the
+// owners finarchive writes end with it: "finarchive (pid 42) (pid 42 on
+// vm)"), for how long it has held the lock ("since 0s ago").
+func TestLockedError_Message(t *testing.T) {
+	for _, tc := range []struct {
+		owner, want string
+	}{
+		{"finarchive (pid 42)", "store: database is locked by another crawl: finarchive (pid 42 on vm) has held it for 3s"},
+		{"finarchive schedule bank (pid 42)", "store: database is locked by another crawl: finarchive schedule bank (pid 42 on vm) has held it for 3s"},
+		{"some tool", "store: database is locked by another crawl: some tool (pid 42 on vm) has held it for 3s"},
+	} {
+		e := &store.LockedError{Holder: store.LockHolder{Owner: tc.owner, PID: 42, Hostname: "vm"}, Age: 3200 * time.Millisecond}
+		if got := e.Error(); got != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.owner, got, tc.want)
+		}
+	}
+}
