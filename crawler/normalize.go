@@ -36,6 +36,9 @@ func Normalize(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("malformed URL %q: %w", raw, err)
 	}
+	if u.Scheme == "" {
+		return "", fmt.Errorf("URL %q has no scheme (want http:// or https://)", raw) // as typed, not escaped
+	}
 	canon, _, err := normalizeURL(u)
 	return canon, err
 }

@@ -62,6 +62,16 @@ func (a *app) extract(ctx context.Context, f *extractFlags, path string) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
+	if f.url != "" && !strings.HasPrefix(strings.ToLower(f.url), "file:") {
+		// The URL a crawl would archive the page under (an IDN as
+		// punycode, the default port dropped): a relative one (no scheme)
+		// named no site and resolved no link.
+		canon, err := crawler.Normalize(f.url)
+		if err != nil {
+			return &usageError{msg: "--url: " + err.Error()}
+		}
+		f.url = canon
+	}
 	in := a.stdin
 	if path != "-" {
 		file, err := os.Open(path)

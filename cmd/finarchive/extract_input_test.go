@@ -93,3 +93,26 @@ func TestExtract_gzipped(t *testing.T) {
 		t.Errorf("extract of a gzip bomb: exit %d: %s", code, e)
 	}
 }
+
+// TestExtract_URL: --url is the URL a crawl would archive the page under
+// (an IDN as punycode, the default port and fragment gone, so the record's
+// url and site are a crawl's); one without a scheme is a usage error
+// naming it as typed (it was taken as a relative URL: no site, links
+// resolved against nothing).
+func TestExtract_URL(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.html")
+	page := "<html><head><title>信用卡逾期怎么办</title></head><body><h1>信用卡逾期怎么办</h1><p>逾期后尽快还款，并与银行协商分期。</p></body></html>"
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, e, code := runCLI(t, "extract", "-q", "--url", "http://例子.测试:80/a.html#top", file)
+	var rec struct{ URL, Site string }
+	if code != 0 || json.Unmarshal([]byte(out), &rec) != nil || rec.URL != "http://xn--fsqu00a.xn--0zwm56d/a.html" || rec.Site != "xn--fsqu00a.xn--0zwm56d" {
+		t.Errorf("extract --url http://例子.测试:80/a.html#top: exit %d, url %q, site %q: %s", code, rec.URL, rec.Site, e)
+	}
+	_, e, code = runCLI(t, "extract", "-q", "--url", "例子.测试/a.html", file)
+	if code != exitUsage || !strings.Contains(e, `"例子.测试/a.html" has no scheme`) {
+		t.Errorf("extract --url without a scheme: exit %d, stderr %q; want exit %d saying it has no scheme", code, e, exitUsage)
+	}
+}
