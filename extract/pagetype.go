@@ -56,9 +56,10 @@ func (x *extractor) pageType() {
 	case bodyRunes < 300 && (containsAny(head, errorWords...) || vis < 600 && containsAny(all, "页面不存在", "404 Not Found", "找不到", "不存在或已被删除")):
 		rec.PageType = PageError
 		return
-	case vis < 30 && !x.hasHeading():
+	case vis < 30 && !x.hasHeading() && !x.hasLinks():
 		// An empty shell (a script-rendered app root) or a bare page; a
-		// heading over a line of text is a (short) page of its own.
+		// heading over a line of text is a (short) page of its own, and
+		// a few links (a splash page's 进入网站 | English) a page to walk.
 		rec.PageType = PageBlocked
 		return
 	}
@@ -142,6 +143,16 @@ func (x *extractor) titleLinksElsewhere() bool {
 }
 
 // hasHeading reports whether the page has an h1..h3 with text.
+// hasLinks reports a page with a link's text on it.
+func (x *extractor) hasLinks() bool {
+	for i := range x.a.lines {
+		if x.a.lines[i].link > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (x *extractor) hasHeading() bool {
 	a := x.a
 	for _, hi := range a.heads {
