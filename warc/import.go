@@ -54,7 +54,9 @@ type ImportStats struct {
 	Changed     int            `json:"changed"`
 	Unchanged   int            `json:"unchanged"`
 	NotModified int            `json:"not_modified"`
-	Removed     int            `json:"removed"` // archived articles a 404 or 410 record found removed
+	Removed     int            `json:"removed"`           // archived articles a 404 or 410 record found removed
+	Gone        int            `json:"gone"`              // 404 and 410 responses (dead links, and the removals among them)
+	GoneBy      map[string]int `json:"gone_by,omitempty"` // by status code: {"404": 10, "410": 2}
 	Skipped     int            `json:"skipped"`
 	SkippedBy   map[string]int `json:"skipped_by,omitempty"`
 	Corrupt     int            `json:"corrupt"` // records that could not be read, reported and skipped
@@ -500,9 +502,12 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		}
 		if res == finarchive.SaveRemoved {
 			im.st.Removed++
-		} else {
-			im.st.skip("http-" + strconv.Itoa(resp.StatusCode))
 		}
+		im.st.Gone++ // counted as a crawl counts it: an answer, not a failure
+		if im.st.GoneBy == nil {
+			im.st.GoneBy = map[string]int{}
+		}
+		im.st.GoneBy[strconv.Itoa(resp.StatusCode)]++
 		return nil
 	default:
 		im.st.skip("http-" + strconv.Itoa(resp.StatusCode))

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/finarchive/finarchive/warc"
@@ -73,8 +75,11 @@ func (a *app) importWARC(ctx context.Context, f *importFlags, file string) error
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(a.stdout, string(b))
 	} else {
-		fmt.Fprintf(a.stdout, "imported %s as run %d: %d records, %d responses, %d revisits: %d new, %d changed, %d unchanged, %d not modified, %d removed, %d skipped, %d corrupt\n",
-			file, runID, st.Records, st.Responses, st.Revisits, st.New, st.Changed, st.Unchanged, st.NotModified, st.Removed, st.Skipped, st.Corrupt)
+		fmt.Fprintf(a.stdout, "imported %s as run %d: %d records, %d responses, %d revisits: %d new, %d changed, %d unchanged, %d not modified, %d removed, %d gone, %d skipped, %d corrupt\n",
+			file, runID, st.Records, st.Responses, st.Revisits, st.New, st.Changed, st.Unchanged, st.NotModified, st.Removed, st.Gone, st.Skipped, st.Corrupt)
+		for _, code := range slices.Sorted(maps.Keys(st.GoneBy)) {
+			fmt.Fprintf(a.stdout, "  gone %-25s %d\n", code, st.GoneBy[code])
+		}
 		reasons := make([]string, 0, len(st.SkippedBy))
 		for r := range st.SkippedBy {
 			reasons = append(reasons, r)

@@ -246,6 +246,9 @@ func TestExport_WARC(t *testing.T) {
 			if r1, r2 := fetchCounts(t, db2); r1 != wantResp || r2 != wantRev {
 				t.Errorf("imported archive has %d body fetches and %d revisits, want %d and %d", r1, r2, wantResp, wantRev)
 			}
+			if st.Gone != 2 || st.GoneBy["404"] != 1 || st.GoneBy["410"] != 1 {
+				t.Errorf("import counted gone %d %v; want 2, a 404 and a 410 (as a crawl counts them)", st.Gone, st.GoneBy)
+			}
 			if st.Removed != 2 || removals(t, db2) != 2 {
 				t.Errorf("import found %d articles removed, and the archive keeps %d removal fetches; want 2 and 2", st.Removed, removals(t, db2))
 			}
