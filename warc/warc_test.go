@@ -298,15 +298,17 @@ func TestWrite_LegacyArchive(t *testing.T) {
 	}
 }
 
-// TestImport_CorruptRecords breaks one record of a WARC and cuts the file
-// short: the broken and the truncated records are reported and skipped,
-// the others imported.
-func TestImport_CorruptRecords(t *testing.T) {
+// fourTitles are the titles of fourArticles' pages, in order.
+var fourTitles = []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"}
+
+// fourArticles archives four small articles, one fetch each, in a new
+// archive at path, and returns it and their URLs.
+func fourArticles(t *testing.T, path string) (*store.DB, []string) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, run := openWithRun(t, filepath.Join(dir, "a.db"))
-	urls := []string{}
-	for i, title := range []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"} {
+	db, run := openWithRun(t, path)
+	var urls []string
+	for i, title := range fourTitles {
 		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
 		urls = append(urls, u)
 		raw := page(title, title+"的办理流程")
@@ -319,6 +321,16 @@ func TestImport_CorruptRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return db, urls
+}
+
+// TestImport_CorruptRecords breaks one record of a WARC and cuts the file
+// short: the broken and the truncated records are reported and skipped,
+// the others imported.
+func TestImport_CorruptRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, urls := fourArticles(t, filepath.Join(dir, "a.db"))
 	var buf bytes.Buffer
 	var index []warc.IndexEntry
 	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, func(e warc.IndexEntry) error { index = append(index, e); return nil }); err != nil {
@@ -432,20 +444,7 @@ func strictReader(t *testing.T, b []byte) *gowarc.WarcFileReader {
 func TestImport_WholeGzippedWARC(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, run := openWithRun(t, filepath.Join(dir, "a.db"))
-	titles := []string{"信用卡逾期怎么办", "公积金贷款额度怎么算", "ETC卡怎么注销", "社保卡丢了怎么补办"}
-	for i, title := range titles {
-		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
-		raw := page(title, title+"的办理流程")
-		rec, err := extract.ExtractBytes(raw, "text/html", u, extract.Options{FetchedAt: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Complete(ctx, run, &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: 200,
-			Record: rec, Raw: raw, ContentType: "text/html", FetchedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, _ := fourArticles(t, filepath.Join(dir, "a.db"))
 	var buf bytes.Buffer
 	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, nil); err != nil {
 		t.Fatal(err)
@@ -474,7 +473,7 @@ func TestImport_WholeGzippedWARC(t *testing.T) {
 	if st.New != 3 || st.Corrupt != 1 {
 		t.Errorf("import of a WARC gzipped whole: %+v; want 3 new, 1 corrupt", st)
 	}
-	for i := range titles {
+	for i := range fourTitles {
 		u := "https://www.example.com/zixun/" + string(rune('a'+i)) + ".html"
 		if _, err := db2.Get(ctx, u); (err == nil) != (i != 2) {
 			t.Errorf("%s: imported %v", u, err == nil)
