@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -199,6 +201,13 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			}
 			c.skip(reason)
 			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason + ": " + contentType})
+		case corruptEncoding(reqErr):
+			// A broken gzip stream is what the server sent, every time:
+			// skipped with the reason, not retried as a network fault.
+			c.skip("bad-content-encoding")
+			reason := fmt.Sprintf("bad-content-encoding: %v", reqErr)
+			c.log.Warn("page skipped", "url", it.URL, "reason", reason)
+			return c.complete(bg, runID, &finarchive.Fetched{Item: it, StatusCode: 200, ContentType: contentType, Skipped: reason})
 		case errors.As(reqErr, &blocked):
 			// Where the URL leads is the answer, not a transient error:
 			// skipped with the reason, not retried run after run.
@@ -773,4 +782,12 @@ func retryAfter(v string, now time.Time) time.Time {
 		return t
 	}
 	return time.Time{}
+}
+
+// corruptEncoding reports an error of a body's gzip stream itself (a bad
+// checksum, a broken deflate stream), which no retry mends, unlike a cut
+// connection (io.ErrUnexpectedEOF, which stays a network fault).
+func corruptEncoding(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt)
 }

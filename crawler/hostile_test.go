@@ -781,3 +781,44 @@ func crawlNoSitemaps(t *testing.T, seed string) (*store.DB, *crawler.Crawler) {
 	}
 	return db, c
 }
+
+// TestCrawler_CorruptGzip: a body labelled gzip whose stream is broken (a
+// gzip header over garbage, or a bad checksum) is the server's answer, not
+// a network fault: skipped as bad-content-encoding after one request, not
+// retried run after run as a failure.
+func TestCrawler_CorruptGzip(t *testing.T) {
+	var good bytes.Buffer
+	zw := gzip.NewWriter(&good)
+	zw.Write([]byte(articleHTML("信用卡分期手续费怎么算")))
+	zw.Close()
+	badSum := bytes.Clone(good.Bytes())
+	badSum[len(badSum)-8] ^= 0xff // the CRC-32 in the trailer
+	garbage := append(bytes.Clone(good.Bytes()[:10]), bytes.Repeat([]byte{0xff, 0xfe, 0xfd}, 200)...)
+	gz := func(b []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(b)
+		}
+	}
+	site := newHostileSite(t, map[string]http.HandlerFunc{
+		"/robots.txt":     text("User-agent: *\nAllow: /\n"),
+		"/":               html(homeHTML(`<a href="/a/sum.html">1</a><a href="/a/garbage.html">2</a><a href="/a/good.html">3</a>`)),
+		"/a/sum.html":     gz(badSum),
+		"/a/garbage.html": gz(garbage),
+		"/a/good.html":    gz(good.Bytes()),
+	})
+	db, c := crawlNoSitemaps(t, site.URL+"/")
+	counts := c.Counts()
+	if counts.SkippedBy["bad-content-encoding"] != 2 || counts.Failed != 0 {
+		t.Errorf("counts %+v; want the two broken gzip bodies skipped as bad-content-encoding, nothing failed", counts)
+	}
+	for _, p := range []string{"/a/sum.html", "/a/garbage.html"} {
+		if n := site.count(p); n != 1 {
+			t.Errorf("%s asked %d times, want once", p, n)
+		}
+	}
+	if _, err := db.Get(context.Background(), site.URL+"/a/good.html"); err != nil {
+		t.Errorf("/a/good.html (gzip, whole) not archived: %v", err)
+	}
+}
