@@ -165,6 +165,16 @@ func serveBytes(contentType string, b []byte) http.HandlerFunc {
 	}
 }
 
+// encodedHTML serves b as an HTML page in Content-Encoding ce, as it is
+// (the test decides whether b is that encoding).
+func encodedHTML(ce string, b []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Encoding", ce)
+		w.Write(b)
+	}
+}
+
 // allocated returns the bytes allocated while fn ran (all goroutines).
 func allocated(fn func()) uint64 {
 	var before, after runtime.MemStats
@@ -218,18 +228,11 @@ func TestCrawler_GzipBomb(t *testing.T) {
 		zw := gzip.NewWriter(&twice)
 		zw.Write(bomb)
 		zw.Close()
-		encoded := func(ce string, b []byte) http.HandlerFunc {
-			return func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "text/html")
-				w.Header().Set("Content-Encoding", ce)
-				w.Write(b)
-			}
-		}
 		site := newHostileSite(t, map[string]http.HandlerFunc{
 			"/robots.txt":   text("User-agent: *\nAllow: /\n"),
 			"/":             html(homeHTML(`<a href="/x-gzip.html">x</a><a href="/twice.xml.gz">y</a>`)),
-			"/x-gzip.html":  encoded("x-gzip", bomb),
-			"/twice.xml.gz": encoded("gzip", twice.Bytes()),
+			"/x-gzip.html":  encodedHTML("x-gzip", bomb),
+			"/twice.xml.gz": encodedHTML("gzip", twice.Bytes()),
 		})
 		crawlBombs(t, site.URL+"/", 2)
 	})
@@ -711,18 +714,11 @@ func TestCrawler_BinaryServedAsHTML(t *testing.T) {
 // URL failed as a soft block after every retry, the host parked); a real
 // article beside them is archived.
 func TestCrawler_UnaskedContentEncoding(t *testing.T) {
-	encoded := func(ce string, b []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Content-Encoding", ce)
-			w.Write(b)
-		}
-	}
 	site := newHostileSite(t, map[string]http.HandlerFunc{
 		"/robots.txt":     text("User-agent: *\nAllow: /\n"),
 		"/":               html(homeHTML(`<a href="/a/br.html">1</a><a href="/a/deflate.html">2</a><a href="/a/real.html">3</a>`)),
-		"/a/br.html":      encoded("br", []byte("\x8b\x03\x80<h1>\xe4\xbf\xa1garbled")),
-		"/a/deflate.html": encoded("deflate", []byte("x\x9c\xb3\xc9(\xc9\xcd\xb1\xb3I\xca")),
+		"/a/br.html":      encodedHTML("br", []byte("\x8b\x03\x80<h1>\xe4\xbf\xa1garbled")),
+		"/a/deflate.html": encodedHTML("deflate", []byte("x\x9c\xb3\xc9(\xc9\xcd\xb1\xb3I\xca")),
 		"/a/real.html":    html(articleHTML("信用卡年费怎么免")),
 	})
 	db, c := crawlNoSitemaps(t, site.URL+"/")
@@ -794,19 +790,12 @@ func TestCrawler_CorruptGzip(t *testing.T) {
 	badSum := bytes.Clone(good.Bytes())
 	badSum[len(badSum)-8] ^= 0xff // the CRC-32 in the trailer
 	garbage := append(bytes.Clone(good.Bytes()[:10]), bytes.Repeat([]byte{0xff, 0xfe, 0xfd}, 200)...)
-	gz := func(b []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Write(b)
-		}
-	}
 	site := newHostileSite(t, map[string]http.HandlerFunc{
 		"/robots.txt":     text("User-agent: *\nAllow: /\n"),
 		"/":               html(homeHTML(`<a href="/a/sum.html">1</a><a href="/a/garbage.html">2</a><a href="/a/good.html">3</a>`)),
-		"/a/sum.html":     gz(badSum),
-		"/a/garbage.html": gz(garbage),
-		"/a/good.html":    gz(good.Bytes()),
+		"/a/sum.html":     encodedHTML("gzip", badSum),
+		"/a/garbage.html": encodedHTML("gzip", garbage),
+		"/a/good.html":    encodedHTML("gzip", good.Bytes()),
 	})
 	db, c := crawlNoSitemaps(t, site.URL+"/")
 	counts := c.Counts()

@@ -115,21 +115,27 @@ func TestCrawl_ResumeAfterOtherRuns(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// TestCrawl_CarryOverPastImport: the URLs a crawl left failed are queued
-// again by the next crawl even when an import ran between them (its run
-// has no frontier: the next crawl carried nothing over, and a failed page
-// no longer linked was never asked again).
-func TestCrawl_CarryOverPastImport(t *testing.T) {
-	var homes, flaky atomic.Int64
+// newsHome is a small home page with links.
+func newsHome(links string) string {
+	return `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p>` + links + `</body></html>`
+}
+
+// flakySite is a site whose home links /flaky.html the first time only,
+// and /flaky.html answers 503 (a transient failure, carried over to the
+// next crawl); flaky counts its requests. It stops with the test.
+func flakySite(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var first atomic.Bool
+	first.Store(true)
+	flaky := new(atomic.Int64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			links := ""
-			if homes.Add(1) == 1 {
+			if first.Swap(false) {
 				links = `<a href="/flaky.html">今日头条</a>` // linked the first time only
 			}
-			fmt.Fprint(w, `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p>`+links+`</body></html>`)
+			fmt.Fprint(w, newsHome(links))
 		case "/flaky.html":
 			flaky.Add(1)
 			http.Error(w, "busy", http.StatusServiceUnavailable)
@@ -137,7 +143,16 @@ func TestCrawl_CarryOverPastImport(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, flaky
+}
+
+// TestCrawl_CarryOverPastImport: the URLs a crawl left failed are queued
+// again by the next crawl even when an import ran between them (its run
+// has no frontier: the next crawl carried nothing over, and a failed page
+// no longer linked was never asked again).
+func TestCrawl_CarryOverPastImport(t *testing.T) {
+	srv, flaky := flakySite(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
 	crawl := append(fastCrawl(db), "--retries", "0", "--no-sitemaps", srv.URL+"/")
@@ -163,36 +178,14 @@ func TestCrawl_CarryOverPastImport(t *testing.T) {
 // them as blocked or fetched them under its own options, so the first
 // site's next crawl never asked them again).
 func TestCrawl_CarryOverPerSite(t *testing.T) {
-	var flaky atomic.Int64
-	page := func(links string) string {
-		return `<html><head><title>资讯</title></head><body><h1>资讯</h1><p>银行卡、贷款、保险常见问题解答，每日更新，欢迎阅读。</p>` + links + `</body></html>`
-	}
-	var first atomic.Bool
-	first.Store(true)
-	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			links := ""
-			if first.Swap(false) {
-				links = `<a href="/flaky.html">今日头条</a>`
-			}
-			fmt.Fprint(w, page(links))
-		case "/flaky.html":
-			flaky.Add(1)
-			http.Error(w, "busy", http.StatusServiceUnavailable)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer a.Close()
+	a, flaky := flakySite(t)
 	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, page(""))
+		fmt.Fprint(w, newsHome(""))
 	}))
 	defer b.Close()
 	db := filepath.Join(t.TempDir(), "a.db")
