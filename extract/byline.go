@@ -266,8 +266,12 @@ func (x *extractor) authorSource() {
 	if author == "" {
 		// A dateline's reporters opening the text: 新华社北京10月4日电（记者
 		// 张三、李四）, 本报讯（记者 王五 通讯员 赵六）.
-		for i, line := range strings.SplitN(x.rec.Body, "\n", 3) {
-			if m := reDatelineReporter.FindStringSubmatch(line); m != nil && i < 2 {
+		lines := strings.SplitN(x.rec.Body, "\n", 3)
+		for _, line := range lines[:min(len(lines), 2)] {
+			if !strings.Contains(line, "记者") { // (the regexp only where it can match)
+				continue
+			}
+			if m := reDatelineReporter.FindStringSubmatch(line); m != nil {
 				author = datelineNames(m[1])
 				break
 			}

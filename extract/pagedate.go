@@ -207,7 +207,9 @@ func isDateMark(n *html.Node) bool {
 		case "pubdate":
 			return true
 		default:
-			if publishAttrs[at.Key] {
+			// (Every element's every attribute comes here: the map only
+			// for data-p… and data-d…)
+			if k := at.Key; len(k) > 6 && k[:5] == "data-" && (k[5] == 'p' || k[5] == 'd') && publishAttrs[k] {
 				return true
 			}
 		}
