@@ -236,7 +236,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		c.saved(res, true)
 		return err
 	case status >= 300 && status < 400:
-		return c.redirect(bg, runID, it, resp)
+		return c.redirect(bg, runID, f, resp)
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 		now := c.now()
 		after := retryAfter(resp.Headers.Get("Retry-After"), now)
@@ -319,6 +319,7 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 		// rather than taking its empty body for a block page.
 		if target, tu, ok := c.metaRefresh(doc, u); ok {
 			c.followInto(f, "meta-refresh", target, tu)
+			keepRedirect(f, resp.Body)
 			return c.complete(bg, runID, f)
 		}
 	}
@@ -449,8 +450,9 @@ type redirInfo struct {
 // the seed: the target is fetched as its own frontier item (once, however
 // many URLs redirect to it), a cycle of redirects is reported as a loop,
 // and a chain longer than maxRedirects as such.
-func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.QueueItem, resp *colly.Response) error {
-	f := &finarchive.Fetched{Item: it, StatusCode: resp.StatusCode}
+func (c *Crawler) redirect(ctx context.Context, runID int64, f *finarchive.Fetched, resp *colly.Response) error {
+	it := f.Item
+	keepRedirect(f, resp.Body)
 	loc := resp.Headers.Get("Location")
 	base, _ := url.Parse(it.URL)
 	ref, err := url.Parse(strings.TrimSpace(loc))
@@ -492,6 +494,21 @@ func (c *Crawler) redirect(ctx context.Context, runID int64, it finarchive.Queue
 	}
 	c.followInto(f, "redirect", canon, tu)
 	return c.complete(ctx, runID, f)
+}
+
+// keepRedirect has f, a redirect (a 3xx, or a page whose meta refresh
+// is followed), kept as what it is: the store keeps its response among
+// the pages not archived as articles (page type redirect), so a WARC
+// export holds it and a replay of a link to it leads on to its target,
+// as the site did. Without a capture of the exchange there is nothing to
+// replay, and nothing is kept.
+func keepRedirect(f *finarchive.Fetched, body []byte) {
+	if f.Capture == nil {
+		return
+	}
+	f.Record = &extract.Record{URL: f.Item.URL, PageType: extract.PageRedirect, FetchedAt: f.FetchedAt,
+		Breadcrumb: []string{}, Keywords: []string{}, Cards: []extract.Card{}}
+	f.Raw = body
 }
 
 // followInto records on f what followRedirect decides for a redirect of

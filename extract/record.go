@@ -17,6 +17,11 @@ const (
 	PageSearch  PageType = "search"  // a search-result page
 	PageError   PageType = "error"   // a "not found" or error page served with 200
 	PageBlocked PageType = "blocked" // a captcha / 访问过于频繁 page or an empty shell
+	// PageRedirect is never extracted: the crawler gives it to a 3xx
+	// response and a <meta http-equiv="refresh"> page, which the archive
+	// keeps (unarchived) so that a WARC export replays the links that
+	// lead through them.
+	PageRedirect PageType = "redirect"
 )
 
 // Card is one item of a related-article block (大家还在看, 相关阅读 ...).

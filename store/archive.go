@@ -127,7 +127,7 @@ type Archive interface {
 	// Reextracted saves a record re-extracted from the stored raw page.
 	Reextracted(ctx context.Context, pageURL string, rec *extract.Record) (finarchive.SaveResult, error)
 	// UnarchivedPages calls fn with each fetched page that was not
-	// archived (not an article).
+	// archived (not an article), redirects left out.
 	UnarchivedPages(ctx context.Context, fn func(RawPage) error) error
 	// ReextractedUnarchived saves the record of an unarchived page that is
 	// now typed an article.

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/finarchive/finarchive"
@@ -275,6 +277,48 @@ func (p *PageDump) RawPage() (RawPage, error) {
 // gives it.
 func (u *UnarchivedDump) RawPage() (RawPage, error) {
 	return decodeRaw(u.URL, extract.PageType(u.PageType), u.ContentType, u.Charset, u.Encoding, u.Size, u.FetchedAt, u.Data, u.ContentEncoding)
+}
+
+// Fetch returns the unarchived page's capture as a WARC export writes it:
+// the heads and the body as received, decompressed, and the status of the
+// response head's status line (200 without a head: a page is kept here
+// only with a 200, or as a redirect, which always has its head).
+func (u *UnarchivedDump) Fetch() (Fetch, error) {
+	f := Fetch{FetchedAt: u.FetchedAt, Status: http200, PayloadDigest: u.PayloadDigest, RemoteIP: u.RemoteIP,
+		ContentType: u.ContentType, ContentEncoding: u.ContentEncoding}
+	var err error
+	if u.Request != nil {
+		if f.Request, err = decompressHead(u.Request, rawEncoding); err != nil {
+			return f, fmt.Errorf("%q: request head: %w", u.URL, err)
+		}
+	}
+	if u.Response != nil {
+		if f.Response, err = decompressHead(u.Response, rawEncoding); err != nil {
+			return f, fmt.Errorf("%q: response head: %w", u.URL, err)
+		}
+		if st := StatusOf(f.Response); st != 0 {
+			f.Status = st
+		}
+	}
+	if f.Body, err = decompress(u.Data, int(u.Size), u.Encoding); err != nil {
+		return f, fmt.Errorf("%q: body: %w", u.URL, err)
+	}
+	return f, nil
+}
+
+// StatusOf returns the status code of a response head's status line
+// ("HTTP/1.1 301 Moved Permanently"), 0 when it has none.
+func StatusOf(head []byte) int {
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	_, rest, ok := bytes.Cut(line, []byte(" "))
+	if !ok || len(rest) < 3 {
+		return 0
+	}
+	n, err := strconv.Atoi(string(rest[:3]))
+	if err != nil || n < 100 || n > 999 {
+		return 0
+	}
+	return n
 }
 
 func decodeRaw(pageURL string, kind extract.PageType, contentType, charset, encoding string, size int64, fetchedAt time.Time, data []byte, ce string) (RawPage, error) {

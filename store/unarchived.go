@@ -23,15 +23,25 @@ type UnarchivedRow struct {
 }
 
 // NewUnarchivedRow prepares the raw response of f, a page typed other than
-// article, for the unarchived table; nil when there is nothing to keep.
+// article, for the unarchived table; nil when there is nothing to keep. A
+// redirect (extract.PageRedirect) is kept with its head even when its body
+// is empty, as most are.
 func NewUnarchivedRow(canonical string, f *finarchive.Fetched) *UnarchivedRow {
-	if f.Record == nil || len(f.Raw) == 0 {
+	if f.Record == nil {
+		return nil
+	}
+	redirect := f.Record.PageType == extract.PageRedirect
+	if len(f.Raw) == 0 && !(redirect && f.Capture != nil && f.Capture.Response != nil) {
 		return nil
 	}
 	body, ce := receivedBody(f)
+	status := http200
+	if redirect && f.StatusCode != 0 {
+		status = f.StatusCode
+	}
 	return &UnarchivedRow{URL: canonical, PageType: string(f.Record.PageType), Title: f.Record.Title,
 		ContentType: f.ContentType, Data: compress(body), Size: len(body), ContentEncoding: ce,
-		Fetch: NewFetchRow(http200, body, f.Capture)}
+		Fetch: NewFetchRow(status, body, f.Capture)}
 }
 
 // keepUnarchived stores u as the latest raw response of its URL, unless the
@@ -61,10 +71,11 @@ func keepUnarchived(ctx context.Context, tx *wtx, u *UnarchivedRow, runID int64,
 // UnarchivedPages calls fn with the raw response of each page fetched but
 // not archived as an article, in the order they were first kept, one at a
 // time (memory stays constant); RawPage.PageType is the type it was given.
-// An error from fn stops the walk and is returned as is.
+// Redirects are left out: they are kept for the WARC export, not to be
+// typed again. An error from fn stops the walk and is returned as is.
 func (db *DB) UnarchivedPages(ctx context.Context, fn func(RawPage) error) error {
 	return db.walkRaw(ctx, "unarchived pages", `SELECT url, page_type, content_type, charset, encoding, size, fetched_at, data, content_encoding
-		FROM unarchived ORDER BY id`, fn)
+		FROM unarchived WHERE page_type <> 'redirect' ORDER BY id`, fn)
 }
 
 // ReextractedUnarchived stores rec, extracted anew from the raw response

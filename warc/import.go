@@ -489,12 +489,7 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		// As in a crawl: an archived article that answers one is marked
 		// removed, and this answer is kept as its fetch; a dead link is
 		// passed over.
-		body := entity
-		if ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce != "" && ce != "identity" {
-			if decoded, err := decodeBody(entity, ce); err == nil {
-				body, capture.Body, capture.ContentEncoding = decoded, entity, ce
-			}
-		}
+		body := decodedOrAsIs(entity, resp, capture)
 		res, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: resp.StatusCode,
 			Gone: true, Raw: body, ContentType: resp.Header.Get("Content-Type"), FetchedAt: date, Capture: capture})
 		if err != nil {
@@ -509,6 +504,9 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		}
 		im.st.GoneBy[strconv.Itoa(resp.StatusCode)]++
 		return nil
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		// Kept as a crawl keeps one: a replay of a link to it leads on.
+		return im.saveRedirect(ctx, canon, date, resp, entity, capture)
 	default:
 		im.st.skip("http-" + strconv.Itoa(resp.StatusCode))
 		return nil
@@ -544,6 +542,16 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 	rec2 := extract.Extract(doc, u, extract.Options{FetchedAt: date, Profiles: im.opt.Profiles})
 	if rec2.PageType != extract.PageArticle {
 		im.st.skip(string(rec2.PageType) + "-page")
+		if rec2.PageType == extract.PageBlocked {
+			return nil
+		}
+		// Not archived, but kept as a crawl keeps it: reextract may find
+		// an article in it, and a WARC export holds it for replay.
+		_, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: 200,
+			Record: rec2, Raw: body, ContentType: ct, FetchedAt: date, Capture: capture, Skipped: string(rec2.PageType) + "-page"})
+		if err != nil {
+			return storeErr(err)
+		}
 		return nil
 	}
 	res, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: 200,
@@ -782,6 +790,40 @@ func (im *importer) saveRevisit(ctx context.Context, canon string, date time.Tim
 		im.st.Unchanged++
 	}
 	return nil
+}
+
+// saveRedirect keeps a 3xx response as a crawl keeps one, among the
+// pages not archived as articles (page type redirect), counted as skipped
+// "redirect" as a crawl counts it.
+func (im *importer) saveRedirect(ctx context.Context, canon string, date time.Time, resp *http.Response, entity []byte, capture *finarchive.Capture) error {
+	im.st.skip("redirect")
+	body := decodedOrAsIs(entity, resp, capture)
+	rec := &extract.Record{URL: canon, PageType: extract.PageRedirect, FetchedAt: date,
+		Breadcrumb: []string{}, Keywords: []string{}, Cards: []extract.Card{}}
+	_, err := im.db.Complete(ctx, im.runID, &finarchive.Fetched{Item: finarchive.QueueItem{URL: canon}, StatusCode: resp.StatusCode,
+		Record: rec, Raw: body, ContentType: resp.Header.Get("Content-Type"), FetchedAt: date, Capture: capture,
+		Skipped: "redirect to " + resp.Header.Get("Location")})
+	if err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// decodedOrAsIs returns the body of an error page or a redirect,
+// entity, with its content encoding undone (and entity kept as received
+// in capture), or as it is when that fails: such a body is kept, not
+// read, and a broken one is no reason to lose the answer.
+func decodedOrAsIs(entity []byte, resp *http.Response, capture *finarchive.Capture) []byte {
+	ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if ce == "" || ce == "identity" {
+		return entity
+	}
+	decoded, err := decodeBody(entity, ce)
+	if err != nil {
+		return entity
+	}
+	capture.Body, capture.ContentEncoding = entity, ce
+	return decoded
 }
 
 func (im *importer) count(res finarchive.SaveResult) {

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/finarchive/finarchive"
+	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/store"
 	"github.com/google/uuid"
 	"github.com/klauspost/compress/gzip"
@@ -85,15 +87,21 @@ func gzipLevel(c int) (int, error) {
 
 // Stats count what Write wrote.
 type Stats struct {
-	Pages         int   `json:"pages"`
-	Responses     int   `json:"responses"`
-	Revisits      int   `json:"revisits"`
-	Requests      int   `json:"requests"`
-	Metadata      int   `json:"metadata"`
-	Reconstructed int   `json:"reconstructed"` // responses with a synthesised head
-	Removals      int   `json:"removals"`      // responses that are the 404 or 410 that found an article removed (in Responses)
-	Missing       int   `json:"missing"`       // fetches with neither a body nor an earlier payload to refer to (logged)
-	Bytes         int64 `json:"bytes"`
+	Pages         int `json:"pages"`
+	Responses     int `json:"responses"`
+	Revisits      int `json:"revisits"`
+	Requests      int `json:"requests"`
+	Metadata      int `json:"metadata"`
+	Reconstructed int `json:"reconstructed"` // responses with a synthesised head
+	Removals      int `json:"removals"`      // responses that are the 404 or 410 that found an article removed (in Responses)
+	// Unarchived counts the responses (in Responses) of the pages fetched
+	// but not archived as articles (list, home, search and error pages),
+	// and Redirects those of redirects among them: what a replay needs to
+	// walk from page to page as the site led.
+	Unarchived int   `json:"unarchived"`
+	Redirects  int   `json:"redirects"`
+	Missing    int   `json:"missing"` // fetches with neither a body nor an earlier payload to refer to (logged)
+	Bytes      int64 `json:"bytes"`
 }
 
 // IndexEntry describes one response or revisit record as written, for a
@@ -114,8 +122,11 @@ type IndexEntry struct {
 // before content decoding) or a revisit record (server-not-modified for a
 // 304, identical-payload-digest for a body seen before), with
 // WARC-Block-Digest and WARC-Payload-Digest; and a metadata record holding
-// the article's extracted record as JSON. With Since, fetches before it are
-// left out. It streams: a few pages in memory at a time. index, when not
+// the article's extracted record as JSON; then, for each page fetched but
+// not archived as an article (list, home, search and error pages, and
+// redirects: the pages a replay walks through to reach the articles), the
+// request and response records of its latest fetch. With Since, fetches
+// before it are left out; with Site, other hosts' pages. It streams: a few pages in memory at a time. index, when not
 // nil, is told of each response and revisit record, and Options.OnPage of
 // each page, as they are written: from another goroutine, one call at a
 // time in file order, all before Write returns.
@@ -177,6 +188,9 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 		} else {
 			err = ww.queuePages(db)
 		}
+	}
+	if d, ok := db.(store.Dumper); ok && err == nil {
+		err = ww.queue(&chunk{unarchived: d})
 	}
 	if ferr := ww.finish(); err == nil {
 		err = ferr
@@ -260,6 +274,7 @@ type chunk struct {
 	info        bool          // the warcinfo record
 	first, last int64         // the page ids to read
 	pages       []pageFetches // or the pages
+	unarchived  store.Dumper  // or the pages not archived as articles, read from it
 	parts       chan *part    // its records, in order; closed after the last
 }
 
@@ -367,6 +382,8 @@ func (e *encoder) chunk(c *chunk) {
 				break
 			}
 		}
+	case c.unarchived != nil:
+		err = c.unarchived.DumpUnarchived(e.ww.ctx, e.oneUnarchived)
 	default:
 		err = e.ww.rr.ExportFetchesIn(e.ww.ctx, e.ww.opt.ExportOptions, c.first, c.last, e.onePage)
 	}
@@ -404,6 +421,58 @@ func (e *encoder) onePage(er *store.ExportRecord, fs []store.Fetch) error {
 		p.pages = append(p.pages, pl)
 	}
 	if p.out.Len() >= partBytes || len(p.entries) >= partPages || len(p.pages) >= partPages {
+		e.c.parts <- p
+		e.p = e.newPart()
+	}
+	return nil
+}
+
+// oneUnarchived encodes the request and response records of a page not
+// archived as an article (its latest fetch), when the export selects it,
+// into the current part, and sends the part on when it is full.
+func (e *encoder) oneUnarchived(u *store.UnarchivedDump) error {
+	if err := e.ww.failed(); err != nil {
+		return err
+	}
+	opt := e.ww.opt
+	if u.FetchedAt.Before(opt.Since) || opt.Site != "" && finarchive.URLHost(u.URL) != opt.Site {
+		return nil
+	}
+	f, err := u.Fetch()
+	if err != nil {
+		return fmt.Errorf("warc: export: %w", err)
+	}
+	st := &e.p.st
+	respID, reqID := newID(), newID()
+	h := header{id: respID, target: u.URL, contentType: typeResponse, ip: f.RemoteIP, payloadDigest: f.PayloadDigest}
+	head := f.Response
+	if head == nil {
+		head = synthHead(f)
+		st.Reconstructed++
+		h.capture = "synthesised: status line and headers made from the archive, body as stored"
+	}
+	if h.payloadDigest == "" {
+		h.payloadDigest = e.digest(f.Body)
+	}
+	reqHead := f.Request
+	reqHeader := header{id: reqID, target: u.URL, contentType: typeRequest, concurrentTo: angle(respID), ip: f.RemoteIP}
+	if reqHead == nil {
+		reqHead = synthRequest(u.URL)
+		reqHeader.capture = "synthesised: request line and Host only"
+	}
+	e.record(gowarc.Request, f.FetchedAt, &reqHeader, reqHead, nil, nil)
+	var entry *IndexEntry
+	if e.ww.index != nil {
+		entry = &IndexEntry{URL: u.URL, Date: f.FetchedAt, Status: f.Status, Digest: h.payloadDigest, Mime: mimeOf(head, f.ContentType)}
+	}
+	e.record(gowarc.Response, f.FetchedAt, &h, head, f.Body, entry)
+	st.Requests++
+	st.Responses++
+	st.Unarchived++
+	if u.PageType == string(extract.PageRedirect) {
+		st.Redirects++
+	}
+	if p := e.p; p.out.Len() >= partBytes || len(p.entries) >= partPages {
 		e.c.parts <- p
 		e.p = e.newPart()
 	}
@@ -449,6 +518,8 @@ func (ww *writer) flush(p *part) error {
 	st.Metadata += p.st.Metadata
 	st.Reconstructed += p.st.Reconstructed
 	st.Removals += p.st.Removals
+	st.Unarchived += p.st.Unarchived
+	st.Redirects += p.st.Redirects
 	st.Missing += p.st.Missing
 	for _, pl := range p.pages {
 		if ww.hook != nil {

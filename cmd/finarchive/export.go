@@ -317,6 +317,7 @@ func (a *app) exportWARC(ctx context.Context, db store.Archive, opts store.Expor
 		return err
 	}
 	a.log.Info("exported", "format", f.format, "file", f.out, "pages", st.Pages, "responses", st.Responses,
-		"revisits", st.Revisits, "requests", st.Requests, "metadata", st.Metadata, "reconstructed", st.Reconstructed, "removals", st.Removals)
+		"revisits", st.Revisits, "requests", st.Requests, "metadata", st.Metadata, "reconstructed", st.Reconstructed, "removals", st.Removals,
+		"unarchived", st.Unarchived, "redirects", st.Redirects)
 	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/finarchive/finarchive/extract"
 	"github.com/finarchive/finarchive/internal/browsertest"
+	"github.com/finarchive/finarchive/store"
 	"github.com/finarchive/finarchive/testsite"
 )
 
@@ -73,7 +76,7 @@ func TestReplay_WACZ(t *testing.T) {
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	site, base := MustStartSite(t, testsite.Options{Articles: 6})
+	site, base := MustStartSite(t, testsite.Options{Articles: 8}) // more than 6: its home page links an article through /go/, a 301
 	if _, e, code := runCLI(t, append(fastCrawl(db), "--exclude", "/calendar/|/refer/", base+"/")...); code != 0 && code != exitPartial {
 		t.Fatalf("crawl: exit %d: %s", code, e)
 	}
@@ -97,6 +100,21 @@ func TestReplay_WACZ(t *testing.T) {
 	firstPara, _, _ := strings.Cut(rec.Body, "\n")
 	if rec.Title == "" || firstPara == "" {
 		t.Fatalf("article %s has no title or body: %+v", rec.URL, rec)
+	}
+	// A redirect the crawl followed to an article, and that article.
+	var (
+		redir   string
+		redirTo *extract.Record
+	)
+	for u, v := range unarchivedPages(t, db) {
+		if !strings.HasPrefix(v, "redirect, 301") {
+			continue
+		}
+		for _, r := range readJSONL(t, jsonl) {
+			if loc := redirectTarget(t, db, u); r.URL == loc && (redir == "" || u < redir) {
+				redir, redirTo = u, &r
+			}
+		}
 	}
 
 	// One loopback origin (httptest listens on 127.0.0.1): the app's three
@@ -134,10 +152,6 @@ func TestReplay_WACZ(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	ts := rec.FetchedAt.UTC().Format("20060102150405")
-	appURL := srv.URL + "/index.html?source=" + url.QueryEscape(srv.URL+"/a.wacz") +
-		"#view=replay&url=" + url.QueryEscape(rec.URL) + "&ts=" + ts
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, browsertest.Options(t)...)
@@ -162,43 +176,87 @@ func TestReplay_WACZ(t *testing.T) {
 		t.Logf("screenshot: %s", path)
 	}
 
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(appURL)); err != nil {
-		t.Fatalf("open %s: %v", appURL, err)
+	// open opens target (archived at ts) in the app afresh and waits until
+	// the replayed page's title holds title and its text each of want.
+	open := func(target, ts, title string, want ...string) replayed {
+		t.Helper()
+		appURL := srv.URL + "/index.html?source=" + url.QueryEscape(srv.URL+"/a.wacz") +
+			"#view=replay&url=" + url.QueryEscape(target) + "&ts=" + ts
+		if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate("about:blank"), chromedp.Navigate(appURL)); err != nil {
+			t.Fatalf("open %s: %v", appURL, err)
+		}
+		var got replayed
+		// Until 15 s before the context's end, which leaves time to show
+		// what went wrong.
+		deadline, _ := ctx.Deadline()
+		deadline = deadline.Add(-15 * time.Second)
+		for {
+			raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](replayedJS))
+			if err == nil && string(raw) != "null" {
+				got = replayed{}
+				if err := json.Unmarshal(raw, &got); err != nil {
+					t.Fatalf("replayed page: %v: %s", err, raw)
+				}
+				text := strings.Join(strings.Fields(got.Text), " ")
+				shown := strings.Contains(got.Title, title)
+				for _, w := range want {
+					shown = shown && strings.Contains(text, w)
+				}
+				if shown {
+					return got
+				}
+			}
+			if time.Now().After(deadline) {
+				shot("replaywebpage-failed")
+				app, _ := chromedp.Run(bctx, chromedp.Evaluate[string](deepTextJS))
+				mu.Lock()
+				defer mu.Unlock()
+				t.Fatalf("ReplayWeb.page did not show %s, titled %q, with %q in time: last seen %+v (evaluate error: %v); the app shows %q; not served: %q",
+					target, title, want, got, err, app, missed)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
+
 	want := strings.Join(strings.Fields(firstPara), " ")
-	var got replayed
-	// Until 15 s before the context's end, which leaves time to show what
-	// went wrong.
-	deadline, _ := ctx.Deadline()
-	deadline = deadline.Add(-15 * time.Second)
-	for {
-		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](replayedJS))
-		if err == nil && string(raw) != "null" {
-			got = replayed{}
-			if err := json.Unmarshal(raw, &got); err != nil {
-				t.Fatalf("replayed page: %v: %s", err, raw)
-			}
-			text := strings.Join(strings.Fields(got.Text), " ")
-			if strings.Contains(text, rec.Title) && strings.Contains(text, want) {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			shot("replaywebpage-failed")
-			app, _ := chromedp.Run(bctx, chromedp.Evaluate[string](deepTextJS))
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("ReplayWeb.page did not show %s (%q, first paragraph %q) in time: last seen %+v (evaluate error: %v); the app shows %q; not served: %q",
-				rec.URL, rec.Title, want, got, err, app, missed)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	ts := rec.FetchedAt.UTC().Format("20060102150405")
+	got := open(rec.URL, ts, rec.Title, rec.Title, want)
 	if !strings.Contains(got.Src, ts+"mp_/"+rec.URL) {
 		t.Errorf("replay frame src %q, want the replay URL of %s at %s", got.Src, rec.URL, ts)
 	}
 	t.Logf("ReplayWeb.page replayed %s from the WACZ: title %q, first paragraph %.60q…", got.Src, got.Title, want)
-
 	shot("replaywebpage-article")
+
+	// A link through a redirect leads on to its article, as on the site:
+	// the WACZ holds the 301 the crawl followed.
+	if redir == "" {
+		t.Fatal("the crawl kept no redirect to an article")
+	}
+	redirPara, _, _ := strings.Cut(redirTo.Body, "\n")
+	got = open(redir, ts, redirTo.Title, strings.Join(strings.Fields(redirPara), " "))
+	t.Logf("ReplayWeb.page followed the archived redirect %s to %q (frame %s)", redir, got.Title, got.Src)
+	shot("replaywebpage-redirect")
+}
+
+// redirectTarget returns the absolute Location of the redirect the
+// archive db keeps for pageURL.
+func redirectTarget(t *testing.T, db, pageURL string) string {
+	t.Helper()
+	var loc string
+	walkUnarchived(t, db, func(u *store.UnarchivedDump, f store.Fetch) {
+		if u.URL != pageURL {
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(f.Response)), nil)
+		if err != nil {
+			t.Fatalf("redirect %s: head: %v", pageURL, err)
+		}
+		base, _ := url.Parse(pageURL)
+		if l, err := base.Parse(resp.Header.Get("Location")); err == nil {
+			loc = l.String()
+		}
+	})
+	return loc
 }
 
 // deepTextJS is the text of the app, shadow roots included (what a

@@ -3,11 +3,14 @@ package main
 import (
 	"archive/zip"
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/finarchive/finarchive/store"
 	"github.com/finarchive/finarchive/testsite"
 	"github.com/finarchive/finarchive/warc"
 )
@@ -49,6 +53,40 @@ func fetchCounts(t testing.TB, db string) (responses, revisits int) {
 		t.Fatal(err)
 	}
 	return responses, revisits
+}
+
+// unarchivedPages returns the pages an archive keeps without archiving
+// them as articles (list, home, search and error pages, redirects), as
+// "page type, status, payload digest" by URL.
+func unarchivedPages(t testing.TB, db string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	walkUnarchived(t, db, func(u *store.UnarchivedDump, f store.Fetch) {
+		got[u.URL] = fmt.Sprintf("%s, %d, %s", u.PageType, f.Status, f.PayloadDigest)
+	})
+	return got
+}
+
+// walkUnarchived calls fn with each page archive db keeps without
+// archiving it as an article, and its capture.
+func walkUnarchived(t testing.TB, db string, fn func(*store.UnarchivedDump, store.Fetch)) {
+	t.Helper()
+	dbh, err := store.OpenReadOnly(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dbh.Close()
+	err = dbh.DumpUnarchived(context.Background(), func(u *store.UnarchivedDump) error {
+		f, err := u.Fetch()
+		if err != nil {
+			return err
+		}
+		fn(u, f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // crawlThrice crawls a test site, crawls it again (304s and identical
@@ -117,6 +155,19 @@ func TestExport_WARC(t *testing.T) {
 	if got := removals(t, db); got != 2 {
 		t.Fatalf("archive has %d removal fetches (404, 410) of removed articles, want 2", got)
 	}
+	// The pages a replay walks through to the articles: each is written
+	// with its latest fetch, as a request and a response record.
+	unarchived := unarchivedPages(t, db)
+	redirects := 0
+	for _, v := range unarchived {
+		if strings.HasPrefix(v, "redirect, 301") {
+			redirects++
+		}
+	}
+	if len(unarchived) == 0 || redirects == 0 {
+		t.Fatalf("archive keeps %d pages not archived as articles, %d of them 301 redirects; the test needs both: %v", len(unarchived), redirects, unarchived)
+	}
+	wantResp += len(unarchived)
 	warcPath := filepath.Join(dir, "a.warc.gz")
 	waczPath := filepath.Join(dir, "a.wacz")
 	jsonl := filepath.Join(dir, "a.jsonl")
@@ -173,6 +224,7 @@ func TestExport_WARC(t *testing.T) {
 		if got, want := sum.Summary["request"], wantResp+wantRev; got != want {
 			t.Errorf("warcio: %d request records, want %d (one per fetch)", got, want)
 		}
+		redirected := 0
 		if sum.Summary["warcinfo"] != 1 || sum.Summary["metadata"] != len(readJSONL(t, jsonl)) {
 			t.Errorf("warcio: %v; want 1 warcinfo and a metadata record per article", sum.Summary)
 		}
@@ -185,6 +237,9 @@ func TestExport_WARC(t *testing.T) {
 			if err := json.Unmarshal([]byte(l), &r); err != nil {
 				t.Fatal(err)
 			}
+			if r.Type == "response" && r.Status == 301 {
+				redirected++
+			}
 			if r.Type == "revisit" {
 				profiles[r.Profile]++
 				if r.RefersToDate == "" {
@@ -196,6 +251,9 @@ func TestExport_WARC(t *testing.T) {
 		// (identical payloads are covered in package warc's tests).
 		if profiles["http://netpreserve.org/warc/1.1/revisit/server-not-modified"] != wantRev {
 			t.Errorf("revisit profiles %v: want %d server-not-modified", profiles, wantRev)
+		}
+		if redirected != redirects {
+			t.Errorf("warcio: %d responses with status 301, archive keeps %d redirects", redirected, redirects)
 		}
 	})
 
@@ -243,8 +301,11 @@ func TestExport_WARC(t *testing.T) {
 					t.Errorf("round trip: record %d differs:\n got %s\nwant %s", i, b[i], a[i])
 				}
 			}
-			if r1, r2 := fetchCounts(t, db2); r1 != wantResp || r2 != wantRev {
-				t.Errorf("imported archive has %d body fetches and %d revisits, want %d and %d", r1, r2, wantResp, wantRev)
+			if r1, r2 := fetchCounts(t, db2); r1 != wantResp-len(unarchived) || r2 != wantRev {
+				t.Errorf("imported archive has %d body fetches and %d revisits, want %d and %d", r1, r2, wantResp-len(unarchived), wantRev)
+			}
+			if got := unarchivedPages(t, db2); !maps.Equal(got, unarchived) {
+				t.Errorf("imported archive keeps these pages besides its articles:\n%v\nwant\n%v", got, unarchived)
 			}
 			if st.Gone != 2 || st.GoneBy["404"] != 1 || st.GoneBy["410"] != 1 {
 				t.Errorf("import counted gone %d %v; want 2, a 404 and a 410 (as a crawl counts them)", st.Gone, st.GoneBy)

@@ -546,8 +546,9 @@ func (db *DB) RawPages(ctx context.Context, fn func(store.RawPage) error) error 
 // RawPage.PageType is the type it was given. An error from fn stops the
 // walk and is returned as is.
 func (db *DB) UnarchivedPages(ctx context.Context, fn func(store.RawPage) error) error {
+	// (A redirect is kept for the WARC export, not to be typed again.)
 	return db.walkRaw(ctx, "unarchived pages", `SELECT url, page_type, content_type, charset, encoding, size, fetched_at,
-		data, content_encoding FROM unarchived`, "id", fn)
+		data, content_encoding FROM (SELECT * FROM unarchived WHERE page_type <> 'redirect') u`, "id", fn)
 }
 
 // walkRaw calls fn with each row of query (whose columns are a RawPage's:

@@ -337,6 +337,61 @@ func testUnarchived(t *testing.T, s *suite) {
 	}
 }
 
+// testRedirects: a redirect the crawl followed is kept with its exchange
+// (an empty body too) among the unarchived pages, for the WARC export, but
+// is not walked by UnarchivedPages (reextract has nothing to type in it);
+// an archived article's URL keeps no redirect row.
+func testRedirects(t *testing.T, s *suite) {
+	a := s.open(t)
+	d, ok := a.(store.Dumper)
+	if !ok {
+		t.Skip("the back end has no Dumper")
+	}
+	run := s.startRun(t, a, store.RunSpec{})
+	redirect := func(u string, status int, body string) *finarchive.Fetched {
+		return &finarchive.Fetched{Item: finarchive.QueueItem{URL: u}, StatusCode: status, FetchedAt: t0, Raw: []byte(body),
+			Skipped: "redirect to https://a.example/a/1.html",
+			Record:  &extract.Record{URL: u, PageType: extract.PageRedirect, Breadcrumb: []string{}, Keywords: []string{}, Cards: []extract.Card{}},
+			Capture: &finarchive.Capture{Request: []byte("GET /go/1 HTTP/1.1\r\nHost: a.example\r\n\r\n"),
+				Response: []byte(fmt.Sprintf("HTTP/1.1 %d Moved\r\nLocation: /a/1.html\r\nContent-Length: %d\r\n\r\n", status, len(body))),
+				RemoteIP: "192.0.2.7"}}
+	}
+	const empty, withBody, article1 = "https://a.example/go/1", "https://a.example/go/2", "https://a.example/a/1.html"
+	for _, f := range []*finarchive.Fetched{redirect(empty, 301, ""), redirect(withBody, 302, "<a href=/a/1.html>moved</a>")} {
+		if res := s.complete(t, a, run, f); res != finarchive.SaveNone {
+			t.Fatalf("redirect %s: %q, want none", f.Item.URL, res)
+		}
+	}
+	s.complete(t, a, run, fetched(article1, article(article1, "信用卡逾期了怎么办", "逾期以后要尽快还款。"), t0))
+	s.complete(t, a, run, redirect(article1, 301, "")) // an archived article now redirecting
+	if got := s.rawPages(t, a, func(fn func(store.RawPage) error) error { return a.UnarchivedPages(ctx, fn) }); len(got) != 0 {
+		t.Errorf("UnarchivedPages gave redirects: %v", got)
+	}
+	got := map[string]store.Fetch{}
+	s.ok(t, d.DumpUnarchived(ctx, func(u *store.UnarchivedDump) error {
+		if u.PageType != string(extract.PageRedirect) {
+			t.Errorf("%s kept as %q, want redirect", u.URL, u.PageType)
+		}
+		f, err := u.Fetch()
+		got[u.URL] = f
+		return err
+	}), "DumpUnarchived")
+	if len(got) != 2 {
+		t.Fatalf("kept redirects %v; want %s and %s (not the archived article's)", got, empty, withBody)
+	}
+	for u, want := range map[string]struct {
+		status int
+		body   string
+	}{empty: {301, ""}, withBody: {302, "<a href=/a/1.html>moved</a>"}} {
+		f := got[u]
+		if f.Status != want.status || string(f.Body) != want.body || !f.FetchedAt.Equal(t0) || f.RemoteIP != "192.0.2.7" ||
+			!strings.Contains(string(f.Response), "Location: /a/1.html") || !strings.HasPrefix(string(f.Request), "GET /go/1 ") ||
+			f.PayloadDigest != store.PayloadDigest([]byte(want.body)) {
+			t.Errorf("redirect %s kept as %+v; want status %d, body %q, its heads and digest", u, f, want.status, want.body)
+		}
+	}
+}
+
 // testReextracted: the raw pages come back as stored; a record re-extracted
 // from one is saved as a change (a new revision, in search) or as no
 // change, and a page no longer typed an article is left alone.

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Archive, opts ...Option) {
 		{"Removed", testRemoved},
 		{"Cards", testCards},
 		{"Unarchived", testUnarchived},
+		{"Redirects", testRedirects},
 		{"Reextracted", testReextracted},
 		{"Revisited", testRevisited},
 		{"Search", testSearch},
