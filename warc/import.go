@@ -152,6 +152,8 @@ type importer struct {
 	// the last response or revisit record, saved when the next record is
 	// read: a request for it may follow it
 	pending *pendingRecord
+	// recent payloads, for revisits of another URL's
+	payloads payloadCache
 }
 
 // wacz imports every WARC under archive/ of a WACZ.
@@ -404,7 +406,8 @@ func (im *importer) record(ctx context.Context, rec gowarc.WarcRecord, validatio
 	}
 	p := &pendingRecord{typ: rec.Type(), target: target, canon: canon, where: where, date: date, block: block,
 		contentType: h.Get(gowarc.ContentType), remoteIP: h.Get(gowarc.WarcIPAddress), truncated: h.Get(gowarc.WarcTruncated),
-		profile: h.Get(gowarc.WarcProfile), payloadDigest: h.Get(gowarc.WarcPayloadDigest)}
+		profile: h.Get(gowarc.WarcProfile), payloadDigest: h.Get(gowarc.WarcPayloadDigest),
+		refersToTarget: h.Get(gowarc.WarcRefersToTargetURI)}
 	if im.reqURI == target {
 		p.reqHead = im.reqHead
 	}
@@ -425,7 +428,7 @@ type pendingRecord struct {
 	date                 time.Time
 	block, reqHead       []byte
 	// header fields of the record
-	contentType, remoteIP, truncated, profile, payloadDigest string
+	contentType, remoteIP, truncated, profile, payloadDigest, refersToTarget string
 }
 
 // flush saves the pending record, if any. A record that cannot be saved
@@ -446,7 +449,6 @@ func (im *importer) flush(ctx context.Context) error {
 
 // save imports a response or revisit record with its request.
 func (im *importer) save(ctx context.Context, p *pendingRecord) error {
-	canon, date, block, reqHead, target, where := p.canon, p.date, p.block, p.reqHead, p.target, p.where
 	if older, err := im.older(ctx, p); err != nil || older {
 		return err
 	}
@@ -455,6 +457,13 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		return im.revisit(ctx, p)
 	}
 	im.st.Responses++
+	return im.response(ctx, p)
+}
+
+// response imports a response record (or a revisit made whole from the
+// payload it refers to) with its request.
+func (im *importer) response(ctx context.Context, p *pendingRecord) error {
+	canon, date, block, reqHead, target, where := p.canon, p.date, p.block, p.reqHead, p.target, p.where
 	if !strings.HasPrefix(strings.ToLower(p.contentType), "application/http") {
 		im.st.skip("not-http")
 		return nil
@@ -529,6 +538,7 @@ func (im *importer) save(ctx context.Context, p *pendingRecord) error {
 		im.st.skip("not-html")
 		return nil
 	}
+	im.payloads.put(p.payloadDigest, entity, head)
 	u, err := url.Parse(canon)
 	if err != nil {
 		im.st.skip("bad-url")
@@ -765,11 +775,121 @@ func (im *importer) revisit(ctx context.Context, p *pendingRecord) error {
 	case gowarc.ProfileServerNotModifiedV1_1, gowarc.ProfileServerNotModifiedV1_0:
 		return im.saveRevisit(ctx, p.canon, p.date, 304, "", capture)
 	case gowarc.ProfileIdenticalPayloadDigestV1_1, gowarc.ProfileIdenticalPayloadDigestV1_0:
-		return im.saveRevisit(ctx, p.canon, p.date, 200, p.payloadDigest, capture)
+		whole, entity, cached := im.payloads.whole(p)
+		if cached && im.refersElsewhere(p) {
+			// Another URL's payload (Heritrix's digest-based dedup is
+			// URL-agnostic): this URL's capture, made whole from it.
+			return im.response(ctx, whole)
+		}
+		digest := p.payloadDigest
+		if cached {
+			// The store knows a payload by its SHA-256; Heritrix and
+			// wget write SHA-1.
+			digest = store.PayloadDigest(entity)
+		}
+		res, err := im.db.Revisited(ctx, im.runID, p.canon, p.date, 200, digest, capture)
+		if err != nil {
+			return storeErr(err)
+		}
+		if res == finarchive.SaveNone {
+			if cached {
+				// Not archived with that payload (its capture was
+				// skipped, or the record changed since), but the
+				// payload was read: this URL's capture, made whole.
+				return im.response(ctx, whole)
+			}
+			im.st.skip("revisit-of-unknown")
+			return nil
+		}
+		im.st.Unchanged++
+		return nil
 	default:
 		im.st.skip("revisit-profile")
 		return nil
 	}
+}
+
+// refersElsewhere reports whether revisit p refers to the capture of
+// another URL than its own.
+func (im *importer) refersElsewhere(p *pendingRecord) bool {
+	ref := strings.Trim(strings.TrimSpace(p.refersToTarget), "<>")
+	if ref == "" {
+		return false
+	}
+	canon, err := crawler.Normalize(ref)
+	return err == nil && canon != p.canon
+}
+
+// payloadCache keeps the payloads (bodies as transferred) of the latest
+// HTML responses an import read, up to maxCachedPayloads bytes, by their
+// WARC-Payload-Digest, so that an identical-payload revisit of another URL
+// can be imported as that URL's capture. Older payloads are dropped first.
+type payloadCache struct {
+	byDigest map[string]cachedPayload
+	order    []string // digests, oldest first
+	bytes    int
+}
+
+type cachedPayload struct {
+	entity, head []byte // the body as transferred; the response head it came with
+}
+
+// maxCachedPayloads bounds a payloadCache: a revisit refers to a capture
+// made shortly before it in the same crawl, and a few thousand pages'
+// bodies fit.
+const maxCachedPayloads = 64 << 20
+
+func (c *payloadCache) put(digest string, entity, head []byte) {
+	key := strings.ToLower(strings.TrimSpace(digest))
+	if key == "" || len(entity) > maxCachedPayloads/4 {
+		return
+	}
+	if c.byDigest == nil {
+		c.byDigest = map[string]cachedPayload{}
+	}
+	if _, ok := c.byDigest[key]; ok {
+		return
+	}
+	c.byDigest[key] = cachedPayload{entity: entity, head: bytes.Clone(head)}
+	c.order = append(c.order, key)
+	c.bytes += len(entity)
+	for c.bytes > maxCachedPayloads && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= len(c.byDigest[old].entity)
+		delete(c.byDigest, old)
+	}
+}
+
+// whole returns revisit p made into the response record it stands for
+// (and the payload):
+// its own HTTP head (the original's when it has none), the
+// Transfer-Encoding the payload no longer has taken out and its length
+// set, followed by the cached payload of its digest.
+func (c *payloadCache) whole(p *pendingRecord) (whole *pendingRecord, entity []byte, ok bool) {
+	cp, ok := c.byDigest[strings.ToLower(strings.TrimSpace(p.payloadDigest))]
+	if !ok {
+		return nil, nil, false
+	}
+	head := cp.head
+	if i := bytes.Index(p.block, []byte("\r\n\r\n")); i >= 0 {
+		head = p.block[:i+4]
+	}
+	resp, _, err := readResponse(head)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		if resp, _, err = readResponse(cp.head); err != nil {
+			return nil, nil, false
+		}
+	}
+	resp.TransferEncoding = nil
+	resp.Header.Del("Transfer-Encoding")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(cp.entity)))
+	w := *p
+	w.typ = gowarc.Response
+	w.contentType = "application/http; msgtype=response"
+	w.block = append(crawler.ResponseHead(resp), cp.entity...)
+	w.truncated = ""
+	return &w, cp.entity, true
 }
 
 func (im *importer) saveRevisit(ctx context.Context, canon string, date time.Time, status int, digest string, c *finarchive.Capture) error {

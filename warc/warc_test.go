@@ -725,3 +725,61 @@ func TestImport_OlderThanArchived(t *testing.T) {
 		t.Errorf("history %+v; want the third version only", history)
 	}
 }
+
+// TestImport_RevisitOfAnotherURL: Heritrix's digest-based deduplication
+// is URL-agnostic, so its WARCs hold identical-payload revisits of one
+// URL that refer to another URL's capture (the same article at two
+// addresses). Such a revisit is imported as its own URL's capture, made
+// whole from the payload it refers to read earlier in the import: its own
+// HTTP head (the chunked framing the payload no longer has taken out),
+// the payload it names. A revisit whose payload was never read is still
+// skipped, and one of a URL archived before is a fetch of what is stored.
+func TestImport_RevisitOfAnotherURL(t *testing.T) {
+	ctx := context.Background()
+	const other, unknown = "https://www.example.com/zixun/1.html?from=list", "https://www.example.com/zixun/9.html"
+	body := page("信用卡逾期怎么办", "逾期后的办理流程")
+	sum := sha1.Sum(body)
+	digest := "WARC-Payload-Digest: sha1:" + base32.StdEncoding.EncodeToString(sum[:])
+	profile := "WARC-Profile: http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
+	resp := append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"), body...)
+	revisitHead := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\nX-Served-By: b\r\n\r\n")
+	var b []byte
+	b = append(b, warc10Record("response", pageURL, resp, digest)...)
+	b = append(b, warc10Record("revisit", other, revisitHead, digest, profile, "WARC-Refers-To-Target-URI: "+pageURL)...)
+	b = append(b, warc10Record("revisit", pageURL, revisitHead, digest, profile, "WARC-Refers-To-Target-URI: "+pageURL)...)
+	b = append(b, warc10Record("revisit", unknown, revisitHead, "WARC-Payload-Digest: sha1:AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH", profile,
+		"WARC-Refers-To-Target-URI: https://www.example.com/zixun/8.html")...)
+	db, st := importFile(t, filepath.Join(t.TempDir(), "dedup.warc"), b)
+	if st.New != 2 || st.Unchanged != 1 || st.Revisits != 3 || st.SkippedBy["revisit-of-unknown"] != 1 || st.Corrupt != 0 {
+		t.Errorf("import: %+v; want 2 new (the response, the revisit of another URL), 1 unchanged, 1 revisit of unknown", st)
+	}
+	first, err := db.Get(ctx, pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := db.Get(ctx, other)
+	if err != nil {
+		t.Fatalf("the revisit of another URL's capture was not archived: %v", err)
+	}
+	if second.Title != first.Title || second.Body != first.Body || second.URL != other {
+		t.Errorf("archived from the revisit: %+v; want %s's title and body at its own URL", second, pageURL)
+	}
+	var fetch store.Fetch
+	err = db.ExportFetches(ctx, store.ExportOptions{}, func(er *store.ExportRecord, fs []store.Fetch) error {
+		if er.URL == other && len(fs) == 1 {
+			fetch = fs[0]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := string(fetch.Response)
+	if !bytes.Equal(fetch.Body, body) || !strings.Contains(head, "X-Served-By: b") || strings.Contains(head, "chunked") ||
+		!strings.Contains(head, fmt.Sprintf("Content-Length: %d", len(body))) {
+		t.Errorf("capture of %s: head %q, %d bytes of body; want its own head without chunked framing, and the payload", other, head, len(fetch.Body))
+	}
+	if _, err := db.Get(ctx, unknown); err == nil {
+		t.Error("a revisit of a payload never read was archived")
+	}
+}
