@@ -20,6 +20,12 @@ const RawEncoding = rawEncoding
 // Compress returns data in RawEncoding.
 func Compress(data []byte) []byte { return compress(data) }
 
+// Decompress returns the size bytes that data holds in encoding (a raw or
+// head column's: RawEncoding, or "deflate" in older rows).
+func Decompress(data []byte, size int, encoding string) ([]byte, error) {
+	return decompress(data, size, encoding)
+}
+
 // CharsetOf returns the charset parameter of a Content-Type, lower case.
 func CharsetOf(contentType string) string { return charsetOf(contentType) }
 

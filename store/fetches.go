@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"database/sql"
+	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/finarchive/finarchive"
@@ -40,6 +46,35 @@ type FetchRow struct {
 func PayloadDigest(body []byte) string {
 	sum := sha256.Sum256(body)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// MatchDigest reports whether data has the WARC digest digest
+// ("sha256:<hex>", "sha1:<BASE32>" as Heritrix and wget write it; the
+// algorithms sha1, sha256, sha512 and md5, in hex or base32); known is
+// false for an algorithm it does not know (or no digest), which nothing
+// can be checked against.
+func MatchDigest(digest string, data []byte) (match, known bool) {
+	alg, val, ok := strings.Cut(strings.TrimSpace(digest), ":")
+	if !ok {
+		return false, false
+	}
+	var h hash.Hash
+	switch strings.ToLower(alg) {
+	case "sha1":
+		h = sha1.New()
+	case "sha256":
+		h = sha256.New()
+	case "sha512":
+		h = sha512.New()
+	case "md5":
+		h = md5.New()
+	default:
+		return false, false
+	}
+	h.Write(data)
+	sum := h.Sum(nil)
+	return strings.EqualFold(val, hex.EncodeToString(sum)) ||
+		strings.EqualFold(strings.TrimRight(val, "="), base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum)), true
 }
 
 // NewFetchRow prepares what a fetch's row keeps beside its body (status,
@@ -288,6 +323,28 @@ func decodeContent(body []byte, contentEncoding string) ([]byte, error) {
 	}
 }
 
+// SamePayload reports whether a revisit's payload digest (any algorithm
+// MatchDigest knows) names the stored body whose SHA-256 digest is have;
+// body gives that body as received, read only when digest is in another
+// algorithm (Heritrix and wget write SHA-1). An unknown algorithm or no
+// stored digest matches nothing.
+func SamePayload(digest, have string, body func() ([]byte, error)) (bool, error) {
+	switch {
+	case have == "":
+		return false, nil
+	case strings.EqualFold(strings.TrimSpace(digest), have):
+		return true, nil
+	case strings.HasPrefix(strings.ToLower(strings.TrimSpace(digest)), "sha256:"):
+		return false, nil
+	}
+	b, err := body()
+	if err != nil {
+		return false, fmt.Errorf("stored body: %w", err)
+	}
+	match, _ := MatchDigest(digest, b)
+	return match, nil
+}
+
 // Revisited records a fetch of an archived page that brought nothing new,
 // as an import of a WARC's revisit record does: a 304 (status 304), or a
 // 200 whose payload digest is the stored body's. The fetch time and revisit
@@ -311,15 +368,24 @@ func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetche
 	err = db.write(ctx, func(tx *wtx) error {
 		result = finarchive.SaveNone
 		if status == http200 {
-			var have string
-			err := tx.QueryRowContext(ctx, `SELECT coalesce(f.payload_digest, '') FROM pages p JOIN raw r ON r.page_id = p.id
-				LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = ?`, pageURL).Scan(&have)
-			if err == sql.ErrNoRows || (err == nil && (have == "" || have != digest)) {
+			var (
+				have, encoding string
+				data           []byte
+				size           int
+			)
+			err := tx.QueryRowContext(ctx, `SELECT coalesce(f.payload_digest, ''), r.data, r.encoding, r.size FROM pages p
+				JOIN raw r ON r.page_id = p.id LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = ?`, pageURL).Scan(&have, &data, &encoding, &size)
+			if err == sql.ErrNoRows {
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("look up raw: %w", err)
 			}
+			same, err := SamePayload(digest, have, func() ([]byte, error) { return decompress(data, size, encoding) })
+			if err != nil || !same {
+				return err
+			}
+			fr.Digest = have
 		}
 		ok, err := db.touchPage(ctx, tx, pageURL, fetchedAt, "", "", cfg, fr, runID)
 		if err != nil || !ok {

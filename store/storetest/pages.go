@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base32"
 	"fmt"
 	"strings"
 	"testing"
@@ -480,5 +482,31 @@ func testRevisited(t *testing.T, s *suite) {
 		!fetches[1].FetchedAt.Equal(t0.Add(time.Hour)) || fetches[0].PayloadDigest != store.PayloadDigest(rawPage) ||
 		string(fetches[0].Body) != string(rawPage) {
 		t.Errorf("fetches = %+v; want the 200, the 304 and the identical 200, oldest first", fetches)
+	}
+
+	// Heritrix and wget write SHA-1 payload digests (base32): the stored
+	// body is matched by it, and the fetch keeps the store's SHA-256, which
+	// a WARC export's revisit refers by. Another body's SHA-1 matches
+	// nothing.
+	sum := sha1.Sum(rawPage)
+	res, err = a.Revisited(ctx, run, u, t0.Add(3*time.Hour), 200, "sha1:"+base32.StdEncoding.EncodeToString(sum[:]), nil)
+	s.ok(t, err, "Revisited")
+	if res != finarchive.SaveUnchanged {
+		t.Errorf("Revisited 200 with the stored payload's SHA-1 = %q, want unchanged", res)
+	}
+	other := sha1.Sum([]byte("another body"))
+	res, err = a.Revisited(ctx, run, u, t0.Add(4*time.Hour), 200, "sha1:"+base32.StdEncoding.EncodeToString(other[:]), nil)
+	s.ok(t, err, "Revisited")
+	if res != finarchive.SaveNone {
+		t.Errorf("Revisited 200 with another payload's SHA-1 = %q, want none", res)
+	}
+	s.ok(t, a.ExportFetches(ctx, store.ExportOptions{}, func(r *store.ExportRecord, fs []store.Fetch) error {
+		if r.URL == u {
+			fetches = fs
+		}
+		return nil
+	}), "ExportFetches")
+	if len(fetches) != 4 || fetches[3].PayloadDigest != store.PayloadDigest(rawPage) || !fetches[3].FetchedAt.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("fetches = %+v; want a fourth, at +3h, with the stored payload's SHA-256", fetches)
 	}
 }
