@@ -27,7 +27,7 @@ type Dumper interface {
 	// everything stored of it. The *PageDump is fn's to keep.
 	DumpPages(ctx context.Context, fn func(*PageDump) error) error
 	// DumpUnarchived calls fn for each unarchived page (fetched, not an
-	// article), in id order.
+	// article), in id order. The *UnarchivedDump is fn's to keep.
 	DumpUnarchived(ctx context.Context, fn func(*UnarchivedDump) error) error
 	// DumpRuns returns every run with what it was started with, oldest
 	// first.

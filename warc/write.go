@@ -190,7 +190,7 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 		}
 	}
 	if d, ok := db.(store.Dumper); ok && err == nil {
-		err = ww.queue(&chunk{unarchived: d})
+		err = ww.queueUnarchived(d)
 	}
 	if ferr := ww.finish(); err == nil {
 		err = ferr
@@ -238,6 +238,34 @@ func (ww *writer) queuePages(db store.Archive) error {
 	return err
 }
 
+// queueUnarchived reads the pages not archived as articles that the export
+// selects and queues them, chunkPages at a time (or about partBytes of
+// bodies), for the encoders: they are a large part of a real crawl's
+// fetches (list and search pages), so their records are built on every
+// core too.
+func (ww *writer) queueUnarchived(d store.Dumper) error {
+	c := &chunk{}
+	size := 0
+	opt := ww.opt
+	err := d.DumpUnarchived(ww.ctx, func(u *store.UnarchivedDump) error {
+		if u.FetchedAt.Before(opt.Since) || opt.Site != "" && finarchive.URLHost(u.URL) != opt.Site {
+			return nil
+		}
+		c.unarchived = append(c.unarchived, u)
+		size += len(u.Data)
+		if len(c.unarchived) < chunkPages && size < partBytes {
+			return nil
+		}
+		err := ww.queue(c)
+		c, size = &chunk{}, 0
+		return err
+	})
+	if err == nil && len(c.unarchived) > 0 {
+		err = ww.queue(c)
+	}
+	return err
+}
+
 // writer writes the records of an export. The export is cut into chunks
 // (ranges of page ids, or runs of pages read by Write's goroutine when the
 // archive cannot be read in ranges), each read and encoded by one of a few
@@ -271,11 +299,11 @@ type writer struct {
 // chunk is a piece of the export for one encoder: the warcinfo record, a
 // range of page ids, or pages read already.
 type chunk struct {
-	info        bool          // the warcinfo record
-	first, last int64         // the page ids to read
-	pages       []pageFetches // or the pages
-	unarchived  store.Dumper  // or the pages not archived as articles, read from it
-	parts       chan *part    // its records, in order; closed after the last
+	info        bool                    // the warcinfo record
+	first, last int64                   // the page ids to read
+	pages       []pageFetches           // or the pages
+	unarchived  []*store.UnarchivedDump // or pages not archived as articles, read already
+	parts       chan *part              // its records, in order; closed after the last
 }
 
 // pageFetches is a page with its fetches.
@@ -383,7 +411,11 @@ func (e *encoder) chunk(c *chunk) {
 			}
 		}
 	case c.unarchived != nil:
-		err = c.unarchived.DumpUnarchived(e.ww.ctx, e.oneUnarchived)
+		for _, u := range c.unarchived {
+			if err = e.oneUnarchived(u); err != nil {
+				break
+			}
+		}
 	default:
 		err = e.ww.rr.ExportFetchesIn(e.ww.ctx, e.ww.opt.ExportOptions, c.first, c.last, e.onePage)
 	}
@@ -428,15 +460,11 @@ func (e *encoder) onePage(er *store.ExportRecord, fs []store.Fetch) error {
 }
 
 // oneUnarchived encodes the request and response records of a page not
-// archived as an article (its latest fetch), when the export selects it,
-// into the current part, and sends the part on when it is full.
+// archived as an article (its latest fetch) into the current part, and
+// sends the part on when it is full.
 func (e *encoder) oneUnarchived(u *store.UnarchivedDump) error {
 	if err := e.ww.failed(); err != nil {
 		return err
-	}
-	opt := e.ww.opt
-	if u.FetchedAt.Before(opt.Since) || opt.Site != "" && finarchive.URLHost(u.URL) != opt.Site {
-		return nil
 	}
 	f, err := u.Fetch()
 	if err != nil {
