@@ -67,6 +67,7 @@ func save(t *testing.T, db *store.DB, run int64, at time.Time, raw []byte, c *fi
 
 type readRecord struct {
 	typ                      gowarc.RecordType
+	target                   string
 	profile, refURI, refDate string
 	payloadDigest, capture   string
 	payload                  string
@@ -87,7 +88,7 @@ func readWARC(t *testing.T, b []byte) []readRecord {
 			t.Fatalf("record %d (%s): %v", len(out), w.Type(), err)
 		}
 		h := w.WarcHeader()
-		rr := readRecord{typ: w.Type(), profile: h.Get(gowarc.WarcProfile), refURI: h.Get(gowarc.WarcRefersToTargetURI),
+		rr := readRecord{typ: w.Type(), target: h.Get(gowarc.WarcTargetURI), profile: h.Get(gowarc.WarcProfile), refURI: h.Get(gowarc.WarcRefersToTargetURI),
 			refDate: h.Get(gowarc.WarcRefersToDate), payloadDigest: h.Get(gowarc.WarcPayloadDigest), capture: h.Get(warc.CaptureField)}
 		if pb, ok := w.Block().(gowarc.PayloadBlock); ok && w.Type() == gowarc.Response {
 			pr, err := pb.PayloadBytes()
@@ -781,5 +782,79 @@ func TestImport_RevisitOfAnotherURL(t *testing.T) {
 	}
 	if _, err := db.Get(ctx, unknown); err == nil {
 		t.Error("a revisit of a payload never read was archived")
+	}
+}
+
+// TestWrite_Unarchived: the pages a crawl walked through without
+// archiving them (a list page, a redirect with an empty body) are written
+// as request and response records of their latest fetch, valid to gowarc
+// (digests, the rebuilt bytes), with CDXJ entries of their status; Site
+// and Since select them as they select articles' fetches.
+func TestWrite_Unarchived(t *testing.T) {
+	ctx := context.Background()
+	db, run := openWithRun(t, filepath.Join(t.TempDir(), "u.db"))
+	defer db.Close()
+	t0, t1 := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC), time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	const list, redir = "https://www.example.com/zixun/", "https://b.example.com/go/1"
+	listRec := &extract.Record{URL: list, Title: "资讯", PageType: extract.PageList}
+	for _, f := range []*finarchive.Fetched{
+		{Item: finarchive.QueueItem{URL: list}, StatusCode: 200, FetchedAt: t0, Record: listRec, Raw: page("资讯", "列表"),
+			ContentType: "text/html; charset=utf-8", Capture: capture("200 OK"), Skipped: "list-page"},
+		{Item: finarchive.QueueItem{URL: redir}, StatusCode: 301, FetchedAt: t1, Skipped: "redirect",
+			Record: &extract.Record{URL: redir, PageType: extract.PageRedirect},
+			Capture: &finarchive.Capture{Request: []byte("GET /go/1 HTTP/1.1\r\nHost: b.example.com\r\n\r\n"),
+				Response: []byte("HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.example.com/zixun/1.html\r\nContent-Length: 0\r\n\r\n")}},
+	} {
+		if _, err := db.Complete(ctx, run, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(t, db, run, t0, page("信用卡逾期怎么办", "逾期后的办理流程"), capture("200 OK"), false)
+	for _, tc := range []struct {
+		name string
+		opt  warc.Options
+		want map[string]int // target → status of its response
+	}{
+		{"all", warc.Options{}, map[string]int{pageURL: 200, list: 200, redir: 301}},
+		{"site", warc.Options{ExportOptions: store.ExportOptions{Site: "www.example.com"}}, map[string]int{pageURL: 200, list: 200}},
+		{"since", warc.Options{ExportOptions: store.ExportOptions{Since: t1}}, map[string]int{redir: 301}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			index := map[string]int{}
+			st, err := warc.Write(ctx, db, &b, tc.opt, func(e warc.IndexEntry) error { index[e.URL] = e.Status; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGowarcBuilds(t, b.Bytes())
+			got := map[string]int{}
+			requests := map[string]int{}
+			for _, r := range readWARC(t, b.Bytes()) {
+				switch r.typ {
+				case gowarc.Response:
+					got[r.target]++
+				case gowarc.Request:
+					requests[r.target]++
+				}
+			}
+			if len(got) != len(tc.want) || len(index) != len(tc.want) {
+				t.Errorf("responses %v, index %v; want one each of %v", got, index, tc.want)
+			}
+			for u, status := range tc.want {
+				if got[u] != 1 || requests[u] != 1 || index[u] != status {
+					t.Errorf("%s: %d responses, %d requests, indexed with status %d; want 1, 1, %d", u, got[u], requests[u], index[u], status)
+				}
+			}
+			wantUn, wantRedir := len(tc.want)-1, 0
+			if _, ok := tc.want[redir]; ok {
+				wantRedir = 1
+			}
+			if _, ok := tc.want[pageURL]; !ok {
+				wantUn++
+			}
+			if st.Unarchived != wantUn || st.Redirects != wantRedir {
+				t.Errorf("stats %+v; want %d unarchived, %d redirects", st, wantUn, wantRedir)
+			}
+		})
 	}
 }
