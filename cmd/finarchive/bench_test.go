@@ -121,12 +121,20 @@ func cpuTime() time.Duration {
 // a noisy shared machine moves far less than means.
 var benchPairs = flag.Int("pairs", 3, "BenchmarkCrawl_VsBareColly: crawl pairs per iteration (medians are reported)")
 
+// benchLatency delays every response of the crawl benchmarks' test site:
+// 0 (loopback, the default) makes the comparison one of CPU per page on
+// this machine; a real site answers a crawler after a round trip of
+// 10–100 ms, and with it the comparison is one of how well each keeps its
+// 16 requests in flight.
+var benchLatency = flag.Duration("latency", 0, "crawl benchmarks: delay before every response of the test site")
+
 // BenchmarkCrawl_VsBareColly crawls a 5,000-article test site on loopback
 // with both crawlers, in pairs, taking turns at going first, and reports
 // the median pages/s of each, the median of the pairs' ratios and the
 // median CPU time per page of each (the in-process test site included).
 //
 //	go test -run '^$' -bench Crawl_VsBareColly -benchtime 1x ./cmd/finarchive
+//	go test -run '^$' -bench Crawl_VsBareColly -benchtime 1x ./cmd/finarchive -args -latency 20ms
 func BenchmarkCrawl_VsBareColly(b *testing.B) {
 	site, base := benchSite(b)
 	var faRate, bareRate, ratios, faCPU, bareCPU []float64
@@ -169,7 +177,7 @@ func BenchmarkCrawl_VsBareColly(b *testing.B) {
 // benchSite starts the 5,000-article test site the crawl benchmarks share
 // and stops it when the benchmark ends.
 func benchSite(b *testing.B) (*testsite.Site, string) {
-	site := testsite.New(testsite.Options{Articles: 5000})
+	site := testsite.New(testsite.Options{Articles: 5000, Delay: *benchLatency})
 	base, err := site.Start()
 	if err != nil {
 		b.Fatal(err)
