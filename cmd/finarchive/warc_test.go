@@ -494,4 +494,29 @@ func TestImport_Wget(t *testing.T) {
 			}
 		}
 	}
+	// The pages walked through are kept alike: each list, home, search
+	// page and redirect of the crawl is in the import, with its type and
+	// status (their bodies' bytes differ: wget asks for no gzip).
+	typeStatus := func(db string) map[string]string {
+		m := unarchivedPages(t, db)
+		for u, v := range m {
+			parts := strings.SplitN(v, ", ", 3)
+			m[u] = parts[0] + " " + parts[1]
+		}
+		return m
+	}
+	wantUn, gotUn := typeStatus(crawled), typeStatus(db)
+	if len(wantUn) == 0 {
+		t.Fatal("the crawl kept no pages besides its articles")
+	}
+	for u, w := range wantUn {
+		if gotUn[u] != w {
+			t.Errorf("%s: kept by the crawl as %q, by the wget import as %q", u, w, gotUn[u])
+		}
+	}
+	for u, g := range gotUn {
+		if _, ok := wantUn[u]; !ok {
+			t.Logf("kept by the wget import only: %s (%s)", u, g)
+		}
+	}
 }
