@@ -231,7 +231,7 @@ func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 			return err
 		}
 		if j.kind == jobRobots {
-			c.readRobots(ctx, j)
+			return c.readRobots(ctx, runID, j)
 		} else {
 			c.readSitemapJob(ctx, runID, j)
 		}
@@ -251,16 +251,19 @@ func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 // Crawl-delay to the host's gap and, on a fresh run, queues its sitemaps.
 // An unreachable robots.txt (RFC 9309 §2.3.1.4: 5xx, 429, a timeout)
 // disallows the whole host: it is asked again after a backoff (the host
-// parked meanwhile, its pages waiting), and after MaxRetries more tries the
-// host's pages fail as robots-unreachable.
-func (c *Crawler) readRobots(ctx context.Context, j job) {
+// parked meanwhile, its pages waiting; not before a 429's or 503's
+// Retry-After), and after MaxRetries more tries the host's pages fail as
+// robots-unreachable. A Retry-After longer than MaxRetryAfter leaves the
+// host for the next run, as a page's does. It returns an error only when
+// the sink fails.
+func (c *Crawler) readRobots(ctx context.Context, runID int64, j job) error {
 	defer j.slot.Release()
 	u, err := url.Parse(j.url)
 	if err != nil {
 		if !j.origin {
 			c.fr.robotsRead(j.host, "")
 		}
-		return
+		return nil
 	}
 	st := c.robots.state(withSlot(ctx, j.slot), u) // the slot starts if it is fetched
 	j.slot.Release()
@@ -268,21 +271,31 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 		// Another origin of the host (https:// beside http://): read, or
 		// unreachable until its retry time, when the frontier has it
 		// read again; meanwhile its pages are skipped as disallowed.
-		return
+		return nil
 	}
 	if ctx.Err() != nil {
-		return // stopping: asked again on resume
+		return nil // stopping: asked again on resume
 	}
 	if st.down != "" {
+		if wait := st.asked.Sub(c.now()); !st.asked.IsZero() && wait > time.Duration(c.cfg.MaxRetryAfter) {
+			// The host asks to wait longer than we do: its URLs are left
+			// for the next run, which asks for robots.txt again.
+			logURL := ""
+			if !c.fr.isDeferred(j.host) {
+				logURL = j.url
+			}
+			return c.deferQueue(context.WithoutCancel(ctx), runID, j.host, logURL, 0,
+				fmt.Sprintf("robots.txt %s with Retry-After %s", st.down, wait.Round(time.Second)))
+		}
 		if j.try < c.cfg.MaxRetries {
 			c.fr.gate.Park(j.host, st.retryAt)
 			j.try++
 			j.slot = nil
 			c.fr.addTasks(j)
-			return
+			return nil
 		}
 		c.fr.robotsRead(j.host, "robots.txt unreachable ("+st.down+"): nothing on the host is fetched until it is read")
-		return
+		return nil
 	}
 	defer c.fr.robotsRead(j.host, "")
 	if g := st.data.FindGroup(agentToken(c.cfg.UserAgent)); g != nil && g.CrawlDelay != 0 && c.cfg.MaxCrawlDelay > 0 {
@@ -311,6 +324,7 @@ func (c *Crawler) readRobots(ctx context.Context, j job) {
 		}
 		c.fr.addTasks(c.sitemapJobs(j.host, u.Scheme+"://"+u.Host, maps)...)
 	}
+	return nil
 }
 
 // sitemapJobs are the sitemap jobs of a seed host: the robots.txt

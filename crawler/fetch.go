@@ -355,20 +355,32 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 // goes on with the other hosts.
 func (c *Crawler) deferHost(ctx context.Context, runID int64, f *finarchive.Fetched, why string) error {
 	host := f.Item.Host
-	first := !c.fr.isDeferred(host)
+	logURL := ""
+	if !c.fr.isDeferred(host) {
+		logURL = f.Item.URL
+	}
 	c.fr.deferHost(host)
 	f.Deferred = c.deferReason(host)
 	if err := c.complete(ctx, runID, f); err != nil {
 		return err
 	}
-	n, err := c.sink.DeferHost(ctx, runID, host, f.Deferred)
+	return c.deferQueue(ctx, runID, host, logURL, 1, why)
+}
+
+// deferQueue leaves every queued URL of host for the next run, counting
+// extra more the caller deferred itself, and, when logURL is set (the
+// URL that asked to wait, the first time for the host), says so in the
+// log.
+func (c *Crawler) deferQueue(ctx context.Context, runID int64, host, logURL string, extra int, why string) error {
+	c.fr.deferHost(host)
+	n, err := c.sink.DeferHost(ctx, runID, host, c.deferReason(host))
 	if err != nil {
 		return fmt.Errorf("crawler: defer %s: %w", host, err)
 	}
-	c.deferred(n + 1)
-	if first {
+	c.deferred(n + extra)
+	if logURL != "" {
 		c.log.Warn("host deferred to the next run: it asks to wait longer than --max-retry-after", "host", host,
-			"reason", why, "max_retry_after", c.cfg.MaxRetryAfter.String(), "url", f.Item.URL, "deferred", n+1)
+			"reason", why, "max_retry_after", c.cfg.MaxRetryAfter.String(), "url", logURL, "deferred", n+extra)
 	}
 	return nil
 }

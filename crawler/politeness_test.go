@@ -457,3 +457,82 @@ func TestCrawler_RemovedArticle(t *testing.T) {
 		t.Errorf("an article still online is marked removed")
 	}
 }
+
+// TestCrawler_RobotsRetryAfter: a robots.txt answering 503 or 429 with a
+// Retry-After is asked again no sooner than it says (it was asked again
+// after the crawl's own backoff, a few ms here, 2 s by default, whatever
+// the host asked for), and one asking for longer than --max-retry-after
+// leaves the host for the next run, deferred, as a page's Retry-After
+// does (it was asked again three times within a second and its pages
+// failed as robots-unreachable: exit 3, carried over as a failure).
+func TestCrawler_RobotsRetryAfter(t *testing.T) {
+	t.Run("within the cap", func(t *testing.T) {
+		f := mustFarm(t, 2, 3)
+		h := f.Hosts[0]
+		var mu sync.Mutex
+		asked := 0
+		h.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/robots.txt" {
+				return false
+			}
+			mu.Lock()
+			asked++
+			first := asked == 1
+			mu.Unlock()
+			if !first {
+				return false
+			}
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+		c, err := mustRun(t, mustStore(t), politeConfig(20*time.Millisecond, 2), f.Seeds()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Counts(); got.New != 6 || got.Failed != 0 || got.Deferred != 0 {
+			t.Errorf("counts %+v: want the 6 articles new, nothing failed or deferred", got)
+		}
+		starts := h.Starts()
+		if len(starts) < 2 || starts[0].Path != "/robots.txt" || starts[1].Path != "/robots.txt" {
+			t.Fatalf("requests %+v: want robots.txt twice first", starts)
+		}
+		// The site counts its second from when it answered, a little
+		// after the request arrived.
+		if gap := starts[1].At.Sub(starts[0].At); gap < time.Second-5*time.Millisecond {
+			t.Errorf("robots.txt asked again %v after a 503 with Retry-After: 1", gap)
+		}
+	})
+	for _, tc := range []struct {
+		status int
+		after  string
+	}{
+		{http.StatusServiceUnavailable, "3600"},
+		{http.StatusTooManyRequests, "Fri, 31 Dec 2099 23:59:59 GMT"},
+	} {
+		t.Run(fmt.Sprintf("beyond the cap/%d %s", tc.status, tc.after), func(t *testing.T) {
+			f := mustFarm(t, 2, 3)
+			down := f.Hosts[0]
+			down.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Retry-After", tc.after)
+				w.WriteHeader(tc.status)
+				return true
+			}
+			db := mustStore(t)
+			cfg := politeConfig(20*time.Millisecond, 2)
+			cfg.MaxRetryAfter = crawler.Duration(time.Minute)
+			id, c := mustRunID(t, db, cfg, f.Seeds()...)
+			if got := c.Counts(); got.Deferred != 1 || got.Failed != 0 || got.New != 3 {
+				t.Errorf("counts %+v: want the home page deferred, nothing failed, the other host's 3 articles new", got)
+			}
+			if n := len(down.Starts()); n != 1 {
+				t.Errorf("the deferred host got %d requests, want 1 (its robots.txt)", n)
+			}
+			ctx := context.Background()
+			fc, err := db.FrontierCounts(ctx, id)
+			if err != nil || fc[store.StateDeferred] != 1 || fc[store.StateFailed] != 0 {
+				t.Errorf("frontier %v, %v; want the home page deferred, none failed", fc, err)
+			}
+		})
+	}
+}

@@ -25,7 +25,8 @@ import (
 // everything, and so does one behind a redirect we do not follow (another
 // site, more than five hops: §2.3.1.2); one that is unreachable (5xx,
 // 429, a timeout or network error: §2.3.1.4) disallows everything for
-// its host, until it is asked again after a backoff (retryIn) and read.
+// its host, until it is asked again after a backoff (retryIn), or the
+// Retry-After of a 429 or 503 if that is later, and read.
 type robots struct {
 	client  *http.Client
 	agent   string
@@ -46,6 +47,9 @@ type robotsEntry struct {
 	down     string
 	failures int
 	retryAt  time.Time
+	// asked is the Retry-After of the last unreachable answer (a 429 or
+	// 503), zero when it had none.
+	asked time.Time
 }
 
 var robotsAllowAll, _ = robotstxt.FromStatusAndBytes(http.StatusNotFound, nil)
@@ -60,6 +64,9 @@ type robotsState struct {
 	data    *robotstxt.RobotsData
 	down    string    // unreachable, why ("" when read)
 	retryAt time.Time // when down, when it is asked again
+	// asked is, when down, the time the answer's Retry-After named (a
+	// 429 or 503); zero when it named none.
+	asked time.Time
 }
 
 // state returns what is known of u's host's robots.txt, fetching it on
@@ -81,12 +88,12 @@ func (r *robots) state(ctx context.Context, u *url.URL) robotsState {
 	if e.data == nil { // the fetch was cut short by the crawl's end
 		return robotsState{data: robotsDisallowAll}
 	}
-	return robotsState{data: e.data, down: e.down, retryAt: e.retryAt}
+	return robotsState{data: e.data, down: e.down, retryAt: e.retryAt, asked: e.asked}
 }
 
 // fetch asks for key's robots.txt and records the outcome in e (e.mu held).
 func (r *robots) fetch(ctx context.Context, key, host string, e *robotsEntry) {
-	data, down := r.get(ctx, key)
+	data, down, asked := r.get(ctx, key)
 	if ctx.Err() != nil {
 		return // stopping: neither read nor unreachable; asked again on resume
 	}
@@ -98,19 +105,22 @@ func (r *robots) fetch(ctx context.Context, key, host string, e *robotsEntry) {
 		e.data, e.down, e.failures = data, "", 0
 		return
 	}
-	e.data, e.down = robotsDisallowAll, down
+	e.data, e.down, e.asked = robotsDisallowAll, down, asked
 	e.failures++
-	e.retryAt = r.now().Add(r.retryIn(e.failures))
+	// Not before the Retry-After the host named: a robots.txt asked
+	// again at once would be the first request it refused to take.
+	e.retryAt = later(r.now().Add(r.retryIn(e.failures)), asked)
 	r.log.Warn("robots.txt unreachable: nothing on the host is fetched until it is read (RFC 9309)",
 		"host", host, "reason", down, "attempt", e.failures, "retry_at", e.retryAt.Format(time.RFC3339))
 }
 
 // get fetches and parses key's robots.txt. down is why it is unreachable,
-// "" when data holds what to obey.
-func (r *robots) get(ctx context.Context, key string) (data *robotstxt.RobotsData, down string) {
+// "" when data holds what to obey; asked is then the time a 429's or
+// 503's Retry-After names (zero: none).
+func (r *robots) get(ctx context.Context, key string) (data *robotstxt.RobotsData, down string, asked time.Time) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, key+"/robots.txt", nil)
 	if err != nil {
-		return robotsAllowAll, ""
+		return robotsAllowAll, "", time.Time{}
 	}
 	req.Header.Set("User-Agent", r.agent)
 	resp, err := r.client.Do(req)
@@ -119,24 +129,27 @@ func (r *robots) get(ctx context.Context, key string) (data *robotstxt.RobotsDat
 	switch {
 	case errors.As(err, &refused):
 		r.log.Warn("robots.txt redirect not followed: taken as no robots.txt (RFC 9309 §2.3.1.2)", "url", key+"/robots.txt", "reason", refused.Error())
-		return robotsAllowAll, ""
+		return robotsAllowAll, "", time.Time{}
 	case errors.As(err, &blocked):
-		return robotsAllowAll, "" // the host is refused anyway: its pages fail as blocked
+		return robotsAllowAll, "", time.Time{} // the host is refused anyway: its pages fail as blocked
 	case err != nil:
-		return nil, "fetch: " + err.Error()
+		return nil, "fetch: " + err.Error(), time.Time{}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-		return nil, fmt.Sprintf("HTTP %d", resp.StatusCode)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			asked = retryAfter(resp.Header.Get("Retry-After"), r.now())
+		}
+		return nil, fmt.Sprintf("HTTP %d", resp.StatusCode), asked
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 512<<10))
 	if err != nil {
-		return nil, "read: " + err.Error()
+		return nil, "read: " + err.Error(), time.Time{}
 	}
 	if d, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body); err == nil {
-		return d, ""
+		return d, "", time.Time{}
 	}
-	return robotsAllowAll, "" // a status robotstxt does not know (3xx without Location, 1xx)
+	return robotsAllowAll, "", time.Time{} // a status robotstxt does not know (3xx without Location, 1xx)
 }
 
 // known reports, without fetching anything, whether robots.txt lets our
