@@ -213,7 +213,17 @@ func TestWrite_Revisits(t *testing.T) {
 		t.Errorf("server-not-modified revisit: %+v (want it to refer to %s)", nm, t0.Format(time.RFC3339Nano))
 	}
 	if len(index) != 4 || index[0].Offset == 0 || index[0].Length == 0 {
-		t.Errorf("index entries %+v", index)
+		t.Fatalf("index entries %+v", index)
+	}
+	// The revisits are indexed as what they stand for, a 200 (a replay
+	// answers an entry indexed 304 with an empty page).
+	for i, want := range []struct {
+		mime   string
+		status int
+	}{{"text/html", 200}, {"warc/revisit", 200}, {"warc/revisit", 200}, {"text/html", 200}} {
+		if e := index[i]; e.Mime != want.mime || e.Status != want.status {
+			t.Errorf("index entry %d: %s %d, want %s %d", i, e.Mime, e.Status, want.mime, want.status)
+		}
 	}
 	for _, r := range recs {
 		if r.capture != "" {

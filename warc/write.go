@@ -110,7 +110,7 @@ type IndexEntry struct {
 	URL    string
 	Date   time.Time
 	Mime   string // payload type; "warc/revisit" for a revisit
-	Status int
+	Status int    // the HTTP status; a revisit's is that of the 200 it refers to
 	Digest string // payload digest
 	Offset int64  // of the record's gzip member in the file
 	Length int64  // of the gzip member
@@ -866,6 +866,11 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 			entry = &IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: h.payloadDigest}
 			if typ == gowarc.Revisit {
 				entry.Mime = "warc/revisit"
+				// A 304's revisit stands for the 200 it refers to, and
+				// is indexed with its status: ReplayWeb.page answers
+				// an entry indexed 304 with an empty body, without
+				// resolving the revisit to the page.
+				entry.Status = http.StatusOK
 			} else {
 				entry.Mime = mimeOf(head, f.ContentType)
 			}
