@@ -8,6 +8,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -232,10 +233,8 @@ func (c *Crawler) work(ctx context.Context, runID int64, j job) error {
 		}
 		if j.kind == jobRobots {
 			return c.readRobots(ctx, runID, j)
-		} else {
-			c.readSitemapJob(ctx, runID, j)
 		}
-		return nil
+		return c.readSitemapJob(ctx, runID, j)
 	case jobSkip:
 		c.skip("robots")
 		return c.complete(context.WithoutCancel(ctx), runID, &finarchive.Fetched{Item: j.item, Skipped: "robots: disallowed by robots.txt"})
@@ -266,7 +265,9 @@ func (c *Crawler) readRobots(ctx context.Context, runID int64, j job) error {
 		return nil
 	}
 	st := c.robots.state(withSlot(ctx, j.slot), u) // the slot starts if it is fetched
-	j.slot.Release()
+	if st.down == "" {
+		j.slot.Release() // else after the host is parked: no request slips in between
+	}
 	if j.origin {
 		// Another origin of the host (https:// beside http://): read, or
 		// unreachable until its retry time, when the frontier has it
@@ -343,14 +344,37 @@ func (c *Crawler) sitemapJobs(host, origin string, maps []string) []job {
 }
 
 // readSitemapJob reads one sitemap; the sitemaps an index lists become jobs
-// of their own.
-func (c *Crawler) readSitemapJob(ctx context.Context, runID int64, j job) {
-	defer j.slot.Release()
-	children, n := c.readSitemap(ctx, runID, j.url, j.slot)
-	j.slot.Release()
+// of their own. A host pushing back on it (429, 503) is parked as it is
+// for a page, until its Retry-After or for a backoff, and the sitemap is
+// asked again after it, up to MaxRetries times; a Retry-After beyond
+// MaxRetryAfter leaves the host for the next run. It returns an error
+// only when the sink fails.
+func (c *Crawler) readSitemapJob(ctx context.Context, runID int64, j job) error {
+	defer j.slot.Release() // after a Park: no request slips in between
+	children, n, err := c.readSitemap(ctx, runID, j.url, j.slot)
 	if n > 0 {
 		c.log.Info("sitemap", "url", j.url, "enqueued", n)
 	}
+	var se *statusError
+	if errors.As(err, &se) && (se.code == http.StatusTooManyRequests || se.code == http.StatusServiceUnavailable) && ctx.Err() == nil {
+		after, wait, tooLong := c.pushedBack(se.retryAfter, j.try+1)
+		if tooLong {
+			logURL := ""
+			if !c.fr.isDeferred(j.host) {
+				logURL = j.url
+			}
+			return c.deferQueue(context.WithoutCancel(ctx), runID, j.host, logURL, 0,
+				fmt.Sprintf("sitemap HTTP %d with Retry-After %s", se.code, wait.Round(time.Second)))
+		}
+		c.fr.gate.Park(j.host, after)
+		if j.try < c.cfg.MaxRetries {
+			j.try++
+			j.slot = nil
+			c.fr.addTasks(j)
+		}
+		return nil
+	}
+	j.slot.Release()
 	var jobs []job
 	for _, m := range children {
 		if k := finarchive.URLHost(m); k != "" {
@@ -358,6 +382,7 @@ func (c *Crawler) readSitemapJob(ctx context.Context, runID int64, j job) {
 		}
 	}
 	c.fr.addTasks(jobs...)
+	return nil
 }
 
 // isSeedHost reports whether host (URLHost form) is in scope as a seed's

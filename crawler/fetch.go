@@ -152,8 +152,9 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	reqErr := c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
 	c.slots.forget(slotID)
 	capt := c.capture.take(capID)
-	slot.Release()
 	resp, _ := cctx.GetAny(ctxResponse).(*colly.Response)
+	c.parkOn(resp, it.Host) // before the slot goes: no request of the host slips in between
+	slot.Release()
 	unconditional := it.ETag == "" && it.LastModified == ""
 	if resp != nil && resp.StatusCode == http.StatusNotModified && unconditional && ctx.Err() == nil {
 		// A 304 to a request without validators (the URL was never
@@ -175,8 +176,9 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 			reqErr = c.collector.Request(http.MethodGet, it.URL, nil, cctx, hdr)
 			c.slots.forget(slotID)
 			capt = c.capture.take(capID)
-			again.Release()
 			resp, _ = cctx.GetAny(ctxResponse).(*colly.Response)
+			c.parkOn(resp, it.Host)
+			again.Release()
 		}
 	}
 	contentType := cctx.Get(ctxContentType)
@@ -238,14 +240,12 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	case status >= 300 && status < 400:
 		return c.redirect(bg, runID, f, resp)
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
-		now := c.now()
-		after := retryAfter(resp.Headers.Get("Retry-After"), now)
-		if wait := after.Sub(now); !after.IsZero() && wait > time.Duration(c.cfg.MaxRetryAfter) {
+		after, wait, tooLong := c.pushedBack(resp.Headers.Get("Retry-After"), it.Attempts+1)
+		if tooLong {
 			return c.deferHost(bg, runID, f, fmt.Sprintf("HTTP %d with Retry-After %s", status, wait.Round(time.Second)))
 		}
-		if after.IsZero() {
-			after = now.Add(c.backoff(it.Attempts + 1))
-		}
+		// parkOn parked the host already; with a backoff of its own,
+		// after is a moment later than that: the later park holds.
 		c.fr.gate.Park(it.Host, after)
 		return c.retry(bg, runID, it, fmt.Sprintf("http-%d", status), fmt.Sprintf("HTTP %d", status), after)
 	case status >= 500 || status == http.StatusRequestTimeout:
@@ -348,6 +348,32 @@ func (c *Crawler) process(ctx context.Context, runID int64, it finarchive.QueueI
 	res, err := c.completeRes(bg, runID, f)
 	c.saved(res, false)
 	return err
+}
+
+// pushedBack reads the Retry-After of a 429 or 503: until when to park the
+// host (the Retry-After, or else the backoff before retry number attempt),
+// the wait it asks for, and whether that is longer than MaxRetryAfter (the
+// host is then left for the next run, not parked).
+func (c *Crawler) pushedBack(header string, attempt int) (until time.Time, wait time.Duration, tooLong bool) {
+	now := c.now()
+	after := retryAfter(header, now)
+	if after.IsZero() {
+		return now.Add(c.backoff(attempt)), 0, false
+	}
+	wait = after.Sub(now)
+	return after, wait, wait > time.Duration(c.cfg.MaxRetryAfter)
+}
+
+// parkOn parks host at once when resp is a 429 or 503 asking to wait no
+// longer than MaxRetryAfter (for its Retry-After, or a first backoff),
+// so that the host is parked before the request's slot is released.
+func (c *Crawler) parkOn(resp *colly.Response, host string) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return
+	}
+	if until, _, tooLong := c.pushedBack(resp.Headers.Get("Retry-After"), 1); !tooLong {
+		c.fr.gate.Park(host, until)
+	}
 }
 
 // deferHost leaves a host that asked to wait longer than MaxRetryAfter for

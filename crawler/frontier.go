@@ -44,7 +44,7 @@ type job struct {
 	url    string               // jobRobots, jobSitemap
 	budget string               // jobSitemap: the seed host whose sitemap budget it uses
 	reason string               // jobFail: why
-	try    int                  // jobRobots: attempts so far
+	try    int                  // jobRobots, jobSitemap: attempts so far
 	// origin marks a jobRobots of another origin of the host than its
 	// first (https:// beside http://): it only reads the file.
 	origin bool
@@ -364,7 +364,7 @@ func (f *frontier) drain() error {
 		f.schedule(h, time.Time{})
 	}
 	for _, t := range in.tasks {
-		if t.kind == jobSitemap {
+		if t.kind == jobSitemap && t.try == 0 { // a sitemap asked again is queued already
 			if f.sitemaps[t.url] || f.budget[t.budget] >= maxSitemaps {
 				continue
 			}

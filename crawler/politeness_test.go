@@ -536,3 +536,105 @@ func TestCrawler_RobotsRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestCrawler_SitemapPushBack: a sitemap answered 503 or 429 parks its
+// host as a page's does: nothing more goes to the host before the
+// Retry-After, and the sitemap is asked again after it (it was taken as
+// no sitemap and the host's pages were asked for at the next gap, whatever
+// the host had said); a Retry-After beyond --max-retry-after leaves the
+// host for the next run (its pages were fetched at once).
+func TestCrawler_SitemapPushBack(t *testing.T) {
+	sitemap := func(h *crawltest.FarmHost) string {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+		for i := range h.Articles {
+			fmt.Fprintf(&b, "<url><loc>%s</loc></url>", h.ArticleURL(i))
+		}
+		b.WriteString("</urlset>")
+		return b.String()
+	}
+	t.Run("within the cap", func(t *testing.T) {
+		f := mustFarm(t, 2, 3)
+		h := f.Hosts[0]
+		h.Articles = 4 // the home page links 0-3, the sitemap lists 0-3 too
+		var mu sync.Mutex
+		asked := 0
+		var refusedAt time.Time
+		h.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/sitemap.xml" {
+				return false
+			}
+			mu.Lock()
+			asked++
+			first := asked == 1
+			if first {
+				refusedAt = time.Now()
+			}
+			mu.Unlock()
+			if first {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = w.Write([]byte(sitemap(h)))
+			return true
+		}
+		cfg := politeConfig(20*time.Millisecond, 1)
+		cfg.Sitemaps = true
+		c, err := mustRun(t, mustStore(t), cfg, f.Seeds()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Counts(); got.New != 7 || got.Failed != 0 || got.Deferred != 0 {
+			t.Errorf("counts %+v: want 7 articles new, nothing failed or deferred", got)
+		}
+		mu.Lock()
+		if asked != 2 {
+			t.Errorf("sitemap asked %d times, want 2 (once more after its Retry-After)", asked)
+		}
+		mu.Unlock()
+		starts := h.Starts()
+		if len(starts) < 3 || starts[1].Path != "/sitemap.xml" {
+			t.Fatalf("requests %+v: want robots.txt, then the sitemap", starts)
+		}
+		for _, s := range starts[2:] {
+			// The site's second counts from its handler; the start is
+			// the kernel's receive time, a little before.
+			if s.At.Before(refusedAt.Add(time.Second - 5*time.Millisecond)) {
+				t.Errorf("%s reached the host %v after its 503 with Retry-After: 1", s.Path, s.At.Sub(starts[1].At))
+			}
+		}
+	})
+	t.Run("beyond the cap", func(t *testing.T) {
+		f := mustFarm(t, 2, 3)
+		down := f.Hosts[0]
+		down.Handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/sitemap.xml" {
+				return false
+			}
+			w.Header().Set("Retry-After", "86400")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return true
+		}
+		db := mustStore(t)
+		cfg := politeConfig(20*time.Millisecond, 1)
+		cfg.Sitemaps = true
+		cfg.MaxRetryAfter = crawler.Duration(time.Minute)
+		id, c := mustRunID(t, db, cfg, f.Seeds()...)
+		if got := c.Counts(); got.Deferred != 1 || got.Failed != 0 || got.New != 3 {
+			t.Errorf("counts %+v: want the home page deferred, nothing failed, the other host's 3 articles new", got)
+		}
+		var paths []string
+		for _, s := range down.Starts() {
+			paths = append(paths, s.Path)
+		}
+		if want := []string{"/robots.txt", "/sitemap.xml"}; fmt.Sprint(paths) != fmt.Sprint(want) {
+			t.Errorf("the deferred host got %v, want %v", paths, want)
+		}
+		fc, err := db.FrontierCounts(context.Background(), id)
+		if err != nil || fc[store.StateDeferred] != 1 {
+			t.Errorf("frontier %v, %v; want the home page deferred", fc, err)
+		}
+	})
+}

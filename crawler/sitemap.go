@@ -46,7 +46,7 @@ func (c *Crawler) get(u string, slot *Slot) (body []byte, over bool, err error) 
 		return nil, false, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, false, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return nil, false, &statusError{code: resp.StatusCode, retryAfter: resp.Headers.Get("Retry-After")}
 	}
 	if int64(len(resp.Body)) > int64(c.cfg.MaxBodySize) {
 		return resp.Body[:c.cfg.MaxBodySize], true, nil
@@ -54,12 +54,22 @@ func (c *Crawler) get(u string, slot *Slot) (body []byte, over bool, err error) 
 	return resp.Body, false, nil
 }
 
+// statusError is an answer other than 200 to a sitemap request.
+type statusError struct {
+	code       int
+	retryAfter string // its Retry-After header, if any
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d", e.code) }
+
 // readSitemap reads one sitemap (or sitemap index) and enqueues the pages
 // it lists at depth 1; it returns the sitemaps an index lists, and how
 // many URLs were new. Every entry, page or child sitemap, must be on the
 // sitemap's own host (sitemaps.org), and a page must be in the crawl's
-// scope. Failures are logged, never fatal: sitemaps are a bonus.
-func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string, slot *Slot) (children []string, total int) {
+// scope. Failures are logged, never fatal: sitemaps are a bonus. The
+// error is the request's, for the caller to tell a host pushing back
+// (429, 503) from the rest.
+func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string, slot *Slot) (children []string, total int, err error) {
 	var batch []finarchive.QueueItem
 	flush := func() {
 		if len(batch) == 0 {
@@ -75,12 +85,12 @@ func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string, slot 
 	}
 	smURL, err := url.Parse(sm)
 	if err != nil {
-		return nil, 0
+		return nil, 0, nil
 	}
 	body, over, err := c.get(sm, slot)
 	if err != nil {
 		c.log.Debug("sitemap", "url", sm, "err", err)
-		return nil, 0
+		return nil, 0, err
 	}
 	if over {
 		c.log.Warn("sitemap larger than --max-body-size: only its beginning is read", "url", sm, "limit", c.cfg.MaxBodySize)
@@ -116,7 +126,7 @@ func (c *Crawler) readSitemap(ctx context.Context, runID int64, sm string, slot 
 		}
 	}
 	flush()
-	return children, total
+	return children, total, nil
 }
 
 // sitemapReader reads the <loc> entries of a sitemap or sitemap index as a
