@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -26,8 +27,9 @@ import (
 type replayArticle struct {
 	n     int    // its number: its title and text say it
 	link  string // the list's link text
-	href  string // the list's href ("//HOST" is the site's host)
-	path  string // the path it is served at (and archived under)
+	href  string // the list's href ("//HOST" is the site's host, "//OTHER" the other site's)
+	path  string // the path and query it is served at (and archived under)
+	other bool   // served by the other site, not the list's
 	serve string // "", "gzip", "gbk-header", "gb2312-meta", "chunked"
 }
 
@@ -54,6 +56,10 @@ var replayArticles = []replayArticle{
 	{n: 9, link: "GBK编码", href: "/a/9.html", path: "/a/9.html", serve: "gbk-header"},
 	{n: 10, link: "GB2312编码", href: "/a/10.html", path: "/a/10.html", serve: "gb2312-meta"},
 	{n: 11, link: "分块传输", href: "/a/11.html", path: "/a/11.html", serve: "chunked"},
+	{n: 12, link: "跳到另一站", href: "/h/1", path: "/a/12.html", other: true},
+	{n: 13, link: "小写百分号编码", href: "/a/%e5%80%ba%e5%88%b8.html", path: "/a/%e5%80%ba%e5%88%b8.html"},
+	{n: 15, link: "点号路径和片段", href: "./../a/./15.html#top", path: "/a/15.html"},
+	{n: 16, link: "中文参数", href: "/a/show?tag=信用卡&id=16", path: "/a/show?tag=%E4%BF%A1%E7%94%A8%E5%8D%A1&id=16"},
 }
 
 // replaySite is a small site of the kinds of pages and links a replay must
@@ -61,10 +67,29 @@ var replayArticles = []replayArticle{
 // articles linked relatively, protocol-relatively, with a query, by a
 // percent-encoded or a raw Chinese path, through two redirects and through
 // a meta refresh, and served gzip-encoded, in GBK (charset in the header),
-// in GB2312 (charset in a <meta> only) and chunked.
-func replaySite(t *testing.T) *httptest.Server {
+// in GB2312 (charset in a <meta> only) and chunked; an article on another
+// site (other) it redirects to; and a search page for a Chinese query.
+func replaySite(t *testing.T) (srv, other *httptest.Server) {
 	t.Helper()
-	var srv *httptest.Server
+	serveArticles := func(w http.ResponseWriter, r *http.Request, onOther bool) bool {
+		for _, a := range replayArticles {
+			u, err := url.Parse(a.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.other == onOther && u.Path == r.URL.Path && u.Query().Encode() == r.URL.Query().Encode() {
+				serveReplayArticle(t, w, r, a)
+				return true
+			}
+		}
+		return false
+	}
+	other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !serveArticles(w, r, true) {
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(other.Close)
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
 		switch r.URL.Path {
@@ -82,10 +107,19 @@ func replaySite(t *testing.T) *httptest.Server {
 			b.WriteString("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>资讯列表 - 测试财经网</title></head><body>" +
 				"<div class=\"nav\"><a href=\"/\">首页</a></div><h1>资讯列表</h1><ul class=\"list\">")
 			for _, a := range replayArticles {
-				fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a><span>2026-11-0%d</span></li>", strings.Replace(a.href, "HOST", host, 1), a.link, a.n%9+1)
+				fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a><span>2026-11-0%d</span></li>", strings.NewReplacer("HOST", host, "OTHER", other.Listener.Addr().String()).Replace(a.href), a.link, a.n%9+1)
 			}
-			b.WriteString("</ul><p>共有文章若干篇，按发布时间排列。</p></body></html>")
+			b.WriteString(`</ul><p>共有文章若干篇，按发布时间排列。</p><p><a href="/search/?q=信用卡+分期">站内搜索</a></p></body></html>`)
 			writeUTF8(w, b.String())
+			return
+		case "/search/":
+			q := r.URL.Query().Get("q")
+			writeUTF8(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"+q+"_搜索结果_测试财经网</title></head><body>"+
+				"<div class=\"nav\"><a href=\"/\">首页</a></div><div class=\"search\"><h2>“"+q+"”的搜索结果</h2><ul>"+
+				"<li><a href=\"/a/1.html\">搜索结果一</a></li><li><a href=\"/a/2.html\">搜索结果二</a></li></ul></div></body></html>")
+			return
+		case "/h/1":
+			http.Redirect(w, r, other.URL+"/a/12.html", http.StatusMovedPermanently)
 			return
 		case "/r/1":
 			http.Redirect(w, r, "/r/2", http.StatusFound)
@@ -98,17 +132,13 @@ func replaySite(t *testing.T) *httptest.Server {
 				"<title>正在跳转</title></head><body><p>正在跳转……</p></body></html>")
 			return
 		}
-		for _, a := range replayArticles {
-			if a.path != r.URL.RequestURI() {
-				continue
-			}
-			serveReplayArticle(t, w, r, a)
+		if serveArticles(w, r, false) {
 			return
 		}
 		http.NotFound(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, other
 }
 
 func writeUTF8(w http.ResponseWriter, page string) {
@@ -180,10 +210,10 @@ func serveReplayArticle(t *testing.T, w http.ResponseWriter, r *http.Request, a 
 // linked, redirected or served.
 func TestReplay_Navigation(t *testing.T) {
 	needReplay(t)
-	srv := replaySite(t)
+	srv, other := replaySite(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	if _, e, code := runCLI(t, append(fastCrawl(db), "--no-sitemaps", srv.URL+"/")...); code != 0 {
+	if _, e, code := runCLI(t, append(fastCrawl(db), "--no-sitemaps", "--host", other.Listener.Addr().String(), srv.URL+"/")...); code != 0 {
 		t.Fatalf("crawl: exit %d: %s", code, e)
 	}
 	wacz, jsonl := filepath.Join(dir, "a.wacz"), filepath.Join(dir, "a.jsonl")
@@ -193,15 +223,20 @@ func TestReplay_Navigation(t *testing.T) {
 		}
 	}
 	srv.Close()
+	other.Close()
 	recs := map[string]extract.Record{}
 	for _, r := range readJSONL(t, jsonl) {
 		recs[r.URL] = r
 	}
 	var ts string
 	for _, a := range replayArticles {
-		r, ok := recs[srv.URL+a.path]
+		base := srv.URL
+		if a.other {
+			base = other.URL
+		}
+		r, ok := recs[base+a.path]
 		if !ok {
-			t.Errorf("article %d (%s): not archived under %s; archived: %v", a.n, a.link, srv.URL+a.path, slices.Sorted(maps.Keys(recs)))
+			t.Errorf("article %d (%s): not archived under %s; archived: %v", a.n, a.link, base+a.path, slices.Sorted(maps.Keys(recs)))
 			continue
 		}
 		if r.Title != a.title() || !strings.HasPrefix(r.Body, a.para()) {
@@ -224,6 +259,15 @@ func TestReplay_Navigation(t *testing.T) {
 		if _, err := rp.tryOpen(srv.URL+"/list/1.html", ts, "资讯列表 - 测试财经网", "共有文章若干篇"); err != nil {
 			t.Fatalf("list page: %v", err)
 		}
+	}
+	// The search page (for a Chinese query) and an article from it.
+	if _, err := rp.click("站内搜索", "信用卡 分期_搜索结果", "“信用卡 分期”的搜索结果"); err != nil {
+		rp.shot("replay-search")
+		t.Fatalf("list → search: %v", err)
+	}
+	if _, err := rp.click("搜索结果二", replayArticles[1].title(), replayArticles[1].para()); err != nil {
+		rp.shot("replay-search-article")
+		t.Errorf("search → article: %v", err)
 	}
 }
 
