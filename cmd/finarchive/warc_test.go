@@ -3,6 +3,8 @@ package main
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -11,12 +13,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/finarchive/finarchive/store"
 	"github.com/finarchive/finarchive/testsite"
@@ -404,6 +410,7 @@ func checkWACZ(t *testing.T, path string, records int) {
 	if !slices.IsSorted(idx) {
 		t.Error("index.cdxj is not sorted")
 	}
+	checkCDXJ(t, idx, read("archive/data.warc.gz"))
 	sc := bufio.NewScanner(strings.NewReader(string(read("pages/pages.jsonl"))))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	n := 0
@@ -517,6 +524,71 @@ func TestImport_Wget(t *testing.T) {
 	for u, g := range gotUn {
 		if _, ok := wantUn[u]; !ok {
 			t.Logf("kept by the wget import only: %s (%s)", u, g)
+		}
+	}
+}
+
+// checkCDXJ checks each line of a WACZ's index against the record it
+// points at in the WACZ's WARC: its gzip member at offset and length, a
+// response or revisit record of the line's URL and time (to the second),
+// keyed by the URL's SURT, with the line's payload digest, the status of
+// its HTTP head (a revisit: 200, the response it stands for) and the
+// media type of its Content-Type ("warc/revisit" for a revisit).
+func checkCDXJ(t *testing.T, idx []string, warcFile []byte) {
+	t.Helper()
+	for _, line := range idx {
+		key, rest, _ := strings.Cut(line, " ")
+		ts, js, _ := strings.Cut(rest, " ")
+		var e struct{ URL, Mime, Status, Digest, Offset, Length, Filename string }
+		if err := json.Unmarshal([]byte(js), &e); err != nil {
+			t.Fatalf("index line %q: %v", line, err)
+		}
+		off, err1 := strconv.ParseInt(e.Offset, 10, 64)
+		n, err2 := strconv.ParseInt(e.Length, 10, 64)
+		if err1 != nil || err2 != nil || off < 0 || n <= 0 || off+n > int64(len(warcFile)) || e.Filename != "data.warc.gz" {
+			t.Errorf("index line %q: bad filename, offset or length", line)
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(warcFile[off : off+n]))
+		if err != nil {
+			t.Errorf("index line %q: no gzip member there: %v", line, err)
+			continue
+		}
+		zr.Multistream(false) // the one member
+		br := bufio.NewReader(zr)
+		tp := textproto.NewReader(br)
+		version, err := tp.ReadLine()
+		if err != nil || version != "WARC/1.1" {
+			t.Errorf("index line %q: no record there (%q, %v)", line, version, err)
+			continue
+		}
+		h, err := tp.ReadMIMEHeader()
+		if err != nil {
+			t.Errorf("index line %q: record header: %v", line, err)
+			continue
+		}
+		typ := h.Get("WARC-Type")
+		date, _ := time.Parse(time.RFC3339Nano, h.Get("WARC-Date"))
+		if h.Get("WARC-Target-URI") != e.URL || date.UTC().Format("20060102150405") != ts || key != warc.SURT(e.URL) {
+			t.Errorf("index line %q: the record there is of %s at %s", line, h.Get("WARC-Target-URI"), h.Get("WARC-Date"))
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Errorf("index line %q: HTTP head: %v", line, err)
+			continue
+		}
+		resp.Body.Close()
+		wantStatus, wantMime := strconv.Itoa(resp.StatusCode), resp.Header.Get("Content-Type")
+		wantMime, _, _ = strings.Cut(wantMime, ";")
+		switch typ {
+		case "response":
+		case "revisit":
+			wantStatus, wantMime = "200", "warc/revisit"
+		default:
+			t.Errorf("index line %q: points at a %s record", line, typ)
+		}
+		if e.Status != wantStatus || e.Mime != strings.ToLower(strings.TrimSpace(wantMime)) || e.Digest != h.Get("WARC-Payload-Digest") {
+			t.Errorf("index line %q: the %s record there has status %s, type %q, payload digest %q", line, typ, resp.Status, wantMime, h.Get("WARC-Payload-Digest"))
 		}
 	}
 }
