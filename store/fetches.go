@@ -368,20 +368,28 @@ func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetche
 	err = db.write(ctx, func(tx *wtx) error {
 		result = finarchive.SaveNone
 		if status == http200 {
-			var (
-				have, encoding string
-				data           []byte
-				size           int
-			)
-			err := tx.QueryRowContext(ctx, `SELECT coalesce(f.payload_digest, ''), r.data, r.encoding, r.size FROM pages p
-				JOIN raw r ON r.page_id = p.id LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = ?`, pageURL).Scan(&have, &data, &encoding, &size)
+			var have string
+			err := tx.QueryRowContext(ctx, `SELECT coalesce(f.payload_digest, '') FROM pages p JOIN raw r ON r.page_id = p.id
+				LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = ?`, pageURL).Scan(&have)
 			if err == sql.ErrNoRows {
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("look up raw: %w", err)
 			}
-			same, err := SamePayload(digest, have, func() ([]byte, error) { return decompress(data, size, encoding) })
+			same, err := SamePayload(digest, have, func() ([]byte, error) {
+				var (
+					data     []byte
+					encoding string
+					size     int
+				)
+				err := tx.QueryRowContext(ctx, "SELECT r.data, r.encoding, r.size FROM raw r JOIN pages p ON p.id = r.page_id WHERE p.url = ?",
+					pageURL).Scan(&data, &encoding, &size)
+				if err != nil {
+					return nil, err
+				}
+				return decompress(data, size, encoding)
+			})
 			if err != nil || !same {
 				return err
 			}

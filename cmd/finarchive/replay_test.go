@@ -31,11 +31,10 @@ func replayApp(t *testing.T) string {
 	return filepath.Join(testTools(t), "replaywebpage", "package")
 }
 
-// replayedJS finds, through ReplayWeb.page's shadow roots, the iframe that
-// shows the archived page (its src is the replay URL, …/<ts>mp_/<url>) and
-// returns what the page shows: the iframe's src, its document's title and
-// visible text; null while it is not there yet.
-const replayedJS = `(() => {
+// findFrameJS sets frame to the iframe in which ReplayWeb.page shows the
+// archived page (its src is the replay URL, …/<ts>mp_/<url>), looked for
+// through the app's shadow roots; null while it is not there.
+const findFrameJS = `
   const find = (root) => {
     for (const el of root.querySelectorAll("*")) {
       if (el.tagName === "IFRAME" && (el.getAttribute("src") || "").includes("mp_/")) return el;
@@ -44,7 +43,14 @@ const replayedJS = `(() => {
     return null;
   };
   const frame = find(document);
-  if (!frame) return null;
+`
+
+// replayedJS finds, through ReplayWeb.page's shadow roots, the iframe that
+// shows the archived page (its src is the replay URL, …/<ts>mp_/<url>) and
+// returns what the page shows: the iframe's src, its document's title and
+// visible text; null while it is not there yet.
+const replayedJS = `(() => {
+` + findFrameJS + `  if (!frame) return null;
   let doc = null;
   try { doc = frame.contentDocument; } catch (e) { return {src: frame.src, title: "", text: "", error: String(e)}; }
   if (!doc || !doc.body) return {src: frame.src, title: "", text: ""};
@@ -316,15 +322,7 @@ func (r *replayer) click(text, title string, want ...string) (replayed, error) {
 // clickJS clicks the replayed page's first link whose text is LINKTEXT
 // and says "ok", or why not.
 const clickJS = `(() => {
-  const find = (root) => {
-    for (const el of root.querySelectorAll("*")) {
-      if (el.tagName === "IFRAME" && (el.getAttribute("src") || "").includes("mp_/")) return el;
-      if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
-    }
-    return null;
-  };
-  const frame = find(document);
-  if (!frame || !frame.contentDocument) return "no replayed page";
+` + findFrameJS + `  if (!frame || !frame.contentDocument) return "no replayed page";
   for (const a of frame.contentDocument.querySelectorAll("a")) {
     if (a.textContent.trim() === LINKTEXT) { a.click(); return "ok"; }
   }

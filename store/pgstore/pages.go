@@ -451,20 +451,28 @@ func (db *DB) Revisited(ctx context.Context, runID int64, pageURL string, fetche
 	err = db.write(ctx, func(tx pgx.Tx) error {
 		result = finarchive.SaveNone
 		if status == 200 {
-			var (
-				have, encoding string
-				data           []byte
-				size           int
-			)
-			err := tx.QueryRow(ctx, `SELECT coalesce(f.payload_digest, ''), r.data, r.encoding, r.size FROM pages p
-				JOIN raw r ON r.page_id = p.id LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = $1`, pageURL).Scan(&have, &data, &encoding, &size)
+			var have string
+			err := tx.QueryRow(ctx, `SELECT coalesce(f.payload_digest, '') FROM pages p JOIN raw r ON r.page_id = p.id
+				LEFT JOIN fetches f ON f.id = r.fetch_id WHERE p.url = $1`, pageURL).Scan(&have)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("look up raw: %w", err)
 			}
-			same, err := store.SamePayload(digest, have, func() ([]byte, error) { return store.Decompress(data, size, encoding) })
+			same, err := store.SamePayload(digest, have, func() ([]byte, error) {
+				var (
+					data     []byte
+					encoding string
+					size     int
+				)
+				err := tx.QueryRow(ctx, "SELECT r.data, r.encoding, r.size FROM raw r JOIN pages p ON p.id = r.page_id WHERE p.url = $1",
+					pageURL).Scan(&data, &encoding, &size)
+				if err != nil {
+					return nil, err
+				}
+				return store.Decompress(data, size, encoding)
+			})
 			if err != nil || !same {
 				return err
 			}
