@@ -5,6 +5,7 @@ import (
 
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/internal/warcrec"
 )
 
 // Completion is a fetched page sorted for saving: what every back end's
@@ -32,17 +33,43 @@ type Completion struct {
 // RawRow is the raw response an article was extracted from, as the raw
 // table keeps it.
 type RawRow struct {
-	Data        []byte    // the body as received, compressed (RawEncoding)
+	Data        []byte    // the body as received, compressed (RawEncoding), or its WARC response record (RecordEncoding)
 	ContentType string    // the response's Content-Type
 	Size        int       // bytes before compression
 	Encoding    string    // the body's HTTP Content-Encoding ("" = identity)
 	Fetch       *FetchRow // the fetch that brought it
+	// Compression is how Data holds the body: RawEncoding ("") or
+	// RecordEncoding.
+	Compression string
+}
+
+// RecordEncoding is the encoding of a body kept as the gzip member of the
+// WARC response record the crawl built for its fetch (see
+// migrations/0010_warc_records.sql): the body is the last Size bytes of
+// the record's block.
+const RecordEncoding = "warc"
+
+// compression is the encoding column's value for r.Data.
+func (r *RawRow) compression() string {
+	if r.Compression == "" {
+		return rawEncoding
+	}
+	return r.Compression
+}
+
+// CompletionOptions say what NewCompletion prepares besides the rows every
+// back end writes.
+type CompletionOptions struct {
+	// Records: an article's fetch that brought a body, with its request
+	// and response captured, is kept as its WARC records (Raw in
+	// RecordEncoding, Fetch.Records), which a WARC export copies.
+	Records bool
 }
 
 // NewCompletion sorts f for saving; now is the time a fetch without one
 // gets. Its costs (compression, digests, the unarchived row) are paid here,
 // outside the write transaction.
-func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
+func NewCompletion(f *finarchive.Fetched, now time.Time, opt CompletionOptions) Completion {
 	c := Completion{Canonical: f.FinalURL, FetchedAt: f.FetchedAt}
 	if c.Canonical == "" {
 		c.Canonical = f.Item.URL
@@ -71,8 +98,18 @@ func NewCompletion(f *finarchive.Fetched, now time.Time) Completion {
 		c.Article = true
 		if len(f.Raw) > 0 {
 			body, encoding := receivedBody(f)
-			c.Raw = &RawRow{Data: compress(body), ContentType: f.ContentType, Size: len(body), Encoding: encoding,
-				Fetch: NewFetchRow(http200, body, f.Capture)}
+			fr := NewFetchRow(http200, body, f.Capture)
+			c.Raw = &RawRow{ContentType: f.ContentType, Size: len(body), Encoding: encoding, Fetch: fr}
+			if cp := f.Capture; opt.Records && cp != nil && cp.Request != nil && cp.Response != nil {
+				// The date as the fetches row keeps it (milliseconds),
+				// so the record and the archive agree.
+				r := warcrec.Build(warcrec.Exchange{Target: c.Canonical, Date: c.FetchedAt.Truncate(time.Millisecond), IP: cp.RemoteIP,
+					Request: cp.Request, Response: cp.Response, Body: body, PayloadDigest: fr.Digest})
+				c.Raw.Data, c.Raw.Compression = r.Response, RecordEncoding
+				fr.WARCID, fr.WARCRequest = r.ID, r.Request
+			} else {
+				c.Raw.Data = compress(body)
+			}
 		}
 	}
 	return c

@@ -258,8 +258,8 @@ func newCopyStmts(ctx context.Context, tx *wtx) (*copyStmts, error) {
 			author, source, category, breadcrumb, keywords, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.card, `INSERT INTO cards (page_id, position, title, url, snippet, category, date) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&w.fetch, `INSERT INTO fetches (id, page_id, run_id, fetched_at, status, payload_digest, remote_ip, reconstructed,
-			head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding, warc_id, warc_request)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.raw, `INSERT INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.unarchived, `INSERT INTO unarchived (id, url, page_type, title, run_id, fetched_at, content_type, charset,
@@ -343,10 +343,10 @@ func (w *copyStmts) writePage(ctx context.Context, tx *wtx, p *PageDump, st *Cop
 	for _, f := range p.Fetches {
 		if _, err := w.fetch.ExecContext(ctx, f.ID, p.ID, nullID(f.RunID), fmtTime(f.FetchedAt), f.Status, f.PayloadDigest,
 			f.RemoteIP, f.Reconstructed, f.HeadEncoding, f.Request, f.Response, f.Body, f.BodyEncoding, f.BodySize,
-			f.BodyType, f.ContentEncoding); err != nil {
+			f.BodyType, f.ContentEncoding, f.WARCID, f.WARCRequest); err != nil {
 			return fmt.Errorf("insert fetch %d: %w", f.ID, err)
 		}
-		st.Bytes += int64(len(f.Request) + len(f.Response) + len(f.Body))
+		st.Bytes += int64(len(f.Request) + len(f.Response) + len(f.Body) + len(f.WARCRequest))
 	}
 	if r := p.Raw; r != nil {
 		if r.Data == nil {

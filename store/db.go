@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/finarchive/finarchive/internal/warcrec"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/s2"
 	"github.com/mattn/go-sqlite3"
@@ -490,6 +491,8 @@ func decompress(data []byte, size int, encoding string) ([]byte, error) {
 			return nil, fmt.Errorf("snappy: %d bytes, want %d", n, size)
 		}
 		return s2.Decode(make([]byte, n), data)
+	case RecordEncoding:
+		return warcrec.Body(data, size)
 	case "deflate":
 		fr := flate.NewReader(bytes.NewReader(data))
 		defer fr.Close()

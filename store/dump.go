@@ -92,6 +92,11 @@ type FetchDump struct {
 	BodySize          int64
 	BodyType          string
 	ContentEncoding   string
+	// WARCID and WARCRequest: the records the crawl kept of the fetch
+	// (see RecordEncoding); "" and nil when none (and in back ends that
+	// keep none).
+	WARCID      string
+	WARCRequest []byte
 }
 
 // RawDump is a page's row of raw: the latest body, compressed as Encoding
@@ -366,8 +371,8 @@ func (db *DB) DumpPages(ctx context.Context, fn func(*PageDump) error) error {
 			author, source, category, breadcrumb, keywords, fetched_at FROM revisions ORDER BY page_id, id`, scanRevisionDump},
 		{"cards", `SELECT page_id, title, url, snippet, category, date FROM cards ORDER BY page_id, position`, scanCardDump},
 		{"fetches", `SELECT page_id, id, coalesce(run_id, 0), fetched_at, status, payload_digest, remote_ip,
-			reconstructed, head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding
-			FROM fetches ORDER BY page_id, id`, scanFetchDump},
+			reconstructed, head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding,
+			warc_id, warc_request FROM fetches ORDER BY page_id, id`, scanFetchDump},
 		{"raw", `SELECT page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding,
 			coalesce(fetch_id, 0) FROM raw ORDER BY page_id`, scanRawDump},
 	} {
@@ -552,7 +557,7 @@ func scanFetchDump(rows *sql.Rows) (int64, func(*PageDump), error) {
 		at string
 	)
 	if err := rows.Scan(&id, &f.ID, &f.RunID, &at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &f.HeadEncoding,
-		&f.Request, &f.Response, &f.Body, &f.BodyEncoding, &f.BodySize, &f.BodyType, &f.ContentEncoding); err != nil {
+		&f.Request, &f.Response, &f.Body, &f.BodyEncoding, &f.BodySize, &f.BodyType, &f.ContentEncoding, &f.WARCID, &f.WARCRequest); err != nil {
 		return 0, nil, fmt.Errorf("fetches: %w", err)
 	}
 	f.FetchedAt = parseTime(at)

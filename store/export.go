@@ -14,6 +14,10 @@ type ExportOptions struct {
 	Since   time.Time // pages first seen, changed or found removed at or after this (zero = all)
 	History bool      // add each page's earlier versions
 	Site    string    // "" = all sites
+	// Records: ExportFetches gives a fetch kept as its WARC records (see
+	// RecordEncoding) with them, in Fetch.Records, and its body not
+	// decompressed (nil): a WARC export copies the records.
+	Records bool
 
 	// Set by ExportFetchesIn only: the page ids to export, from fromID to
 	// toID (0 = no range).

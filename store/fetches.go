@@ -39,6 +39,11 @@ type FetchRow struct {
 	// unset). nil for the others: a 200's body is the page's raw response
 	// (or an earlier one's), a 304 has none.
 	Body *RawRow
+	// WARCID and WARCRequest are the response record's ID and the request
+	// record of a fetch kept as its WARC records (see RecordEncoding);
+	// "" and nil otherwise.
+	WARCID      string
+	WARCRequest []byte
 }
 
 // PayloadDigest is the WARC-Payload-Digest of a body as received:
@@ -126,9 +131,15 @@ func insertFetch(ctx context.Context, tx *wtx, pageID, runID int64, fetchedAt st
 	if runID != 0 {
 		run = runID
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		pageID, run, fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response).Scan(&id)
+	warcID, warcRequest := fr.WARCID, fr.WARCRequest
+	if same != 0 {
+		// The body stays with the fetch that brought it first, and its
+		// records: this fetch is a revisit, built at export.
+		warcID, warcRequest = "", nil
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response, warc_id, warc_request)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		pageID, run, fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, warcID, warcRequest).Scan(&id)
 	if err != nil {
 		return 0, 0, fmt.Errorf("insert fetch: %w", err)
 	}
@@ -170,6 +181,18 @@ type Fetch struct {
 	// Body is the page as stored then (content decoding undone by the
 	// HTTP client), and there are no head blocks.
 	Reconstructed bool
+	// Records are the fetch's WARC records as the crawl kept them, given
+	// (instead of Body) when ExportOptions.Records asks for them; nil for
+	// a fetch without them.
+	Records *WARCRecords
+}
+
+// WARCRecords are a fetch's request and response records as the crawl
+// built them (see RecordEncoding), each a gzip member: what a WARC
+// export writes for the fetch, copied.
+type WARCRecords struct {
+	ID                string // the response record's WARC-Record-ID, "urn:uuid:…" (in angle brackets in the record)
+	Request, Response []byte
 }
 
 // ExportFetches is Export with each page's fetches, oldest first: fn gets
@@ -184,7 +207,7 @@ func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*Exp
 		f.head_encoding, f.request, f.response,
 		f.body, f.body_encoding, f.body_size, f.body_type, f.content_encoding,
 		CASE WHEN r.fetch_id = f.id THEN r.data END, coalesce(r.encoding, ''), coalesce(r.size, 0),
-		coalesce(r.content_type, ''), coalesce(r.content_encoding, '')
+		coalesce(r.content_type, ''), coalesce(r.content_encoding, ''), f.warc_id, f.warc_request
 		FROM fetches f CROSS JOIN pages p ON p.id = f.page_id LEFT JOIN raw r ON r.page_id = f.page_id
 		WHERE `+where+` ORDER BY f.page_id, f.id`, args...)
 	if err != nil {
@@ -209,7 +232,7 @@ func (db *DB) ExportFetches(ctx context.Context, opt ExportOptions, fn func(*Exp
 					break
 				}
 				var err error
-				if pendID, pending, err = scanFetch(rows); err != nil {
+				if pendID, pending, err = scanFetch(rows, opt.Records); err != nil {
 					return fmt.Errorf("store: export %q: fetches: %w", er.URL, err)
 				}
 			}
@@ -256,8 +279,9 @@ func (db *DB) ExportFetchesIn(ctx context.Context, opt ExportOptions, first, las
 // and more calls than the pool has room for would wait on each other.
 func (db *DB) ExportReaders() int { return readConns / 3 }
 
-// scanFetch reads a row of ExportFetches' query.
-func scanFetch(rows *sql.Rows) (int64, Fetch, error) {
+// scanFetch reads a row of ExportFetches' query; with records, a body kept
+// as WARC records comes as them (Fetch.Records), not decompressed.
+func scanFetch(rows *sql.Rows, records bool) (int64, Fetch, error) {
 	var (
 		pageID                    int64
 		f                         Fetch
@@ -266,10 +290,11 @@ func scanFetch(rows *sql.Rows) (int64, Fetch, error) {
 		bodyEnc, rawEnc           string
 		bodySize, rawSize         int
 		bodyType, rawType, bodyCE string
-		rawCE                     string
+		rawCE, warcID             string
+		warcReq                   []byte
 	)
 	if err := rows.Scan(&pageID, &at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &headEnc, &req, &resp,
-		&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE); err != nil {
+		&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE, &warcID, &warcReq); err != nil {
 		return 0, f, err
 	}
 	f.FetchedAt = parseTime(at)
@@ -282,6 +307,18 @@ func scanFetch(rows *sql.Rows) (int64, Fetch, error) {
 	if resp != nil {
 		if f.Response, err = decompressHead(resp, headEnc); err != nil {
 			return 0, f, fmt.Errorf("response head: %w", err)
+		}
+	}
+	if records && warcID != "" && warcReq != nil {
+		data, enc := body, bodyEnc
+		f.ContentType, f.ContentEncoding = bodyType, bodyCE
+		if body == nil {
+			data, enc = rawData, rawEnc
+			f.ContentType, f.ContentEncoding = rawType, rawCE
+		}
+		if data != nil && enc == RecordEncoding {
+			f.Records = &WARCRecords{ID: warcID, Request: warcReq, Response: bytes.Clone(data)}
+			return pageID, f, nil
 		}
 	}
 	switch {

@@ -35,7 +35,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		return finarchive.SaveNone, fmt.Errorf("store: complete %q: %w", f.Item.URL, err)
 	}
 	// Work done outside the transaction: hashing, JSON, bigrams, compression.
-	c := NewCompletion(f, db.now())
+	c := NewCompletion(f, db.now(), CompletionOptions{Records: true})
 	canonical, fetchedAt, other, notModified := c.Canonical, c.FetchedAt, c.Other, c.NotModified
 	var page *pageRow
 	result, rejected := finarchive.SaveNone, finarchive.SaveNone
@@ -396,13 +396,18 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 			// The same bytes as the stored raw response (same payload
 			// digest): the body stays where it is, with the fetch that
 			// brought it; when the content is unchanged too, so do the
-			// cards, and only the raw's fetch time moves.
+			// cards, and only the raw's fetch time moves. A body kept as
+			// WARC records stays too: its records are that fetch's.
 			bodyFetch = same
-			if result == finarchive.SaveUnchanged {
+			keep := p.raw.Compression == RecordEncoding
+			if result == finarchive.SaveUnchanged || keep {
 				if _, err := tx.ExecContext(ctx, "UPDATE raw SET fetched_at = ? WHERE page_id = ?", fetchedAt, id); err != nil {
 					return result, fmt.Errorf("touch raw: %w", err)
 				}
-				return result, nil
+				if result == finarchive.SaveUnchanged {
+					return result, nil
+				}
+				return result, replaceCards(ctx, tx, id, rec.Cards, true)
 			}
 		}
 	}
@@ -411,7 +416,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	if fetched && p.raw != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.raw.ContentType, charsetOf(p.raw.ContentType), rawEncoding, p.raw.Size, fetchedAt, p.raw.Data,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.raw.ContentType, charsetOf(p.raw.ContentType), p.raw.compression(), p.raw.Size, fetchedAt, p.raw.Data,
 			p.raw.Encoding, bodyFetch); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)
 		}

@@ -125,8 +125,13 @@ type IndexEntry struct {
 // the article's extracted record as JSON; then, for each page fetched but
 // not archived as an article (list, home, search and error pages, and
 // redirects: the pages a replay walks through to reach the articles), the
-// request and response records of its latest fetch. With Since, fetches
-// before it are left out; with Site, other hosts' pages. It streams: a few pages in memory at a time. index, when not
+// request and response records of its latest fetch. A fetch the crawl
+// kept as its request and response records (store.WARCRecords) has them
+// copied as they are, with the record IDs they got then; the others are
+// built now. No record names the warcinfo record (WARC-Warcinfo-ID is
+// optional): the kept ones were written before this file was. With Since,
+// fetches before it are left out; with Site, other hosts' pages. It
+// streams: a few pages in memory at a time. index, when not
 // nil, is told of each response and revisit record, and Options.OnPage of
 // each page, as they are written: from another goroutine, one call at a
 // time in file order, all before Write returns.
@@ -169,8 +174,11 @@ func write(ctx context.Context, db store.Archive, w io.Writer, opt Options, inde
 	if err != nil {
 		return Stats{}, err
 	}
+	// Fetches the crawl kept as their WARC records (built at gzip's
+	// fastest level, the default) come as them, copied; another level
+	// builds them again.
+	opt.Records = level == gzip.BestSpeed
 	ww := &writer{ctx: ctx, cw: &countWriter{w: w}, opt: opt, level: level, index: index, hook: hook, log: opt.Logger, warcinfoID: newID()}
-	ww.warcinfoRef = angle(ww.warcinfoID)
 	if ww.log == nil {
 		ww.log = slog.New(slog.DiscardHandler)
 	}
@@ -287,7 +295,6 @@ type writer struct {
 	log         *slog.Logger
 	st          Stats  // summed by the writing goroutine
 	warcinfoID  string // set before the encoders start
-	warcinfoRef string // <warcinfoID>
 
 	work, order chan *chunk        // to the encoders; to the writer, in file order
 	written     chan struct{}      // closed when the writer is done
@@ -669,9 +676,6 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	v[fConcurrentTo], v[fRefersTo], v[fProfile] = h.concurrentTo, h.refersTo, h.profile
 	v[fRefersToTarget], v[fRefersToDate], v[fIP] = h.refersToTarget, h.refersToDate, h.ip
 	v[fFilename], v[fCapture] = h.filename, h.capture
-	if typ != gowarc.Warcinfo {
-		v[fWarcinfoID] = e.ww.warcinfoRef
-	}
 	v[fLength], v[fBlockDigest], v[fPayloadDigest] = strconv.Itoa(len(head)+len(body)), e.digest(head, body), h.payloadDigest
 	f := e.fieldsFor(&v)
 	// The version line and header go through a buffer: they are written
@@ -695,6 +699,18 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	}
 }
 
+// copyRecord appends a record the crawl built (one gzip member, see
+// store.WARCRecords) to the current part, and its index entry, if any.
+func (e *encoder) copyRecord(member []byte, entry *IndexEntry) {
+	out := e.p.out
+	off := out.Len()
+	out.Write(member) // into a bytes.Buffer: no error
+	if entry != nil {
+		entry.Offset, entry.Length = int64(off), int64(len(member))
+		e.p.entries = append(e.p.entries, *entry)
+	}
+}
+
 // The header fields a record may have, in the order they are written.
 const (
 	fType = iota
@@ -710,7 +726,6 @@ const (
 	fIP
 	fFilename
 	fCapture
-	fWarcinfoID
 	fLength
 	fBlockDigest
 	fPayloadDigest
@@ -720,7 +735,7 @@ const (
 // fieldNames are the names of the fields by their position above.
 var fieldNames = [numFields]string{gowarc.WarcType, gowarc.WarcDate, gowarc.WarcRecordID, gowarc.WarcTargetURI,
 	gowarc.ContentType, gowarc.WarcConcurrentTo, gowarc.WarcRefersTo, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI,
-	gowarc.WarcRefersToDate, gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField, gowarc.WarcWarcinfoID,
+	gowarc.WarcRefersToDate, gowarc.WarcIPAddress, gowarc.WarcFilename, CaptureField,
 	gowarc.ContentLength, gowarc.WarcBlockDigest, gowarc.WarcPayloadDigest}
 
 // fieldsFor returns the header fields with values v (those not "", in
@@ -782,13 +797,35 @@ func (e *encoder) page(er *store.ExportRecord, fs []store.Fetch) error {
 	)
 	for _, f := range fs {
 		if f.FetchedAt.Before(e.ww.opt.Since) {
-			// Not written, but a later revisit may refer to it.
+			// Not written, but a later revisit may refer to it (by its
+			// record ID when the crawl kept its records: they are in an
+			// earlier export).
 			if f.Status == 200 {
 				last = ref{date: f.FetchedAt}
+				if f.Records != nil {
+					last.id = f.Records.ID
+				}
 				if f.PayloadDigest != "" {
 					byDigest[f.PayloadDigest] = last
 				}
 			}
+			continue
+		}
+		if r := f.Records; r != nil && f.Status == 200 {
+			// Kept as its records by the crawl: copied.
+			e.copyRecord(r.Request, nil)
+			var entry *IndexEntry
+			if e.ww.index != nil {
+				entry = &IndexEntry{URL: u, Date: f.FetchedAt, Status: f.Status, Digest: f.PayloadDigest, Mime: mimeOf(f.Response, f.ContentType)}
+			}
+			e.copyRecord(r.Response, entry)
+			st.Requests++
+			st.Responses++
+			last = ref{id: r.ID, date: f.FetchedAt}
+			if f.PayloadDigest != "" {
+				byDigest[f.PayloadDigest] = last
+			}
+			lastResp = r.ID
 			continue
 		}
 		respID, reqID := newID(), newID()

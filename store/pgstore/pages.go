@@ -102,7 +102,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		return finarchive.SaveNone, fmt.Errorf("pgstore: complete %q: %w", f.Item.URL, err)
 	}
 	// Work done outside the transaction: hashing, JSON, tokens, compression.
-	c := store.NewCompletion(f, db.now())
+	c := store.NewCompletion(f, db.now(), store.CompletionOptions{})
 	canonical, fetchedAt, other, notModified := c.Canonical, ts(c.FetchedAt), c.Other, c.NotModified
 	var page *pageRow
 	rejected := finarchive.SaveNone
