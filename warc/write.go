@@ -284,17 +284,17 @@ func (ww *writer) queueUnarchived(d store.Dumper) error {
 // compressing records, all of an export's cost, is spread over the
 // machine's cores while the output stays as a serial writer would make it.
 type writer struct {
-	ctx         context.Context
-	rr          rangeReader // nil: Write's goroutine reads
-	cw          *countWriter
-	opt         Options
-	level       int // gzip's
-	index       func(IndexEntry) error
-	hook        *pageHook
-	keepPages   bool // the pages go with their parts (for hook and OnPage)
-	log         *slog.Logger
-	st          Stats  // summed by the writing goroutine
-	warcinfoID  string // set before the encoders start
+	ctx        context.Context
+	rr         rangeReader // nil: Write's goroutine reads
+	cw         *countWriter
+	opt        Options
+	level      int // gzip's
+	index      func(IndexEntry) error
+	hook       *pageHook
+	keepPages  bool // the pages go with their parts (for hook and OnPage)
+	log        *slog.Logger
+	st         Stats  // summed by the writing goroutine
+	warcinfoID string // set before the encoders start
 
 	work, order chan *chunk        // to the encoders; to the writer, in file order
 	written     chan struct{}      // closed when the writer is done
