@@ -89,9 +89,10 @@ func LoadPG(ctx context.Context, pool *pgxpool.Pool, src store.Dumper) error {
 			for _, f := range p.Fetches {
 				if _, err := tx.Exec(ctx, `INSERT INTO fetches (id, page_id, run_id, fetched_at, status, payload_digest,
 					remote_ip, reconstructed, head_encoding, request, response, body, body_encoding, body_size, body_type,
-					content_encoding) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+					content_encoding, warc_id, warc_request) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
 					f.ID, p.ID, null(f.RunID), f.FetchedAt, f.Status, f.PayloadDigest, f.RemoteIP, f.Reconstructed,
-					f.HeadEncoding, f.Request, f.Response, f.Body, f.BodyEncoding, f.BodySize, f.BodyType, f.ContentEncoding); err != nil {
+					f.HeadEncoding, f.Request, f.Response, f.Body, f.BodyEncoding, f.BodySize, f.BodyType, f.ContentEncoding,
+					f.WARCID, f.WARCRequest); err != nil {
 					return err
 				}
 			}

@@ -226,8 +226,8 @@ func fillParts(ctx context.Context, q querier, ps []*store.PageDump, pt parts) e
 	}
 	if pt.fetches {
 		err := eachRow(ctx, q, `SELECT page_id, id, coalesce(run_id, 0), fetched_at, status, payload_digest, remote_ip,
-			reconstructed, head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding
-			FROM fetches WHERE page_id = ANY($1) ORDER BY page_id, id`, ids, func(rows pgx.Rows) error {
+			reconstructed, head_encoding, request, response, body, body_encoding, body_size, body_type, content_encoding,
+			warc_id, warc_request FROM fetches WHERE page_id = ANY($1) ORDER BY page_id, id`, ids, func(rows pgx.Rows) error {
 			var (
 				id int64
 				f  store.FetchDump
@@ -235,7 +235,7 @@ func fillParts(ctx context.Context, q querier, ps []*store.PageDump, pt parts) e
 			)
 			if err := rows.Scan(&id, &f.ID, &f.RunID, &at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed,
 				&f.HeadEncoding, &f.Request, &f.Response, &f.Body, &f.BodyEncoding, &f.BodySize, &f.BodyType,
-				&f.ContentEncoding); err != nil {
+				&f.ContentEncoding, &f.WARCID, &f.WARCRequest); err != nil {
 				return err
 			}
 			f.FetchedAt = ms(at)
