@@ -27,6 +27,7 @@ import (
 
 	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/extract"
+	"github.com/finarchive/finarchive/internal/warcrec"
 	"github.com/finarchive/finarchive/store"
 	"github.com/google/uuid"
 	"github.com/klauspost/compress/gzip"
@@ -687,12 +688,7 @@ func (e *encoder) record(typ gowarc.RecordType, date time.Time, h *header, head,
 	e.raw.WriteString("\r\n")
 	out := e.p.out
 	off := out.Len()
-	e.gz.Reset(out) // into a bytes.Buffer: no errors
-	e.gz.Write(e.raw.Bytes())
-	e.gz.Write(head)
-	e.gz.Write(body)
-	e.gz.Write(endOfRecord)
-	e.gz.Close()
+	warcrec.Member(e.gz, out, e.raw.Bytes(), head, body)
 	if entry != nil {
 		entry.Offset, entry.Length = int64(off), int64(out.Len()-off)
 		e.p.entries = append(e.p.entries, *entry)
@@ -771,9 +767,6 @@ func (e *encoder) fieldsFor(v *[numFields]string) *gowarc.WarcFields {
 	}
 	return f
 }
-
-// endOfRecord follows a record's block.
-var endOfRecord = []byte("\r\n\r\n")
 
 // digest is the WARC digest ("sha256:<hex>", as gowarc writes it) of the
 // concatenation of parts.

@@ -129,12 +129,20 @@ func (b *builder) member(out *bytes.Buffer, fields []field, head, body []byte) {
 		b.hdr.WriteString("\r\n")
 	}
 	b.hdr.WriteString("\r\n")
-	b.gz.Reset(out) // into a bytes.Buffer: no errors
-	b.gz.Write(b.hdr.Bytes())
-	b.gz.Write(head)
-	b.gz.Write(body)
-	b.gz.Write(endOfRecord)
-	b.gz.Close()
+	Member(b.gz, out, b.hdr.Bytes(), head, body)
+}
+
+// Member writes a record as one gzip member to out, with gz (reset onto
+// out): its version line and header fields (header, ending in the empty
+// line), the block (head, then body) and the two CRLFs that end it. out is
+// a bytes.Buffer: there is no write error.
+func Member(gz *gzip.Writer, out *bytes.Buffer, header, head, body []byte) {
+	gz.Reset(out)
+	gz.Write(header)
+	gz.Write(head)
+	gz.Write(body)
+	gz.Write(endOfRecord)
+	gz.Close()
 }
 
 func (b *builder) digest(head, body []byte) string {
