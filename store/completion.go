@@ -61,8 +61,9 @@ func (r *RawRow) compression() string {
 // back end writes.
 type CompletionOptions struct {
 	// Records: an article's fetch that brought a body, with its request
-	// and response captured, is kept as its WARC records (Raw in
-	// RecordEncoding, Fetch.Records), which a WARC export copies.
+	// and response captured, is kept as its WARC records (Raw.Data in
+	// RecordEncoding, Raw.Fetch.WARCID and WARCRequest), which a WARC
+	// export copies.
 	Records bool
 }
 
