@@ -291,7 +291,7 @@ func scanFetch(rows *sql.Rows, records bool) (int64, Fetch, error) {
 		bodySize, rawSize         int
 		bodyType, rawType, bodyCE string
 		rawCE, warcID             string
-		warcReq                   []byte
+		warcReq                   sql.RawBytes // copied only when used
 	)
 	if err := rows.Scan(&pageID, &at, &f.Status, &f.PayloadDigest, &f.RemoteIP, &f.Reconstructed, &headEnc, &req, &resp,
 		&body, &bodyEnc, &bodySize, &bodyType, &bodyCE, &rawData, &rawEnc, &rawSize, &rawType, &rawCE, &warcID, &warcReq); err != nil {
@@ -317,7 +317,7 @@ func scanFetch(rows *sql.Rows, records bool) (int64, Fetch, error) {
 			f.ContentType, f.ContentEncoding = rawType, rawCE
 		}
 		if data != nil && enc == RecordEncoding {
-			f.Records = &WARCRecords{ID: warcID, Request: warcReq, Response: bytes.Clone(data)}
+			f.Records = &WARCRecords{ID: warcID, Request: bytes.Clone(warcReq), Response: bytes.Clone(data)}
 			return pageID, f, nil
 		}
 	}

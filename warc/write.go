@@ -36,8 +36,8 @@ import (
 
 // Content types of the records written.
 const (
-	typeResponse = "application/http;msgtype=response"
-	typeRequest  = "application/http;msgtype=request"
+	typeResponse = warcrec.TypeResponse
+	typeRequest  = warcrec.TypeRequest
 	typeMetadata = "application/json"
 )
 
@@ -640,7 +640,7 @@ type header struct {
 }
 
 // emptyDigest is the WARC digest of no bytes: a request's payload.
-var emptyDigest = store.PayloadDigest(nil)
+var emptyDigest = warcrec.EmptyDigest
 
 // record writes one record, gzipped, its own member, onto the part's
 // output; entry, when not nil, goes to index with the member's offset and

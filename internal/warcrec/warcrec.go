@@ -50,14 +50,14 @@ type Records struct {
 	Response []byte
 }
 
-// The content types of the records' blocks.
+// The content types of the blocks of response and request records.
 const (
-	typeResponse = "application/http;msgtype=response"
-	typeRequest  = "application/http;msgtype=request"
+	TypeResponse = "application/http;msgtype=response"
+	TypeRequest  = "application/http;msgtype=request"
 )
 
-// emptyDigest is the SHA-256 digest of no bytes: a request's payload.
-var emptyDigest = digestOf(sha256.New())
+// EmptyDigest is the WARC digest of no bytes: a request's payload.
+var EmptyDigest = digestOf(sha256.New())
 
 var endOfRecord = []byte("\r\n\r\n")
 
@@ -66,7 +66,6 @@ type builder struct {
 	gz  *gzip.Writer
 	sha hash.Hash
 	hdr bytes.Buffer
-	sum []byte
 }
 
 var builders = sync.Pool{New: func() any {
@@ -90,7 +89,7 @@ func Build(x Exchange) Records {
 		{gowarc.WarcDate, date},
 		{gowarc.WarcRecordID, respID},
 		{gowarc.WarcTargetURI, x.Target},
-		{gowarc.ContentType, typeResponse},
+		{gowarc.ContentType, TypeResponse},
 		{gowarc.WarcIPAddress, x.IP},
 		{gowarc.ContentLength, strconv.Itoa(len(x.Response) + len(x.Body))},
 		{gowarc.WarcBlockDigest, b.digest(x.Response, x.Body)},
@@ -101,12 +100,12 @@ func Build(x Exchange) Records {
 		{gowarc.WarcDate, date},
 		{gowarc.WarcRecordID, "<urn:uuid:" + uuid.NewString() + ">"},
 		{gowarc.WarcTargetURI, x.Target},
-		{gowarc.ContentType, typeRequest},
+		{gowarc.ContentType, TypeRequest},
 		{gowarc.WarcConcurrentTo, respID},
 		{gowarc.WarcIPAddress, x.IP},
 		{gowarc.ContentLength, strconv.Itoa(len(x.Request))},
 		{gowarc.WarcBlockDigest, b.digest(x.Request, nil)},
-		{gowarc.WarcPayloadDigest, emptyDigest},
+		{gowarc.WarcPayloadDigest, EmptyDigest},
 	}, x.Request, nil)
 	return Records{ID: id, Request: req.Bytes(), Response: resp.Bytes()}
 }
