@@ -147,6 +147,8 @@ type importer struct {
 	pending *pendingRecord
 	// recent payloads, for revisits of another URL's
 	payloads payloadCache
+	// the gzip member being imported, read whole (see member)
+	whole bytes.Buffer
 }
 
 // wacz imports every WARC under archive/ of a WACZ.
@@ -236,6 +238,9 @@ func (im *importer) stream(ctx context.Context, r io.Reader, name string) error 
 				return err
 			}
 			im.st.corrupt(im.log, where, err)
+			if errors.Is(err, gzip.ErrChecksum) {
+				continue // read to its end, trailer and all: the next member follows
+			}
 			if !resync(cbr) {
 				return nil
 			}
@@ -255,12 +260,33 @@ type storeError struct{ err error }
 func (e *storeError) Error() string   { return e.err.Error() }
 func (e *storeError) Unwrap() []error { return []error{errStore, e.err} }
 
+// wholeMember bounds the gzip member that member reads whole, through its
+// CRC-32, before importing anything of it: any record of one member per
+// record that could be imported (maxPayload, and its header fields). A
+// larger member (a WARC gzipped whole) is read as a stream: its records
+// are imported as they come, and a bad CRC at its end is reported after
+// them.
+const wholeMember = maxPayload + headMax
+
 // member imports the record of a gzip member (the standard's one record
 // per member) or, in a WARC gzipped whole, its records one after the other,
-// and reads the member to its end (which checks its CRC). A record after the
-// first that cannot be imported is reported and skipped as in a plain WARC.
+// and reads the member to its end (which checks its CRC). A member of up to
+// wholeMember bytes is read, and its CRC checked, before any of it is
+// imported, so a member whose deflate data decodes to bytes other than
+// those written (the CRC says so, and nothing else may) is skipped whole.
+// A record after the first that cannot be imported is reported and
+// skipped as in a plain WARC.
 func (im *importer) member(ctx context.Context, zr *gzip.Reader, un gowarc.Unmarshaler, where string) error {
-	tee := &headTee{r: zr}
+	im.whole.Reset()
+	n, err := im.whole.ReadFrom(io.LimitReader(zr, wholeMember+1))
+	if err != nil {
+		return err // gzip.ErrChecksum, a flate.CorruptInputError, a cut
+	}
+	var src io.Reader = bytes.NewReader(im.whole.Bytes())
+	if n > wholeMember {
+		src = io.MultiReader(src, zr)
+	}
+	tee := &headTee{r: src}
 	rb := bufio.NewReader(tee)
 	for n := 1; ; n++ {
 		at := where
