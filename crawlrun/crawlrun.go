@@ -277,9 +277,15 @@ func finish(ctx context.Context, db store.Archive, log *slog.Logger, res *Result
 }
 
 // watch reports progress about four times a second and saves the run's
-// counts every few seconds, so a killed run keeps them. The returned func
-// stops it.
+// counts every few seconds, so a killed run keeps them; an archive that
+// can (store.CountsTracker) also commits them with every batch of pages.
+// The returned func stops it.
 func watch(ctx context.Context, cr *crawler.Crawler, db store.Archive, runID int64, prev finarchive.RunCounts, report func(Progress)) func() {
+	untrack := func() {}
+	if t, ok := db.(store.CountsTracker); ok {
+		// The counts go in with the pages too: a kill loses none of them.
+		untrack = t.TrackCounts(runID, func() finarchive.RunCounts { return AddCounts(prev, cr.Counts()) })
+	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -314,6 +320,7 @@ func watch(ctx context.Context, cr *crawler.Crawler, db store.Archive, runID int
 	return func() {
 		close(done)
 		<-finished
+		untrack()
 	}
 }
 

@@ -8,6 +8,15 @@ import (
 	"github.com/finarchive/finarchive/extract"
 )
 
+// CountsTracker is an archive that can commit a run's counts with its
+// pages, in the same transactions (TrackCounts): SQLite, where one process
+// writes the run. PostgreSQL's runs are worked by several processes, each
+// storing its own figures every few seconds (UpdateRunCounts), and does not
+// implement it.
+type CountsTracker interface {
+	TrackCounts(runID int64, counts func() finarchive.RunCounts) (stop func())
+}
+
 // Archive is what every command needs of an archive, whatever holds it:
 // *DB (one SQLite file, the default) and the PostgreSQL back end
 // (package store/pgstore) both implement it, and package store/backend

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/internal/warcrec"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/s2"
@@ -53,8 +54,9 @@ type DB struct {
 	// now returns the current time; tests of adaptive revisits keep it.
 	now func() time.Time
 
-	mu   sync.Mutex
-	runs map[int64]runConfig // per-run settings Enqueue and Complete need
+	mu       sync.Mutex
+	runs     map[int64]runConfig                   // per-run settings Enqueue and Complete need
+	trackers map[int64]func() finarchive.RunCounts // see TrackCounts
 
 	known *knownURLs
 

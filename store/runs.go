@@ -150,19 +150,64 @@ func orEmpty(m map[string]int) map[string]int {
 const setCounts = `fetched = ?, failed = ?, skipped = ?, bytes = ?, skipped_by = ?, failed_by = ?,
 	gone = ?, gone_by = ?, deferred = ?, dropped = ?, removed = ?`
 
+// TrackCounts makes every transaction that completes URLs of run id store
+// the run's counts as counts returns them then (all but the article
+// counts, which Complete adds itself), so the runs row holds the figures
+// of its last commit whenever the crawl dies: a crawl killed between two
+// UpdateRunCounts no longer loses the figures of what it archived in
+// between. counts must be cheap and safe to call from another goroutine;
+// it is called by the writer, in the transaction. The figures may count
+// the few URLs that were in flight at a kill, which the resumed crawl
+// fetches (and counts) again. The returned func stops the tracking.
+func (db *DB) TrackCounts(id int64, counts func() finarchive.RunCounts) (stop func()) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.trackers == nil {
+		db.trackers = map[int64]func() finarchive.RunCounts{}
+	}
+	db.trackers[id] = counts
+	return func() {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		delete(db.trackers, id)
+	}
+}
+
+// tracker returns run id's counts source (TrackCounts), or nil.
+func (db *DB) tracker(id int64) func() finarchive.RunCounts {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.trackers[id]
+}
+
 // UpdateRunCounts stores a run's progress so far: its fetched, failed and
 // skipped counts and bytes. Its article counts (new, changed, unchanged,
 // not modified) are the store's own, committed with the pages by Complete;
-// those of counts are ignored.
+// those of counts are ignored. A run whose counts are tracked
+// (TrackCounts) stores the tracked figures as they stand when the write
+// runs instead, so that an update queued behind a commit never stores
+// figures older than that commit's.
 func (db *DB) UpdateRunCounts(ctx context.Context, id int64, counts finarchive.RunCounts) error {
 	if db.w == nil {
 		return ErrReadOnly
 	}
-	args, err := countArgs(counts)
-	if err != nil {
-		return fmt.Errorf("store: update run %d: %w", id, err)
-	}
-	n, err := db.exec(ctx, "UPDATE runs SET "+setCounts+" WHERE id = ?", append(args, id)...)
+	var n int64
+	err := db.write(ctx, func(tx *wtx) error {
+		c := counts
+		if track := db.tracker(id); track != nil {
+			c = track()
+		}
+		args, err := countArgs(c)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE runs SET "+setCounts+" WHERE id = ?", append(args, id)...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: update run %d: %w", id, err)
 	}

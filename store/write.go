@@ -95,9 +95,23 @@ func (tx *wtx) saved(runID int64, result finarchive.SaveResult, notModified bool
 	}
 }
 
-// flushCounts adds the transaction's article counts to the runs rows.
-func (tx *wtx) flushCounts(ctx context.Context) error {
+// flushCounts adds the transaction's article counts to the runs rows and,
+// for a run whose counts are tracked (see TrackCounts), stores the rest of
+// its counts as they stand now, in the same transaction as its pages.
+func (tx *wtx) flushCounts(ctx context.Context, db *DB) error {
 	for id, c := range tx.counts {
+		if track := db.tracker(id); track != nil {
+			args, err := countArgs(track())
+			if err != nil {
+				return fmt.Errorf("count run %d: %w", id, err)
+			}
+			args = append([]any{c.new, c.changed, c.unchanged, c.notModified}, args...)
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET new = new + ?, changed = changed + ?, unchanged = unchanged + ?,
+				not_modified = not_modified + ?, `+setCounts+` WHERE id = ?`, append(args, id)...); err != nil {
+				return fmt.Errorf("count run %d: %w", id, err)
+			}
+			continue
+		}
 		if *c == (articleCounts{}) {
 			continue
 		}
@@ -196,7 +210,7 @@ func (db *DB) inWriteTx(ctx context.Context, fns ...func(tx *wtx) error) error {
 				return err
 			}
 		}
-		if err := tx.flushCounts(ctx); err != nil {
+		if err := tx.flushCounts(ctx, db); err != nil {
 			return err
 		}
 		if len(tx.index) > 0 && (tx.flushNow || len(tx.index) >= indexBatch || db.indexDue()) {

@@ -125,6 +125,10 @@ func (a *app) crawl(ctx context.Context, f *crawlFlags, args []string) error {
 	if res != nil {
 		a.printSummary(res, dbName(f.db), f.jsonOut)
 	}
+	if err != nil && res != nil && res.Status == finarchive.RunInterrupted && errors.Is(err, context.Canceled) {
+		// A clean stop: the summary says so, and how to resume.
+		return withCode(exitInterrupted, errors.Join(errSilent, err))
+	}
 	if err != nil {
 		return err
 	}

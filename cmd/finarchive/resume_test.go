@@ -125,7 +125,8 @@ func TestCrawl_KillAndResume(t *testing.T) {
 }
 
 // TestCrawl_Interrupt: SIGINT stops cleanly, marks the run interrupted,
-// says how to resume; the resume completes the archive.
+// says how to resume (and no error besides); the resume completes the
+// archive.
 func TestCrawl_Interrupt(t *testing.T) {
 	bin := MustBuild(t)
 	site, base := MustStartSite(t, testsite.Options{Articles: 80, Delay: 5 * time.Millisecond})
@@ -140,6 +141,9 @@ func TestCrawl_Interrupt(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "--resume") {
 		t.Errorf("output does not say how to resume:\n%s", out)
+	}
+	if strings.Contains(out.String(), "context canceled") {
+		t.Errorf("a clean stop reads as an error:\n%s", out)
 	}
 	rout, _, _ := runCLI(t, "runs", "--db", db)
 	if !strings.Contains(rout, "interrupted") {
@@ -267,6 +271,7 @@ func TestCrawl_KillCountsMatchArchive(t *testing.T) {
 			t.Errorf("after kill -9 #%d: runs says new=%d changed=%d, the archive has %d pages and %d revisions of the run",
 				killed, newN, changed, pages, revs)
 		}
+		fetchedAtLeast(t, conn, 1, fmt.Sprintf("after kill -9 #%d", killed))
 	}
 	if killed == 0 {
 		t.Fatal("no kill landed: the crawl was too fast to test")
@@ -279,10 +284,32 @@ func TestCrawl_KillCountsMatchArchive(t *testing.T) {
 		t.Errorf("after --resume: runs says new=%d changed=%d; the archive has %d pages (site %d) and %d revisions",
 			newN, changed, pages, site.Articles(), revs)
 	}
+	// Nor does it count more than were made: the three crawls together
+	// asked the site for fewer than that.
+	if fetched := fetchedAtLeast(t, conn, 1, "after --resume"); int64(fetched) > site.Stats().Requests {
+		t.Errorf("runs says fetched=%d; the site answered %d requests in all", fetched, site.Stats().Requests)
+	}
 	rout, _, _ := runCLI(t, "runs", "--db", db, "--json")
 	if !strings.Contains(rout, fmt.Sprintf(`"new": %d`, pages)) {
 		t.Errorf("runs --json does not say new=%d:\n%s", pages, rout)
 	}
+}
+
+// fetchedAtLeast fails t unless run id's fetched count covers the fetches
+// the archive holds from it: each of them is a response the run received.
+// The count is committed with the pages (the last commit's figure), not
+// saved every few seconds apart from them.
+func fetchedAtLeast(t *testing.T, conn *sql.DB, id int64, when string) (fetched int) {
+	t.Helper()
+	var rows int
+	if err := conn.QueryRow(`SELECT fetched, (SELECT count(*) FROM fetches WHERE run_id = ?1) FROM runs WHERE id = ?1`, id).Scan(&fetched, &rows); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: runs says fetched=%d; the archive holds %d fetches of the run", when, fetched, rows)
+	if fetched < rows {
+		t.Errorf("%s: runs says fetched=%d, but the archive holds %d fetches of the run", when, fetched, rows)
+	}
+	return fetched
 }
 
 // killCrawls runs the binary with first, then with resume, killing each
