@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/finarchive/finarchive"
 )
 
 // Lock timing: a holder refreshes its heartbeat every LockHeartbeat; a lock
@@ -255,10 +257,35 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*LockHold
 		now := fmtTime(db.now())
 		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO crawl_lock (id, owner, token, pid, hostname, acquired_at, heartbeat_at)
 			VALUES (1, ?, ?, ?, ?, ?, ?)`, owner, token, os.Getpid(), host, now, now)
-		return err
+		if err != nil {
+			return err
+		}
+		// Every command that runs a run holds the lock: a run still
+		// "running" now is one whose process died (kill -9, a crash, a
+		// power cut). It ended about at its last fetch archived, or its
+		// holder's last heartbeat if later (the clock of both is fmtTime's,
+		// so the text compares as the time).
+		lastBeat := now
+		if h.Owner != "" {
+			lastBeat = fmtTime(h.HeartbeatAt)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?,
+			finished_at = max(started_at, ?, coalesce((SELECT max(fetched_at) FROM fetches WHERE run_id = runs.id), ''))
+			WHERE status = ?`, finarchive.RunInterrupted, ErrRunDied.Error(), lastBeat, finarchive.RunRunning)
+		if err != nil {
+			return fmt.Errorf("mark dead runs: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			db.logger.Warn("store: runs whose crawl died marked interrupted (resume with crawl --resume)", "runs", n)
+		}
+		return nil
 	})
 	return holder, err
 }
+
+// ErrRunDied is the error a run gets when its crawl's process died
+// without finishing it, as the next holder of the crawl lock finds it.
+var ErrRunDied = errors.New("its crawl ended without finishing it (the process was killed or crashed)")
 
 // Stale reports whether the lock h describes can be taken over at now by a
 // process on host: its heartbeat is older than LockStale, or its holder ran

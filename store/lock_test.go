@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/finarchive/finarchive"
 	"github.com/finarchive/finarchive/store"
 )
 
@@ -51,6 +52,18 @@ func TestDB_Lock_stale(t *testing.T) {
 				VALUES (1, 'old crawl', 'x', ?, ?, ?, ?)`, tt.pid, tt.host, old, tt.heartbeat); err != nil {
 				t.Fatal(err)
 			}
+			// The old holder's run, as it left it, and a run that ended.
+			dead, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{"https://www.example.com/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ended, err := db.StartRun(ctx, store.RunSpec{Seeds: []string{"https://www.example.com/"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.FinishRun(ctx, ended, finarchive.RunFinished, finarchive.RunCounts{}, ""); err != nil {
+				t.Fatal(err)
+			}
 			release, err := db.Lock(ctx, "crawl", false)
 			if tt.takeOver {
 				if err != nil {
@@ -59,6 +72,25 @@ func TestDB_Lock_stale(t *testing.T) {
 				release()
 			} else if !errors.Is(err, store.ErrLocked) {
 				t.Fatalf("Lock: %v, want ErrLocked", err)
+			}
+			// A take-over finds the old holder's run dead: interrupted
+			// (resumable), saying why, ended no earlier than it started.
+			r, err := db.Run(ctx, dead)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := finarchive.RunRunning
+			if tt.takeOver {
+				want = finarchive.RunInterrupted
+				if r.Error != store.ErrRunDied.Error() || r.FinishedAt.IsZero() || r.FinishedAt.Before(r.StartedAt) {
+					t.Errorf("dead run: error %q, finished %v (started %v); want %q, at or after its start", r.Error, r.FinishedAt, r.StartedAt, store.ErrRunDied)
+				}
+			}
+			if r.Status != want {
+				t.Errorf("the old holder's run is %q, want %q", r.Status, want)
+			}
+			if r, err := db.Run(ctx, ended); err != nil || r.Status != finarchive.RunFinished {
+				t.Errorf("a finished run: %q, %v; want it left finished", r.Status, err)
 			}
 		})
 	}

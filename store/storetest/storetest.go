@@ -35,7 +35,8 @@ func Reopen(fn func(t *testing.T, a store.Archive, opts ...store.Option) store.A
 // FencedFrontier says the back end fences the frontier's writes (Enqueue,
 // Claim, ResetInFlight) with the crawl lock too, as SQLite does: its one
 // crawling process holds the lock. (PostgreSQL's workers write the frontier
-// under leases without holding it.)
+// under leases without holding it.) For the same reason, taking the lock
+// over marks a run still running interrupted: its crawl died.
 func FencedFrontier() Option { return func(s *suite) { s.fencedFrontier = true } }
 
 // ReopenReadOnly gives the suite a read-only handle to the archive a, as
