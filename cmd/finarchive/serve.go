@@ -49,6 +49,9 @@ DNS rebinding) is answered 421; --host adds a name the reader is reached by.`,
 }
 
 func (a *app) serve(ctx context.Context, f *serveFlags) error {
+	if err := checkAddr(f.addr); err != nil {
+		return err
+	}
 	db, err := a.openExisting(ctx, f.db)
 	if err != nil {
 		return err
@@ -102,5 +105,18 @@ func (a *app) serve(ctx context.Context, f *serveFlags) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	a.log.Info("stopped serving")
+	return nil
+}
+
+// checkAddr reports an --addr that is no host:port with a port of 0 to
+// 65535 as a usage error, before anything is opened.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("serve: --addr %q: want host:port (127.0.0.1:8080; port 0 = any free port): %v", addr, err)}
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return &usageError{msg: fmt.Sprintf("serve: --addr %q: port %q is not a number from 0 to 65535", addr, port)}
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -111,6 +112,11 @@ func TestServe_Lifecycle(t *testing.T) {
 
 func TestServe_Errors(t *testing.T) {
 	db := mustSearchArchive(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
 	tests := []struct {
 		name string
 		args []string
@@ -118,7 +124,9 @@ func TestServe_Errors(t *testing.T) {
 		want string
 	}{
 		{"missing archive", []string{"--db", t.TempDir() + "/none.db"}, exitError, "open archive"},
-		{"bad address", []string{"--db", db, "--addr", "127.0.0.1:99999"}, exitError, "listen on 127.0.0.1:99999"},
+		{"port out of range", []string{"--db", db, "--addr", "127.0.0.1:99999"}, exitUsage, `port "99999" is not a number from 0 to 65535`},
+		{"no port", []string{"--db", db, "--addr", "localhost"}, exitUsage, "want host:port"},
+		{"address in use", []string{"--db", db, "--addr", taken.Addr().String()}, exitError, "listen on " + taken.Addr().String()},
 		{"arguments", []string{"--db", db, "extra"}, exitUsage, "unknown command"},
 		{"remote address without --allow-remote", []string{"--db", db, "--addr", "0.0.0.0:0"}, exitUsage, "--allow-remote"},
 	}
