@@ -227,11 +227,12 @@ func (p *PageDump) revisions(rs []RevisionDump) []Revision {
 
 // FetchList returns the page's fetches, bodies decompressed, as
 // ExportFetches gives them: a fetch's own body, or for the fetch raw
-// names, raw's.
-func (p *PageDump) FetchList() ([]Fetch, error) {
+// names, raw's; with records (ExportOptions.Records), a body kept as WARC
+// records comes as them.
+func (p *PageDump) FetchList(records bool) ([]Fetch, error) {
 	out := make([]Fetch, 0, len(p.Fetches))
 	for i := range p.Fetches {
-		f, err := p.Fetches[i].decode(p.Raw)
+		f, err := p.Fetches[i].decode(p.Raw, records)
 		if err != nil {
 			return nil, fmt.Errorf("fetch at %s: %w", p.Fetches[i].FetchedAt.Format(time.RFC3339), err)
 		}
@@ -240,7 +241,9 @@ func (p *PageDump) FetchList() ([]Fetch, error) {
 	return out, nil
 }
 
-func (fd *FetchDump) decode(raw *RawDump) (Fetch, error) {
+// decode returns the fetch as ExportFetches gives it; with records, a body
+// kept as WARC records comes as them (Fetch.Records), not decompressed.
+func (fd *FetchDump) decode(raw *RawDump, records bool) (Fetch, error) {
 	f := Fetch{FetchedAt: fd.FetchedAt, Status: fd.Status, PayloadDigest: fd.PayloadDigest, RemoteIP: fd.RemoteIP,
 		Reconstructed: fd.Reconstructed}
 	var err error
@@ -253,6 +256,19 @@ func (fd *FetchDump) decode(raw *RawDump) (Fetch, error) {
 		if f.Response, err = decompressHead(fd.Response, fd.HeadEncoding); err != nil {
 			return f, fmt.Errorf("response head: %w", err)
 		}
+	}
+	if records && fd.WARCID != "" && fd.WARCRequest != nil {
+		data, enc := fd.Body, fd.BodyEncoding
+		f.ContentType, f.ContentEncoding = fd.BodyType, fd.ContentEncoding
+		if fd.Body == nil && raw != nil && raw.FetchID == fd.ID {
+			data, enc = raw.Data, raw.Encoding
+			f.ContentType, f.ContentEncoding = raw.ContentType, raw.ContentEncoding
+		}
+		if data != nil && enc == RecordEncoding {
+			f.Records = &WARCRecords{ID: fd.WARCID, Request: fd.WARCRequest, Response: data}
+			return f, nil
+		}
+		f.ContentType, f.ContentEncoding = "", ""
 	}
 	switch {
 	case fd.Body != nil:

@@ -44,7 +44,7 @@ func capture(status string) *finarchive.Capture {
 }
 
 // save stores one fetch of pageURL as a crawl would.
-func save(t *testing.T, db *store.DB, run int64, at time.Time, raw []byte, c *finarchive.Capture, notModified bool) {
+func save(t *testing.T, db store.Archive, run int64, at time.Time, raw []byte, c *finarchive.Capture, notModified bool) {
 	t.Helper()
 	f := &finarchive.Fetched{Item: finarchive.QueueItem{URL: pageURL}, StatusCode: 200, FetchedAt: at, Capture: c,
 		ContentType: "text/html; charset=utf-8", NotModified: notModified}

@@ -68,8 +68,9 @@ func nullRun(runID int64) any {
 	return runID
 }
 
-const insertFetchSQL = `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+const insertFetchSQL = `INSERT INTO fetches (page_id, run_id, fetched_at, status, payload_digest, remote_ip, request, response,
+		warc_id, warc_request)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // queueUnarchived queues keeping u as its URL's latest raw response, unless
 // the URL is an archived article (which keeps its own raw).
@@ -102,7 +103,7 @@ func (db *DB) Complete(ctx context.Context, runID int64, f *finarchive.Fetched) 
 		return finarchive.SaveNone, fmt.Errorf("pgstore: complete %q: %w", f.Item.URL, err)
 	}
 	// Work done outside the transaction: hashing, JSON, tokens, compression.
-	c := store.NewCompletion(f, db.now(), store.CompletionOptions{})
+	c := store.NewCompletion(f, db.now(), store.CompletionOptions{Records: true})
 	canonical, fetchedAt, other, notModified := c.Canonical, ts(c.FetchedAt), c.Other, c.NotModified
 	var page *pageRow
 	rejected := finarchive.SaveNone
@@ -367,18 +368,32 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 				WHERE id = $2 AND body IS NULL`, id, *sp.bodyFetch)
 		}
 		fr := p.raw.Fetch
-		if keepCards {
-			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response)
+		warcID, warcRequest := fr.WARCID, fr.WARCRequest
+		keepRaw := keepCards
+		if same != nil {
+			// The body stays with the fetch that brought it first, and its
+			// records: this fetch is a revisit, built at export. A body
+			// kept as WARC records stays as it is (its records are that
+			// fetch's), whatever the content.
+			warcID, warcRequest = "", nil
+			keepRaw = keepRaw || p.raw.Compression == store.RecordEncoding
+		}
+		encoding := store.RawEncoding
+		if p.raw.Compression != "" {
+			encoding = p.raw.Compression
+		}
+		if keepRaw {
+			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, warcID, warcRequest)
 			b.Queue("UPDATE raw SET fetched_at = $2 WHERE page_id = $1", id, p.fetchedAt)
 		} else {
 			b.Queue(`WITH f AS (`+insertFetchSQL+` RETURNING id)
 				INSERT INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
-				SELECT $1::bigint, $9::text, $10::text, $11::text, $12::bigint, $3::timestamptz, $13::bytea, $14::text, coalesce($15::bigint, f.id) FROM f
+				SELECT $1::bigint, $11::text, $12::text, $13::text, $14::bigint, $3::timestamptz, $15::bytea, $16::text, coalesce($17::bigint, f.id) FROM f
 				ON CONFLICT (page_id) DO UPDATE SET content_type = excluded.content_type, charset = excluded.charset,
 					encoding = excluded.encoding, size = excluded.size, fetched_at = excluded.fetched_at, data = excluded.data,
 					content_encoding = excluded.content_encoding, fetch_id = excluded.fetch_id`,
-				id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response,
-				p.raw.ContentType, store.CharsetOf(p.raw.ContentType), store.RawEncoding, p.raw.Size, p.raw.Data, p.raw.Encoding, same)
+				id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, warcID, warcRequest,
+				p.raw.ContentType, store.CharsetOf(p.raw.ContentType), encoding, p.raw.Size, p.raw.Data, p.raw.Encoding, same)
 		}
 	}
 	if !keepCards {
@@ -423,7 +438,7 @@ func (db *DB) touchPage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, pageURL st
 		last_modified = coalesce(nullif($4, ''), last_modified), revisit_interval_s = $5, next_revisit_at = $6, removed_at = NULL
 		WHERE id = $1`, id, fetchedAt, etag, lastModified, int64(iv/time.Second), fetchedAt.Add(iv))
 	if fr != nil {
-		b.Queue(insertFetchSQL, id, nullRun(runID), fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response)
+		b.Queue(insertFetchSQL, id, nullRun(runID), fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, "", nil) // a 304: no body, no records
 	}
 	return true, nil
 }

@@ -513,7 +513,7 @@ func (db *DB) ExportFetches(ctx context.Context, opt store.ExportOptions, fn fun
 	pt := parts{cards: true, revisions: opt.History, fetches: true, raw: true, rawData: true}
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
 		return walkPages(ctx, tx, where, args, pt, fetchChunk, func(p *store.PageDump) error {
-			fs, err := p.FetchList()
+			fs, err := p.FetchList(opt.Records)
 			if err != nil {
 				return fmt.Errorf("%q: %w", p.URL, err)
 			}
