@@ -335,20 +335,26 @@ func fourArticles(t *testing.T, path string) (*store.DB, []string) {
 	return db, urls
 }
 
+// fourArticlesWARC exports fourArticles (archived in dir) as a WARC, with
+// the index entry of each record, and closes the archive.
+func fourArticlesWARC(t *testing.T, dir string) (b []byte, index []warc.IndexEntry, urls []string) {
+	t.Helper()
+	db, urls := fourArticles(t, filepath.Join(dir, "a.db"))
+	defer db.Close()
+	var buf bytes.Buffer
+	if _, err := warc.Write(context.Background(), db, &buf, warc.Options{}, func(e warc.IndexEntry) error { index = append(index, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), index, urls
+}
+
 // TestImport_CorruptRecords breaks one record of a WARC and cuts the file
 // short: the broken and the truncated records are reported and skipped,
 // the others imported.
 func TestImport_CorruptRecords(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, urls := fourArticles(t, filepath.Join(dir, "a.db"))
-	var buf bytes.Buffer
-	var index []warc.IndexEntry
-	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, func(e warc.IndexEntry) error { index = append(index, e); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	b := buf.Bytes()
+	b, index, urls := fourArticlesWARC(t, dir)
 	// Flip a byte inside the second response's gzip member, and cut the
 	// file in the middle of the last response. The flipped byte sometimes
 	// leaves the deflate stream decodable, and only the CRC says so: the
@@ -376,15 +382,8 @@ func TestImport_CorruptRecords(t *testing.T) {
 func TestImport_BadCRC(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, urls := fourArticles(t, filepath.Join(dir, "a.db"))
-	var buf bytes.Buffer
-	var index []warc.IndexEntry
-	if _, err := warc.Write(ctx, db, &buf, warc.Options{}, func(e warc.IndexEntry) error { index = append(index, e); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	b := bytes.Clone(buf.Bytes())
-	_, whole := importFile(t, filepath.Join(dir, "good.warc.gz"), buf.Bytes())
+	b, index, urls := fourArticlesWARC(t, dir)
+	_, whole := importFile(t, filepath.Join(dir, "good.warc.gz"), bytes.Clone(b))
 	crc := index[1].Offset + index[1].Length - 8 // the trailer: CRC-32, then ISIZE
 	b[crc] ^= 0xff
 	db2, st := importFile(t, filepath.Join(dir, "badcrc.warc.gz"), b)
