@@ -49,8 +49,9 @@ type RawRow struct {
 // the record's block.
 const RecordEncoding = "warc"
 
-// compression is the encoding column's value for r.Data.
-func (r *RawRow) compression() string {
+// StoredEncoding is the encoding column's value for r.Data, in either back
+// end: RawEncoding, or RecordEncoding.
+func (r *RawRow) StoredEncoding() string {
 	if r.Compression == "" {
 		return rawEncoding
 	}

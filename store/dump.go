@@ -258,17 +258,15 @@ func (fd *FetchDump) decode(raw *RawDump, records bool) (Fetch, error) {
 		}
 	}
 	if records && fd.WARCID != "" && fd.WARCRequest != nil {
-		data, enc := fd.Body, fd.BodyEncoding
-		f.ContentType, f.ContentEncoding = fd.BodyType, fd.ContentEncoding
+		data, enc, typ, ce := fd.Body, fd.BodyEncoding, fd.BodyType, fd.ContentEncoding
 		if fd.Body == nil && raw != nil && raw.FetchID == fd.ID {
-			data, enc = raw.Data, raw.Encoding
-			f.ContentType, f.ContentEncoding = raw.ContentType, raw.ContentEncoding
+			data, enc, typ, ce = raw.Data, raw.Encoding, raw.ContentType, raw.ContentEncoding
 		}
 		if data != nil && enc == RecordEncoding {
+			f.ContentType, f.ContentEncoding = typ, ce
 			f.Records = &WARCRecords{ID: fd.WARCID, Request: fd.WARCRequest, Response: data}
 			return f, nil
 		}
-		f.ContentType, f.ContentEncoding = "", ""
 	}
 	switch {
 	case fd.Body != nil:

@@ -264,8 +264,8 @@ func (db *DB) tryLock(ctx context.Context, owner, token, host string) (*LockHold
 		// "running" now is one whose process died (kill -9, a crash, a
 		// power cut). It ended about at its last fetch archived, or its
 		// holder's last heartbeat if later (the clock of both is fmtTime's,
-		// so the text compares as the time).
-		lastBeat := now
+		// so the text compares as the time; '' is earlier than any).
+		lastBeat := ""
 		if h.Owner != "" {
 			lastBeat = fmtTime(h.HeartbeatAt)
 		}

@@ -416,7 +416,7 @@ func (db *DB) savePage(ctx context.Context, tx *wtx, p *pageRow, cfg runConfig, 
 	}
 	if fetched && p.raw != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO raw (page_id, content_type, charset, encoding, size, fetched_at, data, content_encoding, fetch_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.raw.ContentType, charsetOf(p.raw.ContentType), p.raw.compression(), p.raw.Size, fetchedAt, p.raw.Data,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, p.raw.ContentType, charsetOf(p.raw.ContentType), p.raw.StoredEncoding(), p.raw.Size, fetchedAt, p.raw.Data,
 			p.raw.Encoding, bodyFetch); err != nil {
 			return result, fmt.Errorf("store raw: %w", err)
 		}

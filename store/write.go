@@ -100,23 +100,18 @@ func (tx *wtx) saved(runID int64, result finarchive.SaveResult, notModified bool
 // its counts as they stand now, in the same transaction as its pages.
 func (tx *wtx) flushCounts(ctx context.Context, db *DB) error {
 	for id, c := range tx.counts {
+		q := `UPDATE runs SET new = new + ?, changed = changed + ?, unchanged = unchanged + ?, not_modified = not_modified + ?`
+		args := []any{c.new, c.changed, c.unchanged, c.notModified}
 		if track := db.tracker(id); track != nil {
-			args, err := countArgs(track())
+			more, err := countArgs(track())
 			if err != nil {
 				return fmt.Errorf("count run %d: %w", id, err)
 			}
-			args = append([]any{c.new, c.changed, c.unchanged, c.notModified}, args...)
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET new = new + ?, changed = changed + ?, unchanged = unchanged + ?,
-				not_modified = not_modified + ?, `+setCounts+` WHERE id = ?`, append(args, id)...); err != nil {
-				return fmt.Errorf("count run %d: %w", id, err)
-			}
+			q, args = q+", "+setCounts, append(args, more...)
+		} else if *c == (articleCounts{}) {
 			continue
 		}
-		if *c == (articleCounts{}) {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET new = new + ?, changed = changed + ?, unchanged = unchanged + ?,
-			not_modified = not_modified + ? WHERE id = ?`, c.new, c.changed, c.unchanged, c.notModified, id); err != nil {
+		if _, err := tx.ExecContext(ctx, q+" WHERE id = ?", append(args, id)...); err != nil {
 			return fmt.Errorf("count run %d: %w", id, err)
 		}
 	}

@@ -378,10 +378,6 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 			warcID, warcRequest = "", nil
 			keepRaw = keepRaw || p.raw.Compression == store.RecordEncoding
 		}
-		encoding := store.RawEncoding
-		if p.raw.Compression != "" {
-			encoding = p.raw.Compression
-		}
 		if keepRaw {
 			b.Queue(insertFetchSQL, id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, warcID, warcRequest)
 			b.Queue("UPDATE raw SET fetched_at = $2 WHERE page_id = $1", id, p.fetchedAt)
@@ -393,7 +389,7 @@ func (db *DB) savePage(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *pageRow,
 					encoding = excluded.encoding, size = excluded.size, fetched_at = excluded.fetched_at, data = excluded.data,
 					content_encoding = excluded.content_encoding, fetch_id = excluded.fetch_id`,
 				id, nullRun(runID), p.fetchedAt, fr.Status, fr.Digest, fr.IP, fr.Request, fr.Response, warcID, warcRequest,
-				p.raw.ContentType, store.CharsetOf(p.raw.ContentType), encoding, p.raw.Size, p.raw.Data, p.raw.Encoding, same)
+				p.raw.ContentType, store.CharsetOf(p.raw.ContentType), p.raw.StoredEncoding(), p.raw.Size, p.raw.Data, p.raw.Encoding, same)
 		}
 	}
 	if !keepCards {
